@@ -100,7 +100,9 @@ func RepoKey(r Repository) string { return DataSourceID(r) }
 //
 // ID = "sg-" + the first 32 hex digits of SHA-256(key). Should two findings
 // still share an ID (a source that repeats a fingerprint), the later ones by
-// position get "#<n>" appended, so distinct matches never collide.
+// position get "#<n>" appended, so distinct matches never collide. One
+// finding open on several branches keeps one ID (the encoder tells the
+// branches apart).
 func AssignIDs(fs []Finding) {
 	// Derived keys need an occurrence index in position order.
 	order := make([]int, len(fs))
@@ -124,8 +126,9 @@ func AssignIDs(fs []Finding) {
 				code = f.Message
 			}
 			base := "d\x00" + f.RuleID + "\x00" + f.Path + "\x00" + foldSpace(code)
-			n := occurrences[base]
-			occurrences[base] = n + 1
+			// Occurrences count per branch: each branch is its own file tree.
+			n := occurrences[base+"\x00"+f.Branch]
+			occurrences[base+"\x00"+f.Branch] = n + 1
 			key = base + "\x00" + strconv.Itoa(n)
 		}
 		f.ID = hashID(key)
@@ -134,8 +137,10 @@ func AssignIDs(fs []Finding) {
 	seen := map[string]int{}
 	for _, i := range order {
 		f := &fs[i]
-		n := seen[f.ID]
-		seen[f.ID] = n + 1
+		// The same finding on two branches rightly shares its ID.
+		k := f.ID + "\x00" + f.Branch
+		n := seen[k]
+		seen[k] = n + 1
 		if n > 0 {
 			f.ID += "#" + strconv.Itoa(n)
 		}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/semgrep-wiz/semgrep-wiz/config"
+)
+
+// common holds the flags every command takes.
+type common struct {
+	configFile string
+	stateDir   string
+	from       multiFlag
+	repoURL    string
+	repoName   string
+	branch     string
+	commit     string
+	noColor    bool
+	// Connection overrides (flags > environment > file).
+	wizAPIEndpoint, wizAuthURL, wizClientID string
+	semgrepAPIURL, semgrepDeployment        string
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func newFlagSet(name, synopsis string, c *common, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&c.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/semgrep-wiz/config.yaml; env SEMGREP_WIZ_CONFIG)")
+	fs.StringVar(&c.stateDir, "state-dir", "", "state directory (default $XDG_STATE_HOME/semgrep-wiz; env SEMGREP_WIZ_STATE_DIR)")
+	fs.Var(&c.from, "from", "read findings from a semgrep --json or --sarif file instead of the API (repeatable)")
+	fs.StringVar(&c.repoURL, "repo-url", "", "with --from: the repository's URL (else SEMGREP_REPO_URL or the CI's variables)")
+	fs.StringVar(&c.repoName, "repo-name", "", "with --from: the repository's name, owner/repo (default: from the URL)")
+	fs.StringVar(&c.branch, "branch", "", "with --from: the branch that was scanned (else SEMGREP_BRANCH or the CI's variables)")
+	fs.StringVar(&c.commit, "commit", "", "with --from: the commit that was scanned (else SEMGREP_COMMIT or the CI's variables)")
+	fs.BoolVar(&c.noColor, "no-color", false, "no colour in output (also NO_COLOR)")
+	fs.StringVar(&c.wizAPIEndpoint, config.FlagWizAPIEndpoint, "", "Wiz API endpoint URL (env WIZ_API_ENDPOINT)")
+	fs.StringVar(&c.wizAuthURL, config.FlagWizAuthURL, "", "Wiz authentication URL (env WIZ_AUTH_URL)")
+	fs.StringVar(&c.wizClientID, config.FlagWizClientID, "", "Wiz client id (env WIZ_CLIENT_ID; the secret only from WIZ_CLIENT_SECRET or the keyring)")
+	fs.StringVar(&c.semgrepAPIURL, config.FlagSemgrepAPIURL, "", "Semgrep API URL (env SEMGREP_API_URL)")
+	fs.StringVar(&c.semgrepDeployment, config.FlagSemgrepDeployment, "", "Semgrep deployment slug (env SEMGREP_DEPLOYMENT)")
+	return fs
+}
+
+// parse parses args; -h prints the command's flags and exits 0 through
+// errHelp, and bad flags are usage errors.
+func parse(fs *flag.FlagSet, synopsis string, args []string, e env) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(e.stdout, "Usage: semgrep-wiz %s\n\nFlags:\n", synopsis)
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		return errHelp
+	}
+	if err != nil {
+		return usagef("%s: %v (see 'semgrep-wiz %s -h')", fs.Name(), err, fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q (see 'semgrep-wiz %s -h')", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+var errHelp = errors.New("help shown")
+
+// fileContext fills what a CLI file does not say from flags, then from the
+// variables Semgrep and the common CI systems set.
+func (c *common) fileContext(getenv func(string) string) (repoURL, repoName, branch, commit string, err error) {
+	first := func(vals ...string) string {
+		for _, v := range vals {
+			if v = strings.TrimSpace(v); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	gh := ""
+	if getenv("GITHUB_REPOSITORY") != "" {
+		gh = strings.TrimSuffix(first(getenv("GITHUB_SERVER_URL"), "https://github.com"), "/") + "/" + getenv("GITHUB_REPOSITORY")
+	}
+	repoURL = first(c.repoURL, getenv("SEMGREP_REPO_URL"), gh, getenv("CI_PROJECT_URL"), getenv("BITBUCKET_GIT_HTTP_ORIGIN"), getenv("BUILD_REPOSITORY_URI"))
+	repoName = first(c.repoName, getenv("SEMGREP_REPO_NAME"), getenv("GITHUB_REPOSITORY"), getenv("CI_PROJECT_PATH"))
+	branch = first(c.branch, getenv("SEMGREP_BRANCH"), getenv("GITHUB_REF_NAME"), getenv("CI_COMMIT_REF_NAME"), getenv("BITBUCKET_BRANCH"), getenv("BUILD_SOURCEBRANCHNAME"))
+	commit = first(c.commit, getenv("SEMGREP_COMMIT"), getenv("GITHUB_SHA"), getenv("CI_COMMIT_SHA"), getenv("BITBUCKET_COMMIT"), getenv("BUILD_SOURCEVERSION"))
+	// A pull-request build scans a diff, not the branch: sending it as the
+	// branch would mark everything else fixed in Wiz.
+	prBuild := strings.HasPrefix(getenv("GITHUB_EVENT_NAME"), "pull_request") || getenv("CI_MERGE_REQUEST_IID") != "" || getenv("BITBUCKET_PR_ID") != ""
+	switch {
+	case c.branch == "" && prBuild:
+		err = usagef("this looks like a pull-request build: Wiz should receive full scans of the default branch only; pass --branch explicitly to send it anyway")
+	case repoURL == "":
+		err = usagef("--from needs the repository's URL: pass --repo-url https://github.com/owner/repo (or set SEMGREP_REPO_URL)")
+	case branch == "":
+		err = usagef("--from needs the scanned branch: pass --branch main (or set SEMGREP_BRANCH)")
+	}
+	return
+}

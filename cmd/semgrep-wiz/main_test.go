@@ -1,0 +1,398 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
+)
+
+// Recognisable secret values: no command may print them anywhere.
+const (
+	testClientID     = "testclientid000000000000000000000000000000000000000001"
+	testClientSecret = "SECRETwizSECRETwizSECRETwizSECRETwizSECRETwizSECRETwizSECRETwiz1"
+)
+
+type harness struct {
+	t     *testing.T
+	sg    *semgreptest.Server
+	ds    *semgreptest.Dataset
+	wz    *wiztest.Server
+	vars  map[string]string
+	dir   string
+	stdin string
+}
+
+func newHarness(t *testing.T, wo wiztest.Options) *harness {
+	t.Helper()
+	now := time.Now()
+	ds := semgreptest.DemoDataset(now)
+	token := ds.Token
+	sg := semgreptest.NewServer(ds)
+	t.Cleanup(sg.Close)
+	if wo.ClientID == "" {
+		wo.ClientID, wo.ClientSecret = testClientID, testClientSecret
+	}
+	wz := wiztest.NewServer(wo)
+	t.Cleanup(wz.Close)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("wiz:\n  vcs_hosts:\n    git.acme-corp.internal: GitLab\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, sg: sg, ds: ds, wz: wz, dir: dir, vars: map[string]string{
+		"SEMGREP_WIZ_CONFIG":    cfg,
+		"SEMGREP_WIZ_STATE_DIR": filepath.Join(dir, "state"),
+		"HOME":                  dir,
+		"XDG_CONFIG_HOME":       filepath.Join(dir, "xdg"),
+		"WIZ_API_ENDPOINT":      wz.APIEndpoint(),
+		"WIZ_AUTH_URL":          wz.AuthURL(),
+		"WIZ_CLIENT_ID":         testClientID,
+		"WIZ_CLIENT_SECRET":     testClientSecret,
+		"SEMGREP_API_URL":       sg.URL,
+		"SEMGREP_APP_TOKEN":     token,
+		"SEMGREP_DEPLOYMENT":    ds.Deployment.Slug,
+	}}
+}
+
+// run runs one command in-process and returns its exit status and output.
+func (h *harness) run(args ...string) (int, string, string) {
+	h.t.Helper()
+	var out, errb bytes.Buffer
+	e := env{
+		getenv:       func(k string) string { return h.vars[k] },
+		stdin:        strings.NewReader(h.stdin),
+		stdout:       &out,
+		stderr:       &errb,
+		interactive:  func() bool { return h.stdin != "" },
+		pollInterval: 10 * time.Millisecond,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := run(ctx, args, e)
+	for _, s := range []string{testClientSecret, h.vars["SEMGREP_APP_TOKEN"]} {
+		if s != "" && (strings.Contains(out.String(), s) || strings.Contains(errb.String(), s)) {
+			h.t.Fatalf("%v printed a secret", args)
+		}
+	}
+	return code, out.String(), errb.String()
+}
+
+func decodeResult(t *testing.T, stdout string) sync.Result {
+	t.Helper()
+	var r sync.Result
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("sync --json printed no JSON document: %v\n%s", err, stdout)
+	}
+	return r
+}
+
+// uploadedDoc decodes the one document the Wiz stand-in received.
+func (h *harness) uploadedDoc() wizschema.Document {
+	h.t.Helper()
+	ups := h.wz.Uploads()
+	if len(ups) != 1 {
+		h.t.Fatalf("Wiz received %d uploads, want 1", len(ups))
+	}
+	if err := wizschema.Validate(bytes.NewReader(ups[0].Body)); err != nil {
+		h.t.Fatalf("uploaded document does not validate: %v", err)
+	}
+	var doc wizschema.Document
+	if err := json.Unmarshal(ups[0].Body, &doc); err != nil {
+		h.t.Fatal(err)
+	}
+	return doc
+}
+
+func dataSourceIDs(doc wizschema.Document) []string {
+	var ids []string
+	for _, d := range doc.DataSources {
+		ids = append(ids, d.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func TestSyncSendsWhatPreviewShows(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+
+	code, out, stderr := h.run("preview", "--json")
+	if code != 0 {
+		t.Fatalf("preview exit %d: %s", code, stderr)
+	}
+	var prev struct {
+		Totals       map[string]int
+		Repositories []struct {
+			Name, State  string
+			DataSourceID string `json:"data_source_id"`
+			Findings     []struct{ ID, Severity, State string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &prev); err != nil {
+		t.Fatal(err)
+	}
+	wantSources := map[string]int{}
+	for _, r := range prev.Repositories {
+		if r.State == "send" {
+			wantSources[r.DataSourceID] = len(r.Findings)
+		}
+	}
+	if len(wantSources) < 3 {
+		t.Fatalf("demo data should put several repositories in scope, got %v", wantSources)
+	}
+	if len(h.wz.Requests()) != 0 {
+		t.Fatal("preview contacted Wiz")
+	}
+
+	code, out, stderr = h.run("sync", "--yes", "--json")
+	if code != 0 {
+		t.Fatalf("sync exit %d: %s\n%s", code, stderr, out)
+	}
+	res := decodeResult(t, out)
+	if res.Status != sync.StatusSuccess || len(res.Uploads) != 1 || res.Uploads[0].Status != "SUCCESS" {
+		t.Fatalf("result %+v", res)
+	}
+	if res.Findings.Sent != prev.Totals["send"] || res.Uploads[0].FindingsIncoming != res.Findings.Sent {
+		t.Fatalf("sent %d, preview said %d, Wiz received %d", res.Findings.Sent, prev.Totals["send"], res.Uploads[0].FindingsIncoming)
+	}
+
+	doc := h.uploadedDoc()
+	if doc.IntegrationID != wizschema.CustomerIntegrationID {
+		t.Errorf("integration id %q", doc.IntegrationID)
+	}
+	for _, d := range doc.DataSources {
+		n, ok := wantSources[d.ID]
+		if !ok {
+			t.Errorf("uploaded data source %s that preview did not show as sent", d.ID)
+			continue
+		}
+		delete(wantSources, d.ID)
+		if len(d.Assets) != 1 || !strings.HasPrefix(d.Assets[0].Details.RepositoryBranch.AssetID, d.ID+"@") {
+			t.Errorf("%s: want one asset for its default branch, got %+v", d.ID, d.Assets)
+		}
+		if got := len(d.Assets[0].SASTFindings); got != n {
+			t.Errorf("%s: uploaded %d findings, preview showed %d", d.ID, got, n)
+		}
+		for _, f := range d.Assets[0].SASTFindings {
+			if f.Severity != "High" && f.Severity != "Critical" {
+				t.Errorf("%s: sent a %s finding under the default policy", d.ID, f.Severity)
+			}
+		}
+	}
+	if len(wantSources) > 0 {
+		t.Errorf("data sources missing from the upload: %v", wantSources)
+	}
+	// A repository with no recent full scan is not sent at all.
+	for _, id := range dataSourceIDs(doc) {
+		if strings.Contains(id, "legacy-billing") {
+			t.Error("a repository without a recent full scan was uploaded")
+		}
+	}
+	// What Wiz holds now is exactly what was sent.
+	held := h.wz.DataSources()
+	for _, d := range doc.DataSources {
+		if len(held[d.ID].Open) != len(d.Assets[0].SASTFindings) {
+			t.Errorf("%s: Wiz holds %d open, sent %d", d.ID, len(held[d.ID].Open), len(d.Assets[0].SASTFindings))
+		}
+	}
+}
+
+func TestSyncIDsStableAcrossRuns(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	if code, _, stderr := h.run("sync", "--yes"); code != 0 {
+		t.Fatal(stderr)
+	}
+	first := h.wz.DataSources()
+	if code, _, stderr := h.run("sync", "--yes"); code != 0 {
+		t.Fatal(stderr)
+	}
+	second := h.wz.DataSources()
+	for id, d := range second {
+		if len(d.Resolved) != 0 {
+			t.Errorf("%s: an unchanged dataset resolved %d findings on the second sync", id, len(d.Resolved))
+		}
+		if strings.Join(d.Open, ",") != strings.Join(first[id].Open, ",") {
+			t.Errorf("%s: open set changed between two syncs of the same data", id)
+		}
+	}
+}
+
+func TestDryRunWritesValidFileAndContactsNoWiz(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	out := filepath.Join(h.dir, "out")
+	code, stdout, stderr := h.run("sync", "--dry-run", "--out", out, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, stdout)
+	if res.Status != sync.StatusDryRun || len(res.Files) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if filepath.Dir(res.Files[0]) != out {
+		t.Fatalf("file %s not in %s", res.Files[0], out)
+	}
+	if err := wizschema.ValidateFile(res.Files[0]); err != nil {
+		t.Fatalf("dry-run file invalid: %v", err)
+	}
+	st, err := os.Stat(res.Files[0])
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("file mode %v, %v", st.Mode(), err)
+	}
+	if n := len(h.wz.Requests()); n != 0 {
+		t.Fatalf("a dry run sent %d requests to Wiz", n)
+	}
+}
+
+func TestSyncNeedsConfirmation(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	code, _, stderr := h.run("sync")
+	if code != 2 || !strings.Contains(stderr, "--yes") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	// Interactively, "n" cancels before anything reaches Wiz.
+	h.stdin = "n\n"
+	code, _, stderr = h.run("sync")
+	if code != 1 || len(h.wz.Uploads()) != 0 || h.wz.SlotsRequested() != 0 {
+		t.Fatalf("declined sync: exit %d, uploads %d, stderr %s", code, len(h.wz.Uploads()), stderr)
+	}
+	h.stdin = "y\n"
+	if code, _, stderr = h.run("sync"); code != 0 || len(h.wz.Uploads()) != 1 {
+		t.Fatalf("confirmed sync: exit %d, stderr %s", code, stderr)
+	}
+}
+
+func TestFailedRepositoryIsLeftOutNotSentPartially(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	// Page 0 of one repository answers, then every later page fails.
+	h.sg.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Query: url.Values{"repos": {"acme/payments-api"}, "page": {"1"}}, Status: 500, Times: 100})
+	h.sg.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Query: url.Values{"repos": {"acme/payments-api"}}, Status: 500, Times: 100})
+	code, out, _ := h.run("sync", "--yes", "--json")
+	res := decodeResult(t, out)
+	if code != 1 || res.Status != sync.StatusPartial {
+		t.Fatalf("exit %d status %s", code, res.Status)
+	}
+	for _, id := range dataSourceIDs(h.uploadedDoc()) {
+		if strings.HasSuffix(id, "acme/payments-api") {
+			t.Fatal("the repository whose fetch failed was uploaded")
+		}
+	}
+	var failed bool
+	for _, r := range res.Repositories {
+		if r.Name == "acme/payments-api" {
+			failed = r.State == "failed" && r.Reason != ""
+		}
+	}
+	if !failed {
+		t.Fatalf("failed repository not reported: %+v", res.Repositories)
+	}
+}
+
+func TestBadConfigurationSendsNothing(t *testing.T) {
+	cases := map[string]struct {
+		key, value, mention string
+	}{
+		"http endpoint":   {"WIZ_API_ENDPOINT", "http://api.us17.app.wiz.io/graphql", "wiz.api_endpoint"},
+		"bad auth url":    {"WIZ_AUTH_URL", "ftp://auth.app.wiz.io", "wiz.auth_url"},
+		"no semgrep key":  {"SEMGREP_APP_TOKEN", "", "semgrep.token"},
+		"no wiz secret":   {"WIZ_CLIENT_SECRET", "", "wiz.client_secret"},
+		"bad deployment":  {"SEMGREP_DEPLOYMENT", "Not A Slug!", "semgrep.deployment"},
+		"gov with io api": {"WIZ_AUTH_URL", "https://auth.app.wiz.us/oauth/token", "wiz"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, wiztest.Options{})
+			if name == "gov with io api" {
+				h.vars["WIZ_API_ENDPOINT"] = "https://api.us17.app.wiz.io/graphql"
+			}
+			h.vars[c.key] = c.value
+			code, _, stderr := h.run("sync", "--yes")
+			if code != 2 {
+				t.Fatalf("exit %d, want 2: %s", code, stderr)
+			}
+			if !strings.Contains(stderr, c.mention) {
+				t.Errorf("error does not name %s: %s", c.mention, stderr)
+			}
+			if len(h.wz.Requests()) != 0 || len(h.sg.Requests()) != 0 {
+				t.Error("a remote was contacted despite a configuration error")
+			}
+		})
+	}
+}
+
+func TestCheckReportsMissingScope(t *testing.T) {
+	h := newHarness(t, wiztest.Options{Scopes: []string{"read:system_activities", "create:external_data_ingestion"}})
+	code, out, _ := h.run("check", "--json")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var rep struct {
+		OK     bool
+		Checks []sync.CheckResult
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]sync.CheckResult{}
+	for _, c := range rep.Checks {
+		byName[c.Name] = c
+	}
+	if rep.OK || byName["read:resources"].OK || byName["read:resources"].Hint == "" {
+		t.Fatalf("missing read:resources not reported: %+v", rep)
+	}
+	if !byName["read:system_activities"].OK || !byName["Wiz token"].OK || !byName["Semgrep deployment"].OK {
+		t.Fatalf("unrelated checks failed: %+v", rep.Checks)
+	}
+	if !byName["create:external_data_ingestion"].Skipped || h.wz.SlotsRequested() != 0 {
+		t.Fatal("the upload scope was tested without --upload")
+	}
+	if code, _, _ := h.run("check", "--upload"); code != 1 || h.wz.SlotsRequested() != 1 {
+		t.Fatalf("check --upload: exit %d, slots %d", code, h.wz.SlotsRequested())
+	}
+}
+
+func TestCheckWithWrongSecret(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	h.vars["WIZ_CLIENT_SECRET"] = strings.Repeat("x", 64)
+	code, out, _ := h.run("check")
+	if code != 1 || !strings.Contains(out, "✗") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	code, out, _ := h.run("version")
+	if code != 0 || !strings.HasPrefix(out, "semgrep-wiz ") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+	if code, _, _ := h.run("frobnicate"); code != 2 {
+		t.Fatalf("unknown command exit %d", code)
+	}
+	if code, _, _ := h.run("sync", "--bogus"); code != 2 {
+		t.Fatalf("unknown flag exit %d", code)
+	}
+}
+
+func TestDemoHeadless(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	code, out, stderr := h.run("demo", "--headless", "--state-dir", filepath.Join(h.dir, "demo"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, want := range []string{"Semgrep deployment", "Would send", "SUCCESS", "semgrep:github.com/acme/payments-api"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	stdsync "sync"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+)
+
+// progress prints pipeline events for a person reading stderr: one line
+// per step, failures and warnings as they happen, and byte and repository
+// progress thinned out so a large run does not flood the terminal.
+type progress struct {
+	mu       stdsync.Mutex
+	w        io.Writer
+	start    time.Time
+	lastTick time.Time
+	lastAct  string
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w, start: time.Now()} }
+
+func (p *progress) sink() sync.Sink { return p.handle }
+
+var stepTitle = map[sync.Step]string{
+	sync.StepCollect: "Reading findings",
+	sync.StepSelect:  "Applying the policy",
+	sync.StepEncode:  "Writing the upload file",
+	sync.StepUpload:  "Uploading to Wiz",
+	sync.StepPoll:    "Waiting for Wiz to process the upload",
+}
+
+func (p *progress) handle(ev sync.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	el := time.Since(p.start).Round(100 * time.Millisecond)
+	switch ev.Kind {
+	case sync.StepStarted:
+		fmt.Fprintf(p.w, "[%6s] %s…\n", el, stepTitle[ev.Step])
+	case sync.StepFinished:
+		msg := ev.Message
+		switch ev.Step {
+		case sync.StepCollect:
+			msg = fmt.Sprintf("%d repositories", ev.Total)
+		case sync.StepEncode:
+			msg = fmt.Sprintf("%s (%s)", ev.Message, humanBytes(ev.Total))
+		case sync.StepUpload:
+			msg = fmt.Sprintf("%s sent", humanBytes(ev.Total))
+		case sync.StepPoll:
+			msg = "activity status " + ev.Message
+		}
+		fmt.Fprintf(p.w, "[%6s] ✓ %s: %s\n", el, stepTitle[ev.Step], msg)
+	case sync.StepFailed:
+		fmt.Fprintf(p.w, "[%6s] ✗ %s failed: %s\n", el, stepTitle[ev.Step], ev.Message)
+	case sync.RepoFailed:
+		fmt.Fprintf(p.w, "[%6s] ✗ %s: %s (left out of this upload; its findings in Wiz stay as they are)\n", el, ev.Repo, ev.Message)
+	case sync.Warning:
+		fmt.Fprintf(p.w, "[%6s] ! %s\n", el, ev.Message)
+	case sync.StepProgress, sync.BytesSent:
+		final := ev.Total > 0 && ev.Done == ev.Total
+		if !final && time.Since(p.lastTick) < time.Second {
+			return
+		}
+		p.lastTick = time.Now()
+		if ev.Kind == sync.BytesSent {
+			fmt.Fprintf(p.w, "[%6s]   %s of %s\n", el, humanBytes(ev.Done), humanBytes(ev.Total))
+		} else if ev.Message != "" {
+			fmt.Fprintf(p.w, "[%6s]   %s\n", el, ev.Message)
+		} else {
+			fmt.Fprintf(p.w, "[%6s]   %d of %d repositories\n", el, ev.Done, ev.Total)
+		}
+	case sync.ActivityStatus:
+		a := ev.Activity
+		st := a.Status
+		if a.NotFound {
+			st = "not registered yet"
+		}
+		if st == p.lastAct {
+			return
+		}
+		p.lastAct = st
+		fmt.Fprintf(p.w, "[%6s]   activity %s: %s\n", el, a.ID, st)
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

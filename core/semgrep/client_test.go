@@ -1,0 +1,635 @@
+package semgrep
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
+)
+
+var testNow = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+// secretToken is what every test client uses; no error may contain it.
+const secretToken = "sgp_SECRET-do-not-print-4f9a"
+
+// note fails the test when an error the client returned contains the
+// token or more than one line. Every test passes its errors through it.
+func note(t *testing.T, err error) error {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	for _, m := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+		if strings.Contains(m, secretToken) || strings.Contains(m, "SECRET") {
+			t.Errorf("token leaked: %s", m)
+		}
+	}
+	if strings.ContainsAny(err.Error(), "\n\r") {
+		t.Errorf("multi-line error: %q", err.Error())
+	}
+	return err
+}
+
+func demo(t *testing.T, opts ...semgreptest.Option) (*semgreptest.Server, *Client) {
+	t.Helper()
+	ds := semgreptest.DemoDataset(testNow)
+	ds.Token = secretToken
+	return serve(t, ds, opts...)
+}
+
+func serve(t *testing.T, ds *semgreptest.Dataset, opts ...semgreptest.Option) (*semgreptest.Server, *Client) {
+	t.Helper()
+	s := semgreptest.NewServer(ds, opts...)
+	t.Cleanup(s.Close)
+	c := New(Options{BaseURL: s.URL + "/", Token: ds.Token, UserAgent: "semgrep-wiz-test/1", RetryBase: time.Millisecond})
+	return s, c
+}
+
+func kindOf(err error) ErrorKind {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Kind
+	}
+	return KindUnknown
+}
+
+func pages(reqs []semgreptest.Request) []string {
+	var out []string
+	for _, r := range reqs {
+		out = append(out, r.Query.Get("page"))
+	}
+	return out
+}
+
+func TestDeployments(t *testing.T) {
+	s, c := demo(t)
+	ctx := context.Background()
+	ds, err := c.Deployments(ctx)
+	if note(t, err) != nil || len(ds) != 1 || ds[0] != (Deployment{ID: 4242, Slug: "acme-corp", Name: "Acme Corp"}) {
+		t.Fatalf("Deployments = %+v, %v", ds, err)
+	}
+	for _, slug := range []string{"", "acme-corp", "ACME-Corp"} {
+		d, err := c.Deployment(ctx, slug)
+		if note(t, err) != nil || d.Slug != "acme-corp" {
+			t.Errorf("Deployment(%q) = %+v, %v", slug, d, err)
+		}
+	}
+	_, err = c.Deployment(ctx, "acme")
+	note(t, err)
+	if err == nil || !strings.Contains(err.Error(), `"acme"`) || !strings.Contains(err.Error(), "acme-corp") || kindOf(err) != KindNotFound {
+		t.Errorf("unknown slug: %v", err)
+	}
+	r := s.Requests()[0]
+	if !r.Authorization || r.UserAgent != "semgrep-wiz-test/1" || r.Path != "/api/v1/deployments" || r.Method != http.MethodGet {
+		t.Errorf("request %+v", r)
+	}
+	if _, err := pickDeployment([]Deployment{{Slug: "a"}, {Slug: "b"}}, ""); err == nil || !strings.Contains(err.Error(), "a, b") {
+		t.Errorf("several deployments, no slug: %v", err)
+	}
+	if _, err := pickDeployment(nil, "a"); err == nil || !strings.Contains(err.Error(), "no deployment") {
+		t.Errorf("no deployments: %v", err)
+	}
+}
+
+func TestProjectsPaging(t *testing.T) {
+	ds := semgreptest.GenerateDataset(7, 250, 500, testNow)
+	ds.Token = secretToken
+	s, c := serve(t, ds)
+	ps, err := c.Projects(context.Background(), "scale-org")
+	if note(t, err) != nil || len(ps) != 250 {
+		t.Fatalf("%d projects, %v", len(ps), err)
+	}
+	if got := pages(s.RequestsFor(semgreptest.OpProjects)); !slices.Equal(got, []string{"0", "1", "2"}) {
+		t.Errorf("pages requested %v", got)
+	}
+	if q := s.RequestsFor(semgreptest.OpProjects)[0].Query; q.Get("page_size") != "100" {
+		t.Errorf("query %v", q)
+	}
+	if ps[0].Name != "scale-org/service-0000" || ps[0].DefaultBranch != "refs/heads/main" || ps[0].LatestScanAt.IsZero() {
+		t.Errorf("project %+v", ps[0])
+	}
+}
+
+func TestProjectsDemo(t *testing.T) {
+	_, c := demo(t)
+	ps, err := c.Projects(context.Background(), "acme-corp")
+	if note(t, err) != nil {
+		t.Fatal(err)
+	}
+	names := map[string]Project{}
+	for _, p := range ps {
+		names[p.Name] = p
+	}
+	if len(ps) != 8 || names["acme/old-reporting"].ID != 0 {
+		t.Errorf("archived project listed or count wrong: %d", len(ps))
+	}
+	mb := names["acme/mobile-backend"]
+	if mb.DefaultBranch != "refs/heads/develop" || mb.PrimaryBranch != "refs/heads/main" || !slices.Equal(mb.Tags, []string{"team:mobile"}) {
+		t.Errorf("mobile-backend %+v", mb)
+	}
+}
+
+func TestProjectsServerIgnoresPage(t *testing.T) {
+	ds := semgreptest.GenerateDataset(3, 150, 0, testNow)
+	ds.Token = secretToken
+	s, c := serve(t, ds)
+	// Capture page 0, then serve it for every page.
+	req, _ := http.NewRequest("GET", s.URL+"/deployments/scale-org/projects?page=0&page_size=100", nil)
+	req.Header.Set("Authorization", "Bearer "+secretToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body strings.Builder
+	_, _ = fmt.Fprint(&body, mustRead(t, resp))
+	s.Inject(semgreptest.Fault{Op: semgreptest.OpProjects, Body: body.String()})
+	s.ResetRequests()
+	ps, err := c.Projects(context.Background(), "scale-org")
+	if note(t, err) != nil || len(ps) != 100 || len(s.Requests()) != 2 {
+		t.Errorf("%d projects after %d requests, %v", len(ps), len(s.Requests()), err)
+	}
+}
+
+func mustRead(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return b.String()
+}
+
+// expected counts findings of the demo dataset the way the server filters.
+func expected(ds *semgreptest.Dataset, repo, status string, sevs ...string) int {
+	n := 0
+	for _, p := range ds.Projects {
+		if repo != "" && p.Name != repo {
+			continue
+		}
+		for _, f := range p.Findings {
+			if f.IssueType() == "sast" && (status == "" || f.EffectiveStatus() == status) && (len(sevs) == 0 || slices.Contains(sevs, f.Severity)) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func collect(t *testing.T, c *Client, slug string, q FindingsQuery) ([]finding.Finding, error) {
+	t.Helper()
+	var all []finding.Finding
+	err := c.Findings(context.Background(), slug, q, func(page []finding.Finding) error {
+		all = append(all, page...)
+		return nil
+	})
+	return all, note(t, err)
+}
+
+func TestFindingsPaging(t *testing.T) {
+	s, c := demo(t)
+	ds := semgreptest.DemoDataset(testNow)
+	want := expected(ds, "acme/payments-api", "")
+	fs, err := collect(t, c, "acme-corp", FindingsQuery{Repos: []string{"acme/payments-api"}, Status: "any", PageSize: 100})
+	if err != nil || len(fs) != want {
+		t.Fatalf("%d findings, want %d, %v", len(fs), want, err)
+	}
+	reqs := s.RequestsFor(semgreptest.OpFindings)
+	wantPages := []string{}
+	for i := 0; i <= want/100; i++ {
+		wantPages = append(wantPages, fmt.Sprint(i))
+	}
+	if got := pages(reqs); !slices.Equal(got, wantPages) {
+		t.Errorf("pages requested %v, want %v", got, wantPages)
+	}
+	q := reqs[0].Query
+	if q.Get("issue_type") != "sast" || q.Has("status") || q.Get("page_size") != "100" || !slices.Equal(q["repos"], []string{"acme/payments-api"}) {
+		t.Errorf("query %v", q)
+	}
+	ids := map[string]bool{}
+	for _, f := range fs {
+		if f.Repo.Name != "acme/payments-api" || f.Repo.Deployment != "acme-corp" || !strings.HasPrefix(f.Link, strings.TrimSuffix(s.URL, "/api/v1")+"/orgs/acme-corp/findings/") {
+			t.Fatalf("finding %+v", f)
+		}
+		if ids[f.PlatformID] {
+			t.Fatalf("duplicate %s", f.PlatformID)
+		}
+		ids[f.PlatformID] = true
+	}
+}
+
+func TestFindingsFilters(t *testing.T) {
+	s, c := demo(t)
+	ds := semgreptest.DemoDataset(testNow)
+
+	// Defaults: status open, page size 3000, repeated keys for arrays.
+	fs, err := collect(t, c, "acme-corp", FindingsQuery{Repos: []string{"acme/web-frontend", "acme/legacy-billing"}, Severities: []string{"High", "critical"}})
+	want := expected(ds, "acme/web-frontend", "open", "high", "critical") + expected(ds, "acme/legacy-billing", "open", "high", "critical")
+	if err != nil || len(fs) != want || want == 0 {
+		t.Errorf("%d findings, want %d, %v", len(fs), want, err)
+	}
+	q := s.RequestsFor(semgreptest.OpFindings)[0].Query
+	if q.Get("status") != "open" || q.Get("page_size") != "3000" || len(q["repos"]) != 2 || !slices.Equal(q["severities"], []string{"high", "critical"}) {
+		t.Errorf("query %v", q)
+	}
+	for _, f := range fs {
+		if f.Status != "open" || (f.Severity != finding.SeverityHigh && f.Severity != finding.SeverityCritical) {
+			t.Fatalf("filter leak: %+v", f)
+		}
+	}
+
+	// The server matches ref exactly: normalisation is our job.
+	short, _ := collect(t, c, "acme-corp", FindingsQuery{Repos: []string{"acme/payments-api"}, Ref: "main"})
+	full, _ := collect(t, c, "acme-corp", FindingsQuery{Repos: []string{"acme/payments-api"}, Ref: "refs/heads/main"})
+	if len(short) != 0 || len(full) == 0 {
+		t.Errorf("ref main: %d, refs/heads/main: %d", len(short), len(full))
+	}
+	for _, f := range full {
+		if f.Branch != "main" || f.Ref != "refs/heads/main" {
+			t.Fatalf("branch %q ref %q", f.Branch, f.Ref)
+		}
+	}
+
+	// Page size is clamped to [100, 3000].
+	s.ResetRequests()
+	_, _ = collect(t, c, "acme-corp", FindingsQuery{Repos: []string{"acme/docs-site"}, PageSize: 5})
+	_, _ = collect(t, c, "acme-corp", FindingsQuery{Repos: []string{"acme/docs-site"}, PageSize: 50000, Dedup: true, Since: testNow.Add(-time.Hour)})
+	reqs := s.RequestsFor(semgreptest.OpFindings)
+	if reqs[0].Query.Get("page_size") != "100" || reqs[1].Query.Get("page_size") != "3000" || reqs[1].Query.Get("dedup") != "true" || reqs[1].Query.Get("since") == "" {
+		t.Errorf("clamping/dedup/since: %v / %v", reqs[0].Query, reqs[1].Query)
+	}
+
+	// Supply Chain findings only come with issue_type=sca.
+	sca, err := collect(t, c, "acme-corp", FindingsQuery{IssueType: "sca", Status: "any"})
+	if err != nil || len(sca) == 0 {
+		t.Fatalf("sca: %d, %v", len(sca), err)
+	}
+	for _, f := range sca {
+		if f.Product != finding.ProductSCA {
+			t.Fatalf("sca finding mapped as %q", f.Product)
+		}
+	}
+}
+
+func TestFindingsServerIgnoresPage(t *testing.T) {
+	s, c := demo(t)
+	var items []semgreptest.Finding
+	for _, p := range semgreptest.DemoDataset(testNow).Projects {
+		items = append(items, p.Findings...)
+	}
+	b, _ := json.Marshal(map[string]any{"findings": items[:100]})
+	s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Body: string(b)})
+	fs, err := collect(t, c, "acme-corp", FindingsQuery{PageSize: 100})
+	if err != nil || len(fs) != 100 || len(s.RequestsFor(semgreptest.OpFindings)) != 2 {
+		t.Errorf("%d findings after %d requests, %v", len(fs), len(s.RequestsFor(semgreptest.OpFindings)), err)
+	}
+}
+
+func TestFindingsCallbackError(t *testing.T) {
+	_, c := demo(t)
+	stop := errors.New("stop here")
+	calls := 0
+	err := c.Findings(context.Background(), "acme-corp", FindingsQuery{PageSize: 100}, func([]finding.Finding) error {
+		calls++
+		return stop
+	})
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("err %v after %d calls", err, calls)
+	}
+}
+
+func TestAPISamplesThroughClient(t *testing.T) {
+	data, err := os.ReadFile(sample(t, "api-v1-findings--sast-real-capture--openctx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, c := demo(t)
+	s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Body: string(data), Times: 1})
+	fs, err := collect(t, c, "acme-corp", FindingsQuery{})
+	if err != nil || len(fs) != 1 || fs[0].PlatformID != "67557107" || fs[0].Link != strings.TrimSuffix(s.URL, "/api/v1")+"/orgs/acme-corp/findings/67557107" {
+		t.Errorf("%+v, %v", fs, err)
+	}
+}
+
+func TestRetries(t *testing.T) {
+	ctx := context.Background()
+	t.Run("429 with Retry-After", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 429, RetryAfter: "1", Times: 1})
+		start := time.Now()
+		_, err := c.Deployments(ctx)
+		if note(t, err) != nil || len(s.Requests()) != 2 {
+			t.Fatalf("%v after %d requests", err, len(s.Requests()))
+		}
+		if el := time.Since(start); el < 900*time.Millisecond {
+			t.Errorf("Retry-After: 1 not honoured, retried after %v", el)
+		}
+	})
+	t.Run("503 twice", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Status: 503, Times: 2})
+		fs, err := collect(t, c, "acme-corp", FindingsQuery{Repos: []string{"acme/inventory-service"}})
+		if err != nil || len(fs) == 0 || len(s.RequestsFor(semgreptest.OpFindings)) != 3 {
+			t.Errorf("%d findings after %d requests, %v", len(fs), len(s.Requests()), err)
+		}
+	})
+	for _, st := range []int{500, 502, 504} {
+		t.Run(fmt.Sprint(st), func(t *testing.T) {
+			s, c := demo(t)
+			s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Status: st, Times: 1})
+			if _, err := c.Deployments(ctx); note(t, err) != nil || len(s.Requests()) != 2 {
+				t.Errorf("%v after %d requests", err, len(s.Requests()))
+			}
+		})
+	}
+	t.Run("storm gives up", func(t *testing.T) {
+		s, _ := demo(t)
+		c := New(Options{BaseURL: s.URL, Token: secretToken, MaxRetries: 2, RetryBase: time.Millisecond})
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 503})
+		_, err := c.Deployments(ctx)
+		note(t, err)
+		if kindOf(err) != KindServer || len(s.Requests()) != 3 || !strings.Contains(err.Error(), "gave up after 3 attempts") || !strings.Contains(err.Error(), "HTTP 503") {
+			t.Errorf("%v after %d requests", err, len(s.Requests()))
+		}
+		if Hint(err) == "" {
+			t.Error("no hint")
+		}
+	})
+	t.Run("501 not retried", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 501})
+		_, err := c.Deployments(ctx)
+		if kindOf(note(t, err)) != KindServer || len(s.Requests()) != 1 {
+			t.Errorf("%v after %d requests", err, len(s.Requests()))
+		}
+	})
+	t.Run("connection reset", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpProjects, Reset: true, Times: 1})
+		ps, err := c.Projects(ctx, "acme-corp")
+		if note(t, err) != nil || len(ps) != 8 || len(s.Requests()) != 2 {
+			t.Errorf("%d projects after %d requests, %v", len(ps), len(s.Requests()), err)
+		}
+	})
+	t.Run("truncated body", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Truncate: true, Times: 2})
+		fs, err := collect(t, c, "acme-corp", FindingsQuery{Repos: []string{"acme/inventory-service"}})
+		if err != nil || len(fs) == 0 || len(s.Requests()) != 3 {
+			t.Errorf("%d findings after %d requests, %v", len(fs), len(s.Requests()), err)
+		}
+	})
+	t.Run("truncated for good", func(t *testing.T) {
+		s, _ := demo(t)
+		c := New(Options{BaseURL: s.URL, Token: secretToken, MaxRetries: 1, RetryBase: time.Millisecond})
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Truncate: true})
+		_, err := c.Deployments(ctx)
+		if kindOf(note(t, err)) != KindTransport || len(s.Requests()) != 2 {
+			t.Errorf("%v after %d requests", err, len(s.Requests()))
+		}
+	})
+	t.Run("connection refused", func(t *testing.T) {
+		s, _ := demo(t)
+		url := s.URL
+		s.Close()
+		c := New(Options{BaseURL: url, Token: secretToken, MaxRetries: 1, RetryBase: time.Millisecond})
+		_, err := c.Deployments(ctx)
+		if kindOf(note(t, err)) != KindTransport || !strings.Contains(err.Error(), "127.0.0.1") {
+			t.Errorf("%v", err)
+		}
+	})
+}
+
+func TestErrorClassification(t *testing.T) {
+	ctx := context.Background()
+	t.Run("401", func(t *testing.T) {
+		s, _ := demo(t)
+		c := New(Options{BaseURL: s.URL, Token: "wrong-" + secretToken, RetryBase: time.Millisecond})
+		_, err := c.Deployments(ctx)
+		note(t, err)
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.Kind != KindUnauthorized || ae.Status != 401 || ae.Op != "listing deployments" || len(s.Requests()) != 1 {
+			t.Fatalf("%#v after %d requests", err, len(s.Requests()))
+		}
+		if !strings.Contains(err.Error(), "Settings → Tokens") || !strings.Contains(Hint(err), "Web API") {
+			t.Errorf("message %q hint %q", err, Hint(err))
+		}
+	})
+	t.Run("no token", func(t *testing.T) {
+		s, _ := demo(t)
+		c := New(Options{BaseURL: s.URL})
+		_, err := c.Deployments(ctx)
+		if kindOf(note(t, err)) != KindUnauthorized || s.Requests()[0].Authorization {
+			t.Errorf("%v", err)
+		}
+	})
+	t.Run("404 token without Web API scope", func(t *testing.T) {
+		s, _ := demo(t)
+		c := New(Options{BaseURL: s.URL, Token: semgreptest.DemoNoScopeToken, RetryBase: time.Millisecond})
+		_, err := c.Deployments(ctx)
+		note(t, err)
+		if kindOf(err) != KindNotFound || len(s.Requests()) != 1 || !strings.Contains(err.Error(), "lacks the Web API scope") || !strings.Contains(Hint(err), "Web API") {
+			t.Errorf("%v / %s", err, Hint(err))
+		}
+	})
+	t.Run("404 unknown slug", func(t *testing.T) {
+		_, c := demo(t)
+		_, err := c.Projects(ctx, "not-ours")
+		if kindOf(note(t, err)) != KindNotFound {
+			t.Errorf("%v", err)
+		}
+		err = c.Findings(ctx, "not-ours", FindingsQuery{}, func([]finding.Finding) error { return nil })
+		if kindOf(note(t, err)) != KindNotFound {
+			t.Errorf("%v", err)
+		}
+	})
+	t.Run("HTML page", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Body: "<html><body>Sign in to corporate proxy</body></html>"})
+		_, err := c.Deployments(ctx)
+		note(t, err)
+		if kindOf(err) != KindBadResponse || len(s.Requests()) != 1 || !strings.Contains(err.Error(), "HTML") || strings.Contains(err.Error(), "corporate") {
+			t.Errorf("%v after %d requests", err, len(s.Requests()))
+		}
+		if !strings.Contains(err.Error(), `"deployments" array`) || !strings.Contains(err.Error(), "text/html") {
+			t.Errorf("does not say what was expected: %v", err)
+		}
+	})
+	t.Run("malformed JSON", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Body: `{"findings": [}, secret-ish garbage`})
+		_, err := collect(t, c, "acme-corp", FindingsQuery{})
+		if kindOf(err) != KindBadResponse || len(s.Requests()) != 1 || strings.Contains(err.Error(), "garbage") {
+			t.Errorf("%v", err)
+		}
+	})
+	t.Run("HTML error status", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 502, Body: "<html>Bad gateway " + secretToken + "</html>"})
+		_, err := c.Deployments(ctx)
+		if kindOf(note(t, err)) != KindServer || strings.Contains(err.Error(), "Bad gateway") {
+			t.Errorf("%v", err)
+		}
+	})
+	t.Run("400 with reflected token", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 400, Body: `{"error": "token ` + secretToken + ` is malformed"}`})
+		_, err := c.Deployments(ctx)
+		note(t, err)
+		if kindOf(err) != KindRequest || !strings.Contains(err.Error(), "[redacted] is malformed") {
+			t.Errorf("%v", err)
+		}
+	})
+	t.Run("wrong types", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Body: `{"deployments": [{"id": {"x": 1}, "slug": "a"}]}`})
+		_, err := c.Deployments(ctx)
+		if kindOf(note(t, err)) != KindBadResponse {
+			t.Errorf("%v", err)
+		}
+		s.ClearFaults()
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Body: `{"deployments": [{"id": "42", "slug": "a", "name": "A"}]}`})
+		ds, err := c.Deployments(ctx)
+		if note(t, err) != nil || ds[0].ID != 42 {
+			t.Errorf("id as string: %+v %v", ds, err)
+		}
+	})
+}
+
+func TestContextCancel(t *testing.T) {
+	t.Run("during a slow response", func(t *testing.T) {
+		s, c := demo(t)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpDeployments, Delay: 10 * time.Second})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := c.Deployments(ctx)
+		note(t, err)
+		if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
+			t.Errorf("%v after %v", err, time.Since(start))
+		}
+	})
+	t.Run("during back-off", func(t *testing.T) {
+		s, _ := demo(t)
+		c := New(Options{BaseURL: s.URL, Token: secretToken, RetryBase: 20 * time.Second})
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Status: 503, RetryAfter: "30"})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		start := time.Now()
+		err := c.Findings(ctx, "acme-corp", FindingsQuery{}, func([]finding.Finding) error { return nil })
+		note(t, err)
+		if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second || len(s.Requests()) != 1 {
+			t.Errorf("%v after %v and %d requests", err, time.Since(start), len(s.Requests()))
+		}
+	})
+	t.Run("already cancelled", func(t *testing.T) {
+		s, c := demo(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := c.Deployments(ctx); !errors.Is(note(t, err), context.Canceled) || len(s.Requests()) != 0 {
+			t.Errorf("%v", err)
+		}
+	})
+}
+
+func TestSearchScans(t *testing.T) {
+	ds := semgreptest.GenerateDataset(11, 60, 600, testNow)
+	ds.Token = secretToken
+	s, c := serve(t, ds)
+	ctx := context.Background()
+	all, err := c.SearchScans(ctx, ds.Deployment.ID, ScanQuery{})
+	if note(t, err) != nil {
+		t.Fatal(err)
+	}
+	inWindow := 0
+	for _, p := range ds.Projects {
+		for _, sc := range p.Scans {
+			if !sc.StartedAt.Before(testNow.Add(-30 * 24 * time.Hour)) {
+				inWindow++
+			}
+		}
+	}
+	if len(all) != inWindow || inWindow <= scansLimit {
+		t.Fatalf("%d scans, want %d (> %d, to need a second page)", len(all), inWindow, scansLimit)
+	}
+	reqs := s.RequestsFor(semgreptest.OpScans)
+	var first, second map[string]any
+	_ = json.Unmarshal(reqs[0].Body, &first)
+	_ = json.Unmarshal(reqs[1].Body, &second)
+	if len(reqs) != 2 || first["limit"] != float64(500) || first["cursor"] != nil || second["cursor"] == nil || reqs[0].Method != http.MethodPost {
+		t.Errorf("cursor paging: %d requests, %v then %v", len(reqs), first, second)
+	}
+	for _, sc := range all {
+		if sc.StartedAt.Before(testNow.Add(-30*24*time.Hour)) || sc.ID == 0 || sc.RepositoryID == 0 || sc.Commit == "" {
+			t.Fatalf("scan %+v", sc)
+		}
+	}
+
+	yes := true
+	p := ds.Projects[3]
+	s.ResetRequests()
+	full, err := c.SearchScans(ctx, ds.Deployment.ID, ScanQuery{RepositoryID: p.ID, IsFullScan: &yes, Branch: "refs/heads/main",
+		Since: testNow.Add(-20 * 24 * time.Hour), Statuses: []string{"completed"}})
+	if note(t, err) != nil || len(full) == 0 {
+		t.Fatalf("%d, %v", len(full), err)
+	}
+	for _, sc := range full {
+		if !sc.IsFullScan || sc.RepositoryID != p.ID || sc.Status != ScanStatusCompleted || sc.Branch != "refs/heads/main" || sc.StartedAt.Before(testNow.Add(-20*24*time.Hour)) {
+			t.Fatalf("filter leak %+v", sc)
+		}
+	}
+	var body map[string]any
+	_ = json.Unmarshal(s.Requests()[0].Body, &body)
+	if fmt.Sprint(body["statuses"]) != "[SCAN_STATUS_COMPLETED]" || body["is_full_scan"] != true || body["repository_id"] != float64(p.ID) {
+		t.Errorf("body %v", body)
+	}
+	if _, err := c.SearchScans(ctx, 1, ScanQuery{}); kindOf(note(t, err)) != KindNotFound {
+		t.Errorf("wrong deployment id: %v", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	ctx := context.Background()
+	s, c := demo(t)
+	res := c.Check(ctx, "acme-corp")
+	if len(res) != 2 || !res[0].OK || !res[1].OK || !strings.Contains(res[1].Detail, "Acme Corp") || res[0].Name != CheckToken || res[1].Name != CheckDeployment {
+		t.Errorf("good: %+v", res)
+	}
+	res = c.Check(ctx, "acme")
+	if !res[0].OK || res[1].OK || !strings.Contains(res[1].Detail, `"acme"`) || !strings.Contains(res[1].Hint, "acme-corp") {
+		t.Errorf("wrong slug: %+v", res)
+	}
+	bad := New(Options{BaseURL: s.URL, Token: "nope", RetryBase: time.Millisecond})
+	res = bad.Check(ctx, "acme-corp")
+	if res[0].OK || !res[1].Skipped || !strings.Contains(res[0].Hint, "Settings → Tokens") {
+		t.Errorf("bad token: %+v", res)
+	}
+	noScope := New(Options{BaseURL: s.URL, Token: semgreptest.DemoNoScopeToken})
+	res = noScope.Check(ctx, "")
+	if res[0].OK || !strings.Contains(res[0].Hint, "Web API ticked") {
+		t.Errorf("no scope: %+v", res)
+	}
+	res = New(Options{BaseURL: s.URL}).Check(ctx, "")
+	if res[0].OK || !res[1].Skipped || !strings.Contains(res[0].Detail, "no Semgrep token") {
+		t.Errorf("empty token: %+v", res)
+	}
+	for _, r := range res {
+		if strings.Contains(r.Detail+r.Hint, secretToken) {
+			t.Error("token in check output")
+		}
+	}
+}

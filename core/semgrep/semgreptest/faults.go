@@ -1,0 +1,170 @@
+package semgreptest
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Fault makes the stand-in misbehave for matching requests, before it
+// checks the token (a gateway fails before the application does).
+type Fault struct {
+	// Op is OpDeployments, OpProjects, OpScans, OpFindings, or "" for all.
+	Op string
+	// Query, when set, limits the fault to requests whose query has these
+	// values (e.g. {"page": {"2"}}).
+	Query url.Values
+	// Status, when not 0, is answered instead of the real response, with
+	// Body (default: a JSON error object) and RetryAfter as the
+	// Retry-After header. Status 0 with a Body answers 200 with that body.
+	Status      int
+	RetryAfter  string
+	Body        string
+	ContentType string // default: text/html for bodies starting with "<", else application/json
+	// Times is how many matching requests the fault hits; 0 or less means
+	// every one until ClearFaults.
+	Times int
+	// Delay holds the response back (before anything else the fault does);
+	// a fault with only a Delay then serves the real response.
+	Delay time.Duration
+	// Reset closes the connection without a response.
+	Reset bool
+	// Truncate sends the real response with its full Content-Length but
+	// only half the body, then closes the connection.
+	Truncate bool
+}
+
+// Inject adds a fault. Faults are tried in the order added; the first that
+// matches a request applies.
+func (s *Server) Inject(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fc := f
+	s.faults = append(s.faults, &fc)
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// takeFault returns the first fault matching the request and uses up one
+// of its Times.
+func (s *Server) takeFault(op string, q url.Values) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.Op != "" && f.Op != op {
+			continue
+		}
+		if !queryMatches(q, f.Query) {
+			continue
+		}
+		cp := *f
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+		}
+		return &cp
+	}
+	return nil
+}
+
+func queryMatches(q, want url.Values) bool {
+	for k, vs := range want {
+		got := q[k]
+		if len(got) != len(vs) {
+			return false
+		}
+		for i := range vs {
+			if got[i] != vs[i] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// applyFault performs f. It reports true when the response is done (the
+// real handler must not run); serve renders the real response for
+// Truncate.
+func applyFault(w http.ResponseWriter, r *http.Request, f *Fault, serve func(http.ResponseWriter)) bool {
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-r.Context().Done():
+			t.Stop()
+			return true
+		case <-t.C:
+		}
+	}
+	switch {
+	case f.Reset:
+		resetConn(w)
+		return true
+	case f.Truncate:
+		rec := httptest.NewRecorder()
+		serve(rec)
+		body := rec.Body.Bytes()
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body[:len(body)/2])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		// Aborting the handler makes the server drop the connection
+		// short of the promised length.
+		panic(http.ErrAbortHandler)
+	case f.Status != 0 || f.Body != "":
+		status := f.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		body := f.Body
+		if body == "" {
+			body = `{"error": "` + http.StatusText(status) + `"}`
+		}
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/json"
+			if bytes.HasPrefix(bytes.TrimSpace([]byte(body)), []byte("<")) {
+				ct = "text/html; charset=utf-8"
+			}
+		}
+		w.Header().Set("Content-Type", ct)
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+		return true
+	}
+	return false
+}
+
+// resetConn closes the client's connection abruptly (RST where possible).
+func resetConn(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}

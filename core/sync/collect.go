@@ -1,0 +1,327 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	stdsync "sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/policy"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
+)
+
+// FileSource is a local Semgrep JSON or SARIF file and what the file does
+// not say itself.
+type FileSource struct {
+	Path    string
+	Options semgrep.FileOptions
+}
+
+// CollectOptions says where findings come from and how they are judged.
+type CollectOptions struct {
+	Policy policy.Policy
+	// Semgrep and Deployment select the web API as the source.
+	Semgrep    *semgrep.Client
+	Deployment string
+	// Concurrency bounds per-repository fetches (default 4).
+	Concurrency int
+	// Files, when set, are read instead of calling the API.
+	Files []FileSource
+	// AllFindings fetches findings of every status and severity so the
+	// preview can show why each one is excluded; a sync leaves it off and
+	// lets the server filter.
+	AllFindings bool
+	// VCSHosts maps self-hosted VCS hosts to Wiz's VCS words; a repository
+	// whose VCS cannot be named is not sent (Wiz requires it).
+	VCSHosts map[string]string
+	Now      func() time.Time
+	Events   Sink
+}
+
+// Repo is one repository after collect and select.
+type Repo struct {
+	Repo         finding.Repository `json:"-"`
+	Name         string             `json:"name"`
+	URL          string             `json:"url,omitempty"`
+	DataSourceID string             `json:"data_source_id"`
+	Branch       string             `json:"branch,omitempty"`
+	FullScan     time.Time          `json:"full_scan_completed_at,omitzero"`
+	FromFile     bool               `json:"from_file,omitempty"`
+	// InScope is false when the repository is not sent at all (Reason).
+	InScope bool   `json:"in_scope"`
+	Reason  string `json:"reason,omitempty"`
+	// FetchErr is set when reading its findings failed part way: the
+	// repository is then left out of the upload, never sent partially.
+	FetchErr error `json:"-"`
+
+	Sent     []finding.Finding `json:"-"`
+	Excluded []policy.Excluded `json:"-"`
+}
+
+// Failed reports whether the repository's findings could not be read.
+func (r *Repo) Failed() bool { return r.FetchErr != nil }
+
+// Collection is what collect and select produced.
+type Collection struct {
+	Deployment string
+	Repos      []*Repo
+	// ScanErrors counts errors Semgrep itself reported in CLI files.
+	ScanErrors int
+}
+
+// Totals sums the collection.
+func (c *Collection) Totals() (sent, excluded, reposSent, reposFailed int) {
+	for _, r := range c.Repos {
+		switch {
+		case r.Failed():
+			reposFailed++
+		case r.InScope:
+			reposSent++
+			sent += len(r.Sent)
+		}
+		excluded += len(r.Excluded)
+	}
+	return
+}
+
+// Collect reads findings from the configured source and applies the
+// policy. A repository whose fetch fails is reported (FetchErr, a
+// RepoFailed event) and the others carry on; only an error that stops
+// every repository (bad token, unknown deployment) is returned.
+func Collect(ctx context.Context, o CollectOptions) (*Collection, error) {
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	if err := o.Policy.Validate(); err != nil {
+		return nil, err
+	}
+	o.Events.emit(Event{Kind: StepStarted, Step: StepCollect})
+	var (
+		c   *Collection
+		err error
+	)
+	if len(o.Files) > 0 {
+		c, err = collectFiles(o)
+	} else {
+		c, err = collectAPI(ctx, o, now())
+	}
+	if err != nil {
+		o.Events.emit(Event{Kind: StepFailed, Step: StepCollect, Message: err.Error()})
+		return nil, err
+	}
+	sort.Slice(c.Repos, func(i, j int) bool { return c.Repos[i].Name < c.Repos[j].Name })
+	o.Events.emit(Event{Kind: StepFinished, Step: StepCollect, Done: int64(len(c.Repos)), Total: int64(len(c.Repos))})
+
+	o.Events.emit(Event{Kind: StepStarted, Step: StepSelect})
+	for _, r := range c.Repos {
+		if r.Failed() || !r.InScope {
+			continue
+		}
+		if _, err := wizschema.VCSFor(r.URL, o.VCSHosts); err != nil {
+			r.InScope, r.Reason = false, "unknown VCS: "+err.Error()
+			o.Events.emit(Event{Kind: Warning, Step: StepSelect, Repo: r.Name, Message: r.Name + " is not sent: " + err.Error()})
+			continue
+		}
+		scope := policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan, FromFile: r.FromFile}
+		r.Sent, r.Excluded = o.Policy.Select(scope, r.Sent)
+	}
+	sent, excluded, reposSent, _ := c.Totals()
+	o.Events.emit(Event{Kind: StepFinished, Step: StepSelect, Done: int64(sent), Total: int64(sent + excluded),
+		Message: fmt.Sprintf("%d findings selected in %d repositories, %d excluded", sent, reposSent, excluded)})
+	return c, nil
+}
+
+func collectFiles(o CollectOptions) (*Collection, error) {
+	byID := map[string]*Repo{}
+	c := &Collection{}
+	for i, fsrc := range o.Files {
+		res, err := semgrep.ReadFile(fsrc.Path, fsrc.Options)
+		if err != nil {
+			return nil, err
+		}
+		c.ScanErrors += res.ScanErrors
+		o.Events.emit(Event{Kind: StepProgress, Step: StepCollect, Done: int64(i + 1), Total: int64(len(o.Files)),
+			Message: fmt.Sprintf("%s: %d results", fsrc.Path, len(res.Findings))})
+		repo := finding.Repository{Name: fsrc.Options.RepoName, URL: fsrc.Options.RepoURL, Deployment: fsrc.Options.Deployment}
+		if len(res.Findings) > 0 {
+			repo = res.Findings[0].Repo
+		}
+		id := finding.DataSourceID(repo)
+		r := byID[id]
+		if r == nil {
+			r = &Repo{Repo: repo, Name: repo.Name, URL: repo.URL, DataSourceID: id, Branch: finding.NormalizeBranch(fsrc.Options.Branch), FromFile: true}
+			byID[id] = r
+			c.Repos = append(c.Repos, r)
+		} else if !finding.SameBranch(r.Branch, fsrc.Options.Branch) {
+			return nil, fmt.Errorf("%s: repository %s was already given with branch %s; send one branch per run", fsrc.Path, repo.Name, r.Branch)
+		}
+		for _, f := range res.Findings {
+			f.IsDefaultBranch = true
+			r.Sent = append(r.Sent, f)
+		}
+	}
+	for _, r := range c.Repos {
+		d := o.Policy.DecideRepo(policy.Scope{Repo: r.Repo, Branch: r.Branch, FromFile: true}, time.Now())
+		r.InScope, r.Reason = d.InScope, reasonText(d)
+	}
+	return c, nil
+}
+
+func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collection, error) {
+	if o.Semgrep == nil {
+		return nil, errors.New("no Semgrep API client and no --from files: nothing to read")
+	}
+	dep, err := o.Semgrep.Deployment(ctx, o.Deployment)
+	if err != nil {
+		return nil, fmt.Errorf("finding the Semgrep deployment: %w", err)
+	}
+	projects, err := o.Semgrep.Projects(ctx, dep.Slug)
+	if err != nil {
+		return nil, fmt.Errorf("listing Semgrep projects: %w", err)
+	}
+	c := &Collection{Deployment: dep.Slug}
+	for _, p := range projects {
+		repo := finding.Repository{Name: p.Name, URL: p.URL, Deployment: dep.Slug, ID: p.ID}
+		branch := p.PrimaryBranch
+		if branch == "" {
+			branch = p.DefaultBranch
+		}
+		c.Repos = append(c.Repos, &Repo{Repo: repo, Name: p.Name, URL: p.URL, DataSourceID: finding.DataSourceID(repo), Branch: finding.NormalizeBranch(branch)})
+	}
+
+	conc := o.Concurrency
+	if conc <= 0 {
+		conc = 4
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	var (
+		mu   stdsync.Mutex
+		done int64
+	)
+	for _, r := range c.Repos {
+		g.Go(func() error {
+			err := collectRepo(gctx, o, dep, r, now)
+			mu.Lock()
+			done++
+			d := done
+			mu.Unlock()
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.FetchErr = err
+				r.Sent = nil
+				o.Events.emit(Event{Kind: RepoFailed, Step: StepCollect, Repo: r.Name, Message: err.Error()})
+			}
+			o.Events.emit(Event{Kind: StepProgress, Step: StepCollect, Repo: r.Name, Done: d, Total: int64(len(c.Repos))})
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// A failure that hit every repository is the run's failure, not theirs.
+	if len(c.Repos) > 0 {
+		allFailed := true
+		for _, r := range c.Repos {
+			if !r.Failed() {
+				allFailed = false
+				break
+			}
+		}
+		if allFailed {
+			return nil, fmt.Errorf("reading findings failed for every repository: %w", c.Repos[0].FetchErr)
+		}
+	}
+	return c, nil
+}
+
+func collectRepo(ctx context.Context, o CollectOptions, dep semgrep.Deployment, r *Repo, now time.Time) error {
+	if !o.Policy.RepoSelected(r.Name) {
+		d := o.Policy.DecideRepo(policy.Scope{Repo: r.Repo}, now)
+		r.InScope, r.Reason = false, reasonText(d)
+		return nil
+	}
+	if o.Policy.FullScansOnly {
+		full := true
+		scans, err := o.Semgrep.SearchScans(ctx, dep.ID, semgrep.ScanQuery{
+			RepositoryID: r.Repo.ID, IsFullScan: &full, Since: now.Add(-o.Policy.MaxScanAge),
+		})
+		if err != nil {
+			return fmt.Errorf("searching scans: %w", err)
+		}
+		r.FullScan = latestFullScan(scans, r.Branch)
+	}
+	d := o.Policy.DecideRepo(policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan}, now)
+	r.InScope, r.Reason = d.InScope, reasonText(d)
+	if !r.InScope {
+		return nil
+	}
+	// The server filters what the policy would drop anyway; the preview's
+	// --all asks for everything so it can say why each finding is left out.
+	q := semgrep.FindingsQuery{Repos: []string{r.Name}, Status: "any"}
+	if !o.AllFindings {
+		if len(o.Policy.Statuses) == 1 {
+			q.Status = o.Policy.Statuses[0]
+		}
+		for _, s := range o.Policy.Severities {
+			q.Severities = append(q.Severities, s.String())
+		}
+	}
+	var fs []finding.Finding
+	err := o.Semgrep.Findings(ctx, dep.Slug, q, func(page []finding.Finding) error {
+		fs = append(fs, page...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading findings: %w", err)
+	}
+	for i := range fs {
+		// The project is the authority on the repository's identity: a
+		// finding may name it differently (bare name, other URL form).
+		fs[i].Repo = r.Repo
+		fs[i].IsDefaultBranch = finding.SameBranch(fs[i].Branch, r.Branch)
+	}
+	finding.AssignIDs(fs)
+	r.Sent = fs
+	return nil
+}
+
+// latestFullScan is the completion time of the newest completed full scan
+// of branch, or zero.
+func latestFullScan(scans []semgrep.Scan, branch string) time.Time {
+	var latest time.Time
+	for _, s := range scans {
+		if !s.IsFullScan || s.CompletedAt.IsZero() || !finding.SameBranch(s.Branch, branch) {
+			continue
+		}
+		if s.Status != "" && s.Status != "SCAN_STATUS_COMPLETED" {
+			continue
+		}
+		if s.CompletedAt.After(latest) {
+			latest = s.CompletedAt
+		}
+	}
+	return latest
+}
+
+func reasonText(d policy.RepoDecision) string {
+	if d.InScope {
+		return ""
+	}
+	if d.Detail == "" {
+		return string(d.Reason)
+	}
+	return string(d.Reason) + ": " + d.Detail
+}

@@ -1,0 +1,159 @@
+package wiz
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
+)
+
+func byName(t *testing.T, res []CheckResult) map[string]CheckResult {
+	t.Helper()
+	m := map[string]CheckResult{}
+	for _, r := range res {
+		m[r.Name] = r
+	}
+	want := []string{CheckToken, CheckDataCenter, ScopeResources, ScopeActivities, ScopeIngestion}
+	if len(res) != len(want) {
+		t.Fatalf("got %d results, want %d: %+v", len(res), len(want), res)
+	}
+	for i, n := range want {
+		if res[i].Name != n {
+			t.Errorf("result %d is %q, want %q", i, res[i].Name, n)
+		}
+	}
+	return m
+}
+
+func TestCheckAllGood(t *testing.T) {
+	c, s := newPair(t, wiztest.Options{}, nil)
+	ctx := testCtx(t)
+	_, _ = c.Token(ctx) // cached; Check must still mint a fresh one
+	m := byName(t, c.Check(ctx, CheckOptions{}))
+	if s.TokensIssued() != 2 {
+		t.Errorf("Check reused the cached token (issued %d)", s.TokensIssued())
+	}
+	if r := m[CheckToken]; !r.OK || !strings.HasPrefix(r.Detail, "expires in ") {
+		t.Errorf("token %+v", r)
+	}
+	if r := m[CheckDataCenter]; !r.Skipped || r.Detail != "endpoint is not a Wiz host" {
+		t.Errorf("dc on loopback %+v", r)
+	}
+	for _, sc := range []string{ScopeResources, ScopeActivities} {
+		if r := m[sc]; !r.OK || r.Scope != sc {
+			t.Errorf("%s %+v", sc, r)
+		}
+	}
+	if r := m[ScopeIngestion]; !r.Skipped || !strings.Contains(r.Detail, "--upload") {
+		t.Errorf("ingestion without --upload %+v", r)
+	}
+	if s.SlotsRequested() != 0 {
+		t.Error("Check without IncludeUpload allocated a slot")
+	}
+
+	m = byName(t, c.Check(ctx, CheckOptions{IncludeUpload: true}))
+	if r := m[ScopeIngestion]; !r.OK || r.Skipped {
+		t.Errorf("ingestion with upload %+v", r)
+	}
+	if s.SlotsRequested() != 1 || len(s.Uploads()) != 0 || s.RequestCount("put") != 0 {
+		t.Errorf("upload probe: %d slots, %d uploads, %d PUTs", s.SlotsRequested(), len(s.Uploads()), s.RequestCount("put"))
+	}
+}
+
+func TestCheckMissingScope(t *testing.T) {
+	c, _ := newPair(t, wiztest.Options{Scopes: []string{ScopeResources, ScopeIngestion}}, nil)
+	m := byName(t, c.Check(testCtx(t), CheckOptions{IncludeUpload: true}))
+	if r := m[ScopeActivities]; r.OK || r.Skipped || !strings.Contains(r.Detail, ScopeActivities) || !strings.Contains(r.Hint, "Service Accounts") {
+		t.Errorf("missing activities scope %+v", r)
+	}
+	// The other checks still ran.
+	if !m[ScopeResources].OK || !m[ScopeIngestion].OK || !m[CheckToken].OK {
+		t.Errorf("other checks %+v", m)
+	}
+}
+
+func TestCheckBadSecretSkipsTheRest(t *testing.T) {
+	c, s := newPair(t, wiztest.Options{}, func(cfg *Config) { cfg.ClientSecret = testSecret + "x" })
+	res := c.Check(testCtx(t), CheckOptions{IncludeUpload: true})
+	m := byName(t, res)
+	if r := m[CheckToken]; r.OK || !strings.Contains(r.Hint, "Service Accounts") {
+		t.Errorf("token %+v", r)
+	}
+	for _, n := range []string{CheckDataCenter, ScopeResources, ScopeActivities, ScopeIngestion} {
+		if r := m[n]; !r.Skipped || r.OK || !strings.Contains(r.Detail, "no Wiz token") {
+			t.Errorf("%s %+v", n, r)
+		}
+	}
+	for _, r := range res {
+		noSecrets(t, r.Detail, r.Hint)
+	}
+	for _, r := range s.Requests() {
+		if r.Op != "token" {
+			t.Errorf("Check called %s without a token", r.Op)
+		}
+	}
+}
+
+// rewriteTransport sends requests for any host to the stand-in, so the
+// client can be configured with a real-looking Wiz endpoint.
+type rewriteTransport struct{ target *url.URL }
+
+func (rt rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.URL.Scheme, r2.URL.Host, r2.Host = rt.target.Scheme, rt.target.Host, ""
+	return http.DefaultTransport.RoundTrip(r2)
+}
+
+func TestCheckDataCenter(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint string
+		ok       bool
+		hint     string
+	}{
+		{"https://api.eu3.app.wiz.io/graphql", false, "your token belongs to data center us17 but the endpoint is eu3 — use https://api.us17.app.wiz.io/graphql"},
+		{"https://api.us17.app.wiz.io", true, ""},
+		{"https://api.us17.app.wiz.us/graphql", true, ""},
+	} {
+		c, _ := newPair(t, wiztest.Options{DC: "us17"}, func(cfg *Config) {
+			target, _ := url.Parse(cfg.APIEndpoint)
+			cfg.APIEndpoint = tc.endpoint
+			cfg.AuthURL = "https://auth.app.wiz.io/oauth/token"
+			cfg.HTTPClient = &http.Client{Transport: rewriteTransport{target: target}}
+		})
+		m := byName(t, c.Check(testCtx(t), CheckOptions{}))
+		r := m[CheckDataCenter]
+		if r.OK != tc.ok || r.Skipped || r.Hint != tc.hint {
+			t.Errorf("%s: %+v", tc.endpoint, r)
+		}
+		if !m[ScopeResources].OK {
+			t.Errorf("%s: probes should still run: %+v", tc.endpoint, m[ScopeResources])
+		}
+	}
+}
+
+func TestCompareDC(t *testing.T) {
+	cases := []struct {
+		tokenDC, endpoint string
+		ok, skipped       bool
+	}{
+		{"us17", "https://api.us17.app.wiz.io/graphql", true, false},
+		{"US17", "https://API.us17.app.wiz.io/graphql", true, false},
+		{"eu3", "https://api.us17.app.wiz.io/graphql", false, false},
+		{"fed1", "https://api.fed1.app.wiz.us/graphql", true, false},
+		{"us17", "https://wiz-proxy.corp.example/graphql", false, true},
+		{"us17", "http://127.0.0.1:8080/graphql", false, true},
+		{"us17", "https://api.us17.app.wiz.io.evil.example/graphql", false, true},
+		{"", "https://api.us17.app.wiz.io/graphql", false, true},
+	}
+	for _, tc := range cases {
+		r := compareDC(tc.tokenDC, tc.endpoint)
+		if r.OK != tc.ok || r.Skipped != tc.skipped {
+			t.Errorf("compareDC(%q, %q) = %+v", tc.tokenDC, tc.endpoint, r)
+		}
+	}
+	if dc, ok := DataCenterOf("https://api.eu3.app.wiz.io/graphql"); !ok || dc != "eu3" {
+		t.Errorf("DataCenterOf = %q %v", dc, ok)
+	}
+}
