@@ -28,6 +28,17 @@ type app struct {
 	policy  policy.Policy
 }
 
+// events is where a command's pipeline events go: the person on stderr and
+// the log file in the state directory.
+func (a *app) events(e env) (sync.Sink, func()) {
+	p := newProgress(e.stderr)
+	log, closeLog := openEventLog(a.paths.LogFile)
+	return func(ev sync.Event) {
+		p.handle(ev)
+		log(ev)
+	}, closeLog
+}
+
 // needs says which remote services a command will talk to.
 type needs struct{ wiz, semgrep bool }
 
@@ -41,7 +52,11 @@ func loadApp(c *common, e env, n needs) (*app, error) {
 		SemgrepAPIURL: c.semgrepAPIURL, SemgrepDeployment: c.semgrepDeployment,
 	}
 	paths := config.ResolvePaths(o, e.getenv)
-	cfg, err := config.Load(o, e.getenv, config.DefaultSecretStore(paths))
+	store := e.secrets
+	if store == nil {
+		store = config.DefaultSecretStore(paths)
+	}
+	cfg, err := config.Load(o, e.getenv, store)
 	if err != nil {
 		return nil, usageError{err}
 	}

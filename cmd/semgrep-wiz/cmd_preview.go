@@ -32,7 +32,9 @@ func cmdPreview(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	opts := a.collectOptions(e, newProgress(e.stderr).sink())
+	events, closeLog := a.events(e)
+	defer closeLog()
+	opts := a.collectOptions(e, events)
 	opts.AllFindings = all
 	col, err := sync.Collect(ctx, opts)
 	if err != nil {

@@ -34,14 +34,16 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if dryRun && out == "" {
 		out = a.workDir()
 	}
+	events, closeLog := a.events(e)
+	defer closeLog()
 	o := sync.Options{
-		Collect: a.collectOptions(e, newProgress(e.stderr).sink()),
+		Collect: a.collectOptions(e, events),
 		Schema:  a.schemaOptions(),
 		Wiz:     a.wiz,
 		DryRun:  dryRun,
 		OutDir:  out,
 		WorkDir: a.workDir(),
-		Events:  newProgress(e.stderr).sink(),
+		Events:  events,
 	}
 	if !yes && !dryRun {
 		o.Confirm = func(p sync.Plan) bool { return confirm(e, p) }

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/config"
 )
 
 const (
@@ -56,6 +58,9 @@ type env struct {
 	// pollInterval, when set, makes Wiz activity polling faster (demo mode
 	// and tests talk to a stand-in that answers at once).
 	pollInterval time.Duration
+	// secrets, when set, replaces the OS keyring / credentials file (tests
+	// must never read a developer's real keyring).
+	secrets config.SecretStore
 }
 
 func (e env) isInteractive() bool {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
@@ -77,6 +78,7 @@ func (h *harness) run(args ...string) (int, string, string) {
 		stderr:       &errb,
 		interactive:  func() bool { return h.stdin != "" },
 		pollInterval: 10 * time.Millisecond,
+		secrets:      config.FileStore(filepath.Join(h.dir, "credentials.yaml")),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -393,6 +395,169 @@ func TestDemoHeadless(t *testing.T) {
 	for _, want := range []string{"Semgrep deployment", "Would send", "SUCCESS", "semgrep:github.com/acme/payments-api"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
+		}
+	}
+}
+
+// samples is the shared folder of real Semgrep output, read in place.
+func samples(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("no go.mod above the test")
+		}
+		dir = parent
+	}
+	s := filepath.Join(dir, "..", "shared", "samples", "semgrep")
+	if _, err := os.Stat(s); err != nil {
+		t.Skip("shared samples not present")
+	}
+	return s
+}
+
+func TestSyncFromFilesNeverCallsSemgrep(t *testing.T) {
+	dir := samples(t)
+	h := newHarness(t, wiztest.Options{})
+	h.vars["SEMGREP_APP_TOKEN"] = "" // files need no Semgrep account
+	code, out, stderr := h.run("sync", "--yes", "--json",
+		"--from", filepath.Join(dir, "cli-json--v1.154.0-requires-login-juice-shop.json"),
+		"--from", filepath.Join(dir, "sarif--v1.154.0-large-requires-login-notifications-juice-shop.sarif"),
+		"--repo-url", "git@github.com:juice-shop/juice-shop.git", "--branch", "refs/heads/master")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, out)
+	}
+	if len(h.sg.Requests()) != 0 {
+		t.Fatal("--from called the Semgrep API")
+	}
+	doc := h.uploadedDoc()
+	if ids := dataSourceIDs(doc); len(ids) != 1 || ids[0] != "semgrep:github.com/juice-shop/juice-shop" {
+		t.Fatalf("data sources %v", ids)
+	}
+	rb := doc.DataSources[0].Assets[0].Details.RepositoryBranch
+	if rb.BranchName != "master" || rb.Repository.URL != "https://github.com/juice-shop/juice-shop" || rb.VCS != "GitHub" {
+		t.Fatalf("asset %+v", rb)
+	}
+	seen := map[string]bool{}
+	for _, f := range doc.DataSources[0].Assets[0].SASTFindings {
+		if seen[f.ID] {
+			t.Fatalf("duplicate finding id %s", f.ID)
+		}
+		seen[f.ID] = true
+	}
+	if len(seen) == 0 {
+		t.Fatal("no findings sent from the juice-shop files")
+	}
+}
+
+func TestFileWithNoResultsStillSendsItsRepository(t *testing.T) {
+	dir := samples(t)
+	h := newHarness(t, wiztest.Options{})
+	code, _, stderr := h.run("sync", "--yes", "--from", filepath.Join(dir, "cli-json--empty-results-errors-only--defectdojo.json"),
+		"--repo-url", "https://gitlab.com/acme/empty", "--branch", "main")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	doc := h.uploadedDoc()
+	if len(doc.DataSources) != 1 || doc.DataSources[0].ID != "semgrep:gitlab.com/acme/empty" || len(doc.DataSources[0].Assets[0].SASTFindings) != 0 {
+		t.Fatalf("document %+v", doc)
+	}
+}
+
+func TestFromFileErrors(t *testing.T) {
+	dir := samples(t)
+	h := newHarness(t, wiztest.Options{})
+	file := filepath.Join(dir, "cli-json--v1.100.0-requires-login--defectdojo.json")
+	cases := []struct {
+		name    string
+		args    []string
+		vars    map[string]string
+		code    int
+		mention string
+	}{
+		{"no repo url", []string{"--from", file, "--branch", "main"}, nil, 2, "--repo-url"},
+		{"no branch", []string{"--from", file, "--repo-url", "https://github.com/a/b"}, nil, 2, "--branch"},
+		{"pull request build", []string{"--from", file}, map[string]string{"GITHUB_REPOSITORY": "a/b", "GITHUB_REF_NAME": "7/merge", "GITHUB_EVENT_NAME": "pull_request"}, 2, "pull-request"},
+		{"not a findings file", []string{"--from", filepath.Join(dir, "api-v1-findings--empty--defectdojo.json"), "--repo-url", "https://github.com/a/b", "--branch", "main"}, nil, 1, "api-v1-findings--empty--defectdojo.json"},
+		{"missing file", []string{"--from", filepath.Join(dir, "nope.json"), "--repo-url", "https://github.com/a/b", "--branch", "main"}, nil, 1, "nope.json"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.vars {
+				h.vars[k] = v
+			}
+			defer func() {
+				for k := range c.vars {
+					delete(h.vars, k)
+				}
+			}()
+			code, _, stderr := h.run(append([]string{"sync", "--yes"}, c.args...)...)
+			if code != c.code || !strings.Contains(stderr, c.mention) {
+				t.Fatalf("exit %d (want %d), stderr %q should mention %q", code, c.code, stderr, c.mention)
+			}
+			if len(h.wz.Uploads()) != 0 {
+				t.Fatal("something was uploaded")
+			}
+		})
+	}
+	// CI variables fill in what the file does not say.
+	h.vars["GITHUB_REPOSITORY"], h.vars["GITHUB_REF_NAME"], h.vars["GITHUB_SHA"] = "acme/ci-app", "main", "0123456789abcdef0123456789abcdef01234567"
+	code, out, stderr := h.run("sync", "--dry-run", "--json", "--out", filepath.Join(h.dir, "ci"), "--from", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if res := decodeResult(t, out); len(res.Repositories) != 1 || res.Repositories[0].DataSourceID != "semgrep:github.com/acme/ci-app" || res.Repositories[0].Branch != "main" {
+		t.Fatalf("repositories %+v", res.Repositories)
+	}
+}
+
+func TestNoSecretInAnyFileWritten(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	for _, args := range [][]string{
+		{"check", "--upload"}, {"preview", "--all"}, {"sync", "--yes"},
+		{"sync", "--dry-run", "--out", filepath.Join(h.dir, "out")},
+	} {
+		if code, _, stderr := h.run(args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	secrets := []string{testClientSecret, h.vars["SEMGREP_APP_TOKEN"]}
+	var scanned int
+	err := filepath.WalkDir(h.dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		scanned++
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds a secret", p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logFile := filepath.Join(h.vars["SEMGREP_WIZ_STATE_DIR"], "semgrep-wiz.log")
+	if b, err := os.ReadFile(logFile); err != nil || !bytes.Contains(b, []byte(`"step":"upload"`)) {
+		t.Fatalf("log file %s missing or without events: %v", logFile, err)
+	}
+	if scanned < 3 {
+		t.Fatalf("only %d files scanned", scanned)
+	}
+	// The Wiz stand-in saw the secret only where it belongs: the token
+	// request body; the presigned PUT carried no Authorization header.
+	for _, r := range h.wz.Requests() {
+		if r.Op == "put" && r.Authorization {
+			t.Error("the presigned PUT carried an Authorization header")
 		}
 	}
 }

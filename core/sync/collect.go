@@ -232,17 +232,21 @@ func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collecti
 		return nil, err
 	}
 	// A failure that hit every repository is the run's failure, not theirs.
-	if len(c.Repos) > 0 {
-		allFailed := true
-		for _, r := range c.Repos {
-			if !r.Failed() {
-				allFailed = false
-				break
+	var failed, read int
+	var firstErr error
+	for _, r := range c.Repos {
+		switch {
+		case r.Failed():
+			failed++
+			if firstErr == nil {
+				firstErr = r.FetchErr
 			}
+		case r.InScope:
+			read++
 		}
-		if allFailed {
-			return nil, fmt.Errorf("reading findings failed for every repository: %w", c.Repos[0].FetchErr)
-		}
+	}
+	if failed > 0 && read == 0 {
+		return nil, fmt.Errorf("reading findings failed for every repository in scope: %w", firstErr)
 	}
 	return c, nil
 }
