@@ -387,7 +387,7 @@ func allKeys() []string {
 
 func unknownKeyMsg(name string) string {
 	if env, ok := secretKind(name); ok {
-		return fmt.Sprintf("%s: secrets are not read from the config file; set %s or run `semgrep-wiz setup` to store it in the OS keyring", name, env)
+		return fmt.Sprintf("%s: secrets are not read from the config file; set %s, or store it in the OS keyring or the 0600 credentials file", name, env)
 	}
 	msg := "unknown setting " + name
 	if s := suggest(name, allKeys()); s != "" {

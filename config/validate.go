@@ -64,9 +64,9 @@ const (
 	HintAPIEndpoint = "the endpoint looks like https://api.<dc>.app.wiz.io/graphql — copy it from Wiz → User Settings → Tenant Info"
 	HintAuthURL     = "copy the Authentication URL from Wiz → User Settings → Tenant Info: https://auth.app.wiz.io/oauth/token (commercial), https://auth.gov.wiz.io/oauth/token (commercial on AWS GovCloud), https://auth.app.wiz.us/oauth/token (Wiz for Government) or https://auth.wiz.io/oauth/token (legacy)"
 	hintClientID    = "copy the Client ID of the service account from Wiz → Settings → Service Accounts"
-	hintSecret      = "set WIZ_CLIENT_SECRET or run `semgrep-wiz setup` to store it in the OS keyring; Wiz shows a secret only once, so create a new one if it is lost"
-	hintToken       = "create a token with the Web API scope in Semgrep → Settings → Tokens; set SEMGREP_APP_TOKEN or run `semgrep-wiz setup` to store it in the OS keyring"
-	hintDeployment  = "set SEMGREP_DEPLOYMENT or deployment under semgrep: to your organisation's slug (shown in Semgrep → Settings), or run `semgrep-wiz setup` to pick it"
+	hintSecret      = "set WIZ_CLIENT_SECRET, or store it as wiz-client-secret in the OS keyring (service semgrep-wiz) or in the 0600 credentials file; Wiz shows a secret only once, so create a new one if it is lost"
+	hintToken       = "create a token with the Web API scope in Semgrep → Settings → Tokens; set SEMGREP_APP_TOKEN, or store it as semgrep-token in the OS keyring (service semgrep-wiz) or in the 0600 credentials file"
+	hintDeployment  = "set SEMGREP_DEPLOYMENT or deployment under semgrep: to your organisation's slug (shown in Semgrep → Settings)"
 	hintPattern     = "patterns match owner/repo names with * ? [...] within a part and ** across parts, e.g. acme/* or acme/**"
 )
 
@@ -212,7 +212,7 @@ func matchParts(p, n []string) bool {
 // problems, or nil.
 func (c *Config) Validate(needs Needs) error {
 	if c == nil {
-		return &ValidationError{Problems: []Problem{{Field: FieldConfigFile, Message: "no configuration", Hint: "run `semgrep-wiz setup`"}}}
+		return &ValidationError{Problems: []Problem{{Field: FieldConfigFile, Message: "no configuration", Hint: "write the config file (see the README) or set the WIZ_* and SEMGREP_* environment variables"}}}
 	}
 	v := &validator{c: c}
 	v.wiz(needs.Wiz)
@@ -257,7 +257,7 @@ func (v *validator) wiz(need bool) {
 	switch {
 	case w.APIEndpoint == "":
 		if need {
-			v.add(FieldWizAPIEndpoint, "is not set", "set WIZ_API_ENDPOINT or run `semgrep-wiz setup`; "+HintAPIEndpoint)
+			v.add(FieldWizAPIEndpoint, "is not set", "set WIZ_API_ENDPOINT or wiz.api_endpoint in the config file; "+HintAPIEndpoint)
 		}
 	case ValidateEndpoint(w.APIEndpoint) != nil:
 		v.add(FieldWizAPIEndpoint, "URL "+ValidateEndpoint(w.APIEndpoint).Error(), HintAPIEndpoint)
@@ -280,7 +280,7 @@ func (v *validator) wiz(need bool) {
 	switch {
 	case w.AuthURL == "":
 		if need {
-			v.add(FieldWizAuthURL, "is not set", "set WIZ_AUTH_URL or run `semgrep-wiz setup`; "+suggestAuth(hostOf(w.APIEndpoint), true))
+			v.add(FieldWizAuthURL, "is not set", "set WIZ_AUTH_URL or wiz.auth_url in the config file; "+suggestAuth(hostOf(w.APIEndpoint), true))
 		}
 	case ValidateEndpoint(w.AuthURL) != nil:
 		v.add(FieldWizAuthURL, "URL "+ValidateEndpoint(w.AuthURL).Error(), HintAuthURL)
@@ -321,7 +321,7 @@ func (v *validator) wiz(need bool) {
 	switch {
 	case w.ClientID == "":
 		if need {
-			v.add(FieldWizClientID, "is not set", "set WIZ_CLIENT_ID or run `semgrep-wiz setup`; "+hintClientID)
+			v.add(FieldWizClientID, "is not set", "set WIZ_CLIENT_ID or wiz.client_id in the config file; "+hintClientID)
 		}
 	case cognito && (!alnumRE.MatchString(w.ClientID) || len(w.ClientID) < 53 || len(w.ClientID) > 56):
 		hint := hintClientID

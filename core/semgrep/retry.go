@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/retry"
 )
 
 const (
@@ -23,88 +21,49 @@ const (
 // none) with its error so the loop can honour it.
 type attemptFunc func(ctx context.Context) (retryAfter time.Duration, err error)
 
+func (c *Client) policy() retry.Policy {
+	return retry.Policy{MaxRetries: c.maxRetries, Base: c.retryBase, Max: maxBackoff, MaxRetryAfter: maxRetryAfter}
+}
+
 // retry runs fn until it succeeds, fails with an error that is not
 // retryable, the context ends, or MaxRetries retries were made. Retryable
 // errors are the *APIError values marked so (429, 500/502/503/504,
 // transport failures, truncated bodies). Waits use exponential back-off
 // with full jitter, or the server's Retry-After when it sent one.
 func (c *Client) retry(ctx context.Context, fn attemptFunc) error {
-	for attempt := 0; ; attempt++ {
+	var last *APIError // the last attempt's *APIError, if it returned one
+	attempts, stop, err := retry.Do(ctx, c.policy(), func(ctx context.Context) (time.Duration, bool, error) {
+		last = nil
+		// An ended context is returned as is, without making a request.
 		if err := ctx.Err(); err != nil {
-			return err
+			return 0, false, err
 		}
 		retryAfter, err := fn(ctx)
-		if err == nil {
-			return nil
+		return retryAfter, errors.As(err, &last) && last.retryable, err
+	})
+	switch stop {
+	case retry.Exhausted:
+		if attempts > 1 {
+			cp := *last
+			cp.Message += fmt.Sprintf(" (gave up after %d attempts)", attempts)
+			return &cp
 		}
-		if ctx.Err() != nil {
-			return err
-		}
-		var ae *APIError
-		if !errors.As(err, &ae) || !ae.retryable {
-			return err
-		}
-		if attempt >= c.maxRetries {
-			if attempt > 0 {
-				cp := *ae
-				cp.Message += fmt.Sprintf(" (gave up after %d attempts)", attempt+1)
-				return &cp
-			}
-			return err
-		}
-		wait := c.backoff(attempt, retryAfter)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%s: %w", ae.Op, ctx.Err())
-		case <-t.C:
-		}
+	case retry.CanceledWait:
+		return fmt.Errorf("%s: %w", last.Op, err)
 	}
+	return err
 }
 
 // backoff is the wait before retry number attempt+1: the server's
 // Retry-After when given, else a random duration in [0, base·2^attempt]
-// ("full jitter", so many clients do not retry in step).
+// capped at maxBackoff. retry.Do computes the same from c.policy().
 func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	if retryAfter > 0 {
-		return min(retryAfter, maxRetryAfter)
-	}
-	ceil := c.retryBase
-	for i := 0; i < attempt && ceil < maxBackoff; i++ {
-		ceil *= 2
-	}
-	ceil = min(ceil, maxBackoff)
-	if ceil <= 0 {
-		return 0
-	}
-	return rand.N(ceil + 1)
+	return c.policy().Wait(attempt, retryAfter)
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP
 // date. It reports false when the header is absent or unusable. The result
 // is capped at maxRetryAfter; a date in the past means "now" (0, true).
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter, true
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	d := t.Sub(now)
-	if d < 0 {
-		d = 0
-	}
-	return min(d, maxRetryAfter), true
+	return retry.ParseRetryAfter(v, now, maxRetryAfter)
 }

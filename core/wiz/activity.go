@@ -1,6 +1,10 @@
 package wiz
 
-import "context"
+import (
+	"context"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/retry"
+)
 
 // Activity statuses Wiz is known to report.
 const (
@@ -155,7 +159,7 @@ func (c *Client) WaitActivity(ctx context.Context, id string, onPoll func(a *Act
 				Message: "system activity " + id + " had not finished after " + c.cfg.PollDeadline.String(),
 				Hint:    "Wiz may still process the file; look up system activity " + id + " in Wiz later"}
 		}
-		if err := sleepCtx(ctx, min(interval, left)); err != nil {
+		if err := retry.Sleep(ctx, min(interval, left)); err != nil {
 			return nil, canceled(op, err)
 		}
 		interval = min(interval*2, c.cfg.PollMaxInterval)

@@ -131,7 +131,19 @@ func networkError(op string, err error) *Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		msg = "the request timed out"
 	}
-	return &Error{Op: op, Kind: KindNetwork, Message: "contacting Wiz: " + msg, err: stripURL(err)}
+	return &Error{Op: op, Kind: KindNetwork, Message: "contacting Wiz: " + msg, Hint: networkHint("the Wiz API endpoint", "WIZ_API_ENDPOINT"), err: stripURL(err), noRetry: unknownHost(err)}
+}
+
+// networkHint is the fix for a transport failure.
+func networkHint(what, setting string) string {
+	return "check network access to " + what + " (proxy settings such as HTTPS_PROXY, firewall) and " + setting
+}
+
+// unknownHost reports a DNS answer that the name does not exist: retrying
+// will not make it exist.
+func unknownHost(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
 }
 
 func endpointHint() string {

@@ -2,11 +2,9 @@ package wiz
 
 import (
 	"context"
-	"math/rand/v2"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/retry"
 )
 
 // retryable says whether a failure is worth another attempt.
@@ -21,48 +19,12 @@ func retryable(e *Error) bool {
 	return false
 }
 
-// backoff is the wait before retry number attempt+1: the server's
-// Retry-After when it sent one, else exponential backoff with full jitter.
-func (c *Client) backoff(attempt int, e *Error) time.Duration {
-	if e != nil && e.retryAfter > 0 {
-		return min(e.retryAfter, maxRetryAfter)
-	}
-	ceiling := c.cfg.RetryBase << min(attempt, 16)
-	ceiling = min(ceiling, time.Minute)
-	return rand.N(ceiling + 1)
-}
-
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
+// Absent, unusable or past values give 0; the result is capped at
+// maxRetryAfter, as the wait before a retry is.
 func parseRetryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(h); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	d, _ := retry.ParseRetryAfter(h, now, maxRetryAfter)
+	return d
 }
 
 // canceled wraps a context error.
@@ -70,22 +32,29 @@ func canceled(op string, err error) *Error {
 	return &Error{Op: op, Kind: KindCanceled, Message: "cancelled", err: err}
 }
 
+// policy caps the jittered backoff at a minute and a server's Retry-After
+// at maxRetryAfter.
+func (c *Client) policy() retry.Policy {
+	return retry.Policy{MaxRetries: c.cfg.MaxRetries, Base: c.cfg.RetryBase, Max: time.Minute, MaxRetryAfter: maxRetryAfter}
+}
+
 // retry runs attempt until it succeeds, fails permanently, or MaxRetries
-// retries of transient failures are used up.
+// retries of transient failures are used up. Waits are the server's
+// Retry-After when it sent one, else exponential backoff with full jitter.
 func (c *Client) retry(ctx context.Context, op string, attempt func(ctx context.Context) *Error) *Error {
-	for n := 0; ; n++ {
-		e := attempt(ctx)
-		if e == nil {
-			return nil
+	var last *Error
+	_, stop, _ := retry.Do(ctx, c.policy(), func(ctx context.Context) (time.Duration, bool, error) {
+		last = attempt(ctx)
+		if last == nil {
+			return 0, false, nil // not last itself: a nil *Error is a non-nil error
 		}
-		if ctx.Err() != nil {
-			return canceled(op, ctx.Err())
-		}
-		if !retryable(e) || n >= c.cfg.MaxRetries {
-			return e
-		}
-		if err := sleepCtx(ctx, c.backoff(n, e)); err != nil {
-			return canceled(op, err)
-		}
+		return last.retryAfter, retryable(last), last
+	})
+	switch stop {
+	case retry.Succeeded:
+		return nil
+	case retry.Canceled, retry.CanceledWait:
+		return canceled(op, ctx.Err())
 	}
+	return last
 }

@@ -126,7 +126,8 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, *Error)
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return "", 0, &Error{Op: "token", Kind: KindNetwork, Message: "contacting " + SafeURL(c.authURL) + ": " + causeText(err), err: stripURL(err)}
+		return "", 0, &Error{Op: "token", Kind: KindNetwork, Message: "contacting " + SafeURL(c.authURL) + ": " + causeText(err),
+			Hint: networkHint("the Wiz authentication URL", "WIZ_AUTH_URL"), err: stripURL(err), noRetry: unknownHost(err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -100,7 +100,8 @@ func (c *Client) putOnce(ctx context.Context, op, uploadURL, path string, progre
 		if ctx.Err() != nil {
 			return canceled(op, ctx.Err())
 		}
-		return &Error{Op: op, Kind: KindNetwork, Message: "uploading to " + SafeURL(uploadURL) + ": " + causeText(err), err: stripURL(err)}
+		return &Error{Op: op, Kind: KindNetwork, Message: "uploading to " + SafeURL(uploadURL) + ": " + causeText(err),
+			Hint: networkHint("the upload URL's host", "your proxy settings"), err: stripURL(err), noRetry: unknownHost(err)}
 	}
 	defer resp.Body.Close()
 	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
