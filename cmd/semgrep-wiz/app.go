@@ -80,7 +80,7 @@ func loadApp(c *common, e env, n needs) (*app, error) {
 	if a.policy, err = policyFrom(cfg.Policy); err != nil {
 		return nil, usageError{err}
 	}
-	httpClient := &http.Client{Timeout: 2 * time.Minute}
+	httpClient := newHTTPClient()
 	if n.wiz {
 		a.wiz, err = wiz.New(wiz.Config{
 			APIEndpoint: cfg.Wiz.APIEndpoint, AuthURL: cfg.Wiz.AuthURL,
@@ -96,6 +96,21 @@ func loadApp(c *common, e env, n needs) (*app, error) {
 		a.semgrep = semgrep.New(semgrep.Options{BaseURL: cfg.Semgrep.APIURL, Token: cfg.Semgrep.Token, HTTPClient: httpClient, UserAgent: version.UserAgent()})
 	}
 	return a, nil
+}
+
+// newHTTPClient bounds every phase of a request except the body transfer,
+// so a large upload on a slow link is not cut off while a silent server
+// is. Proxy settings (HTTPS_PROXY, NO_PROXY) and the system's CAs apply.
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSHandshakeTimeout = 15 * time.Second
+	t.ResponseHeaderTimeout = 2 * time.Minute // Wiz's gateway cuts requests at about 120 s
+	t.ExpectContinueTimeout = time.Second
+	return &http.Client{
+		Transport: t,
+		// A redirect means a wrong URL; following it could send the token elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 func policyFrom(p config.Policy) (policy.Policy, error) {
