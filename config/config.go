@@ -11,6 +11,7 @@ package config
 import (
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Config is the whole configuration after precedence has been applied.
@@ -18,6 +19,8 @@ type Config struct {
 	Wiz     WizConfig     `yaml:"wiz"`
 	Semgrep SemgrepConfig `yaml:"semgrep"`
 	Policy  Policy        `yaml:"policy"`
+	Guards  Guards        `yaml:"guards"`
+	Watch   Watch         `yaml:"watch"`
 
 	// Origins says where each setting came from, keyed by the Field*
 	// constants: "file", "env WIZ_CLIENT_ID", "flag --wiz-client-id",
@@ -73,6 +76,28 @@ type Policy struct {
 	MaxScanAgeDays int      `yaml:"max_scan_age_days"`
 }
 
+// Guards are the safety limits of the plan step.
+type Guards struct {
+	// MassResolvePercent: an upload that would mark fixed more than this
+	// share (1..100) of what a data source (or the whole tenant) holds from
+	// us, and at least MassResolveMin findings, needs confirmation
+	// (--allow-mass-resolve when headless).
+	MassResolvePercent int `yaml:"mass_resolve_percent"`
+	MassResolveMin     int `yaml:"mass_resolve_min"`
+	// UploadsPerDay caps uploads per repository per UTC day (Semgrep
+	// documents at most 3); 0 means no limit.
+	UploadsPerDay int `yaml:"uploads_per_day"`
+}
+
+// Watch is the schedule of `semgrep-wiz watch`.
+type Watch struct {
+	// Interval is how often new scans are looked for.
+	Interval Duration `yaml:"interval"`
+	// RefreshAfter re-sends every data source at least this often, since
+	// Wiz drops findings not refreshed within 7 days.
+	RefreshAfter Duration `yaml:"refresh_after"`
+}
+
 // Setting names: the keys of Config.Origins and Problem.Field, spelled as
 // in the YAML file.
 const (
@@ -96,6 +121,12 @@ const (
 	FieldPolicyIncludeRepos   = "policy.include_repos"
 	FieldPolicyExcludeRepos   = "policy.exclude_repos"
 	FieldPolicyMaxScanAgeDays = "policy.max_scan_age_days"
+
+	FieldGuardsMassResolvePercent = "guards.mass_resolve_percent"
+	FieldGuardsMassResolveMin     = "guards.mass_resolve_min"
+	FieldGuardsUploadsPerDay      = "guards.uploads_per_day"
+	FieldWatchInterval            = "watch.interval"
+	FieldWatchRefreshAfter        = "watch.refresh_after"
 )
 
 // Origin words (see Config.Origins). Environment and flag origins are
@@ -137,6 +168,16 @@ const (
 	DefaultSemgrepAPIURL  = "https://semgrep.dev/api/v1"
 	DefaultConcurrency    = 4
 	DefaultMaxScanAgeDays = 30
+	// DefaultMassResolvePercent and DefaultMassResolveMin: marking fixed
+	// more than half of what a data source holds, and at least 20
+	// findings, asks first.
+	DefaultMassResolvePercent = 50
+	DefaultMassResolveMin     = 20
+	// DefaultUploadsPerDay is the per-repository daily limit Semgrep documents.
+	DefaultUploadsPerDay = 3
+	DefaultWatchInterval = 10 * time.Minute
+	// DefaultRefreshAfter is Wiz's recommended cadence of one upload per 24 h.
+	DefaultRefreshAfter = 24 * time.Hour
 	// DefaultIntegrationID is the integration id Wiz documents for customers
 	// uploading their own scan results.
 	DefaultIntegrationID = "55c176cc-d155-43a2-98ed-aa56873a1ca1"
@@ -197,6 +238,27 @@ func applyDefaults(c *Config, raw *rawConfig) {
 	if p.MaxScanAgeDays == nil {
 		c.Policy.MaxScanAgeDays = DefaultMaxScanAgeDays
 		def(FieldPolicyMaxScanAgeDays)
+	}
+	g := &raw.Guards
+	if g.MassResolvePercent == nil {
+		c.Guards.MassResolvePercent = DefaultMassResolvePercent
+		def(FieldGuardsMassResolvePercent)
+	}
+	if g.MassResolveMin == nil {
+		c.Guards.MassResolveMin = DefaultMassResolveMin
+		def(FieldGuardsMassResolveMin)
+	}
+	if g.UploadsPerDay == nil {
+		c.Guards.UploadsPerDay = DefaultUploadsPerDay
+		def(FieldGuardsUploadsPerDay)
+	}
+	if raw.Watch.Interval == nil {
+		c.Watch.Interval = Duration{DefaultWatchInterval}
+		def(FieldWatchInterval)
+	}
+	if raw.Watch.RefreshAfter == nil {
+		c.Watch.RefreshAfter = Duration{DefaultRefreshAfter}
+		def(FieldWatchRefreshAfter)
 	}
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestDefault(t *testing.T) {
@@ -18,8 +19,15 @@ func TestDefault(t *testing.T) {
 	if c.Wiz.AuthURL != "" || c.Wiz.APIEndpoint != "" {
 		t.Errorf("no Wiz host may be defaulted (gov and legacy tenants differ): %+v", c.Wiz)
 	}
+	if c.Guards != (Guards{MassResolvePercent: 50, MassResolveMin: 20, UploadsPerDay: 3}) {
+		t.Errorf("guards defaults = %+v", c.Guards)
+	}
+	if c.Watch.Interval.Duration != 10*time.Minute || c.Watch.RefreshAfter.Duration != 24*time.Hour {
+		t.Errorf("watch defaults = %+v", c.Watch)
+	}
 	for _, f := range []string{FieldSemgrepAPIURL, FieldSemgrepConcurrency, FieldPolicySeverities, FieldPolicyFullScansOnly,
-		FieldPolicyDefaultBranch, FieldPolicyStatuses, FieldPolicyMaxScanAgeDays} {
+		FieldPolicyDefaultBranch, FieldPolicyStatuses, FieldPolicyMaxScanAgeDays, FieldGuardsMassResolvePercent,
+		FieldGuardsMassResolveMin, FieldGuardsUploadsPerDay, FieldWatchInterval, FieldWatchRefreshAfter} {
 		if c.Origins[f] != OriginDefault {
 			t.Errorf("Origins[%s] = %q, want default", f, c.Origins[f])
 		}

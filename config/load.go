@@ -66,6 +66,15 @@ type rawConfig struct {
 		ExcludeRepos      []string `yaml:"exclude_repos"`
 		MaxScanAgeDays    *int     `yaml:"max_scan_age_days"`
 	} `yaml:"policy"`
+	Guards struct {
+		MassResolvePercent *int `yaml:"mass_resolve_percent"`
+		MassResolveMin     *int `yaml:"mass_resolve_min"`
+		UploadsPerDay      *int `yaml:"uploads_per_day"`
+	} `yaml:"guards"`
+	Watch struct {
+		Interval     *Duration `yaml:"interval"`
+		RefreshAfter *Duration `yaml:"refresh_after"`
+	} `yaml:"watch"`
 }
 
 // secretKind says whether a key is an attempt to put a secret in the file,
@@ -216,6 +225,23 @@ func fromFile(c *Config, raw *rawConfig) {
 		c.Policy.MaxScanAgeDays = *p.MaxScanAgeDays
 		c.setOrigin(FieldPolicyMaxScanAgeDays, OriginFile)
 	}
+	num := func(field string, src *int, dst *int) {
+		if src != nil {
+			*dst = *src
+			c.setOrigin(field, OriginFile)
+		}
+	}
+	num(FieldGuardsMassResolvePercent, raw.Guards.MassResolvePercent, &c.Guards.MassResolvePercent)
+	num(FieldGuardsMassResolveMin, raw.Guards.MassResolveMin, &c.Guards.MassResolveMin)
+	num(FieldGuardsUploadsPerDay, raw.Guards.UploadsPerDay, &c.Guards.UploadsPerDay)
+	dur := func(field string, src *Duration, dst *Duration) {
+		if src != nil {
+			*dst = *src
+			c.setOrigin(field, OriginFile)
+		}
+	}
+	dur(FieldWatchInterval, raw.Watch.Interval, &c.Watch.Interval)
+	dur(FieldWatchRefreshAfter, raw.Watch.RefreshAfter, &c.Watch.RefreshAfter)
 }
 
 // readFile parses the config file into raw. A missing file is not an error.
@@ -275,7 +301,7 @@ func parseConfig(path string, data []byte, raw *rawConfig) error {
 		return nil
 	}
 	if root.Kind != yaml.MappingNode {
-		return &FileError{Path: path, Line: root.Line, Msg: "expected a mapping with wiz:, semgrep: and policy: sections"}
+		return &FileError{Path: path, Line: root.Line, Msg: "expected a mapping with wiz:, semgrep:, policy:, guards: and watch: sections"}
 	}
 	return decodeMapping(path, "", root, reflect.ValueOf(raw).Elem())
 }
@@ -353,6 +379,9 @@ func yamlFields(t reflect.Type) map[string]int {
 func describeType(t reflect.Type) string {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t == reflect.TypeFor[Duration]() {
+		return "a duration such as 10m, 1h30m or 24h (units s, m and h; a day is 24h)"
 	}
 	switch t.Kind() {
 	case reflect.String:

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadPrecedence(t *testing.T) {
@@ -222,6 +224,13 @@ policy:
   include_repos: ["acme/*"]
   exclude_repos: ["acme/legacy-**"]
   max_scan_age_days: 7
+guards:
+  mass_resolve_percent: 80
+  mass_resolve_min: 5
+  uploads_per_day: 0
+watch:
+  interval: 1h30m
+  refresh_after: "72h"
 `, 0o600)
 	c, err := Load(Overrides{}, env.get, nil)
 	if err != nil {
@@ -234,8 +243,12 @@ policy:
 	want.Semgrep = SemgrepConfig{APIURL: "https://semgrep.dev/api/v1", Deployment: "acme", Concurrency: 8}
 	want.Policy = Policy{Severities: []string{"high", "medium", "critical"}, Statuses: []string{"open", "reviewing"},
 		IncludeRepos: []string{"acme/*"}, ExcludeRepos: []string{"acme/legacy-**"}, MaxScanAgeDays: 7}
-	if !reflect.DeepEqual(c.Wiz, want.Wiz) || c.Semgrep != want.Semgrep || !reflect.DeepEqual(c.Policy, want.Policy) {
-		t.Errorf("got  %+v %+v %+v\nwant %+v %+v %+v", c.Wiz, c.Semgrep, c.Policy, want.Wiz, want.Semgrep, want.Policy)
+	want.Guards = Guards{MassResolvePercent: 80, MassResolveMin: 5, UploadsPerDay: 0}
+	want.Watch = Watch{Interval: Duration{90 * time.Minute}, RefreshAfter: Duration{72 * time.Hour}}
+	if !reflect.DeepEqual(c.Wiz, want.Wiz) || c.Semgrep != want.Semgrep || !reflect.DeepEqual(c.Policy, want.Policy) ||
+		c.Guards != want.Guards || c.Watch != want.Watch {
+		t.Errorf("got  %+v %+v %+v %+v %+v\nwant %+v %+v %+v %+v %+v", c.Wiz, c.Semgrep, c.Policy, c.Guards, c.Watch,
+			want.Wiz, want.Semgrep, want.Policy, want.Guards, want.Watch)
 	}
 	for f, o := range c.Origins {
 		if f != FieldConfigFile && f != FieldStateDir && o != OriginFile {
@@ -304,6 +317,20 @@ func TestLoadFileErrors(t *testing.T) {
 		{"duplicate key", "wiz:\n  client_id: a\n  client_id: b\n", []string{" line 3: ", "wiz.client_id is set twice (first at line 2)"}, nil},
 		{"top-level list", "- a\n- b\n", []string{"expected a mapping"}, nil},
 		{"two documents", "wiz: {}\n---\nsemgrep: {}\n", []string{" line 2: ", "second YAML document"}, nil},
+		{"unknown guards key", "guards:\n  mass_resolve_percnt: 10\n", []string{" line 2: ", "unknown setting guards.mass_resolve_percnt", "did you mean guards.mass_resolve_percent?"}, nil},
+		{"guards key cut short", "guards:\n  mass_resolve_minimum: 10\n", []string{"did you mean guards.mass_resolve_min?"}, nil},
+		{"guards key singular", "guards:\n  upload_per_day: 1\n", []string{"did you mean guards.uploads_per_day?"}, nil},
+		{"unknown watch key", "watch:\n  refresh_afer: 24h\n", []string{" line 2: ", "unknown setting watch.refresh_afer", "did you mean watch.refresh_after?"}, nil},
+		{"watch key dash", "watch:\n  refresh-after: 24h\n", []string{"did you mean watch.refresh_after?"}, nil},
+		{"watch key in guards", "guards:\n  interval: 10m\n", []string{"did you mean watch.interval?"}, nil},
+		{"unknown section guard", "guard:\n  uploads_per_day: 1\n", []string{" line 1: ", "unknown setting guard", "did you mean guards?"}, nil},
+		{"guards percent sign", "guards:\n  mass_resolve_percent: 50%\n", []string{" line 2: ", "guards.mass_resolve_percent must be a whole number"}, nil},
+		{"guards scalar section", "guards: 3\n", []string{" line 1: ", "guards must be a section"}, nil},
+		{"duration words", "watch:\n  interval: ten minutes\n", []string{" line 2: ", "watch.interval must be a duration such as 10m"}, []string{"ten minutes"}},
+		{"duration without unit", "watch:\n  interval: 10\n", []string{" line 2: ", "watch.interval must be a duration"}, nil},
+		{"duration in days", "watch:\n  refresh_after: 6d\n", []string{" line 2: ", "watch.refresh_after must be a duration", "a day is 24h"}, nil},
+		{"duration mapping", "watch:\n  interval:\n    duration: 5s\n", []string{" line 3: ", "watch.interval must be a duration"}, nil},
+		{"duration list", "watch:\n  interval: [10m]\n", []string{"watch.interval must be a duration"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, paths := testEnv(t)
@@ -351,7 +378,7 @@ func TestLoadMalformedNamesLine(t *testing.T) {
 }
 
 func TestLoadEmptyAndCommentOnlyFiles(t *testing.T) {
-	for _, body := range []string{"", "\n\n", "# nothing here\n", "---\n", "~\n", "wiz:\nsemgrep:\npolicy:\n"} {
+	for _, body := range []string{"", "\n\n", "# nothing here\n", "---\n", "~\n", "wiz:\nsemgrep:\npolicy:\nguards:\nwatch:\n"} {
 		env, paths := testEnv(t)
 		writeFile(t, paths.ConfigFile, body, 0o600)
 		c, err := Load(Overrides{}, env.get, nil)
@@ -402,9 +429,66 @@ func TestSuggest(t *testing.T) {
 		"wiz.vcs_host":            "wiz.vcs_hosts",
 		"semgrep.concurency":      "semgrep.concurrency",
 		"policy.include_repos_xx": "policy.include_repos",
+		"guards.uploads_per_dya":  "guards.uploads_per_day",
+		"watch.intervall":         "watch.interval",
+		"watch.refresh":           "watch.refresh_after",
+		"policy.uploads_per_day":  "guards.uploads_per_day",
+		"wacth":                   "watch",
 	} {
 		if got := suggest(in, keys); got != want {
 			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestLoadGuardsAndWatch(t *testing.T) {
+	defGuards := Guards{MassResolvePercent: DefaultMassResolvePercent, MassResolveMin: DefaultMassResolveMin, UploadsPerDay: DefaultUploadsPerDay}
+	defWatch := Watch{Interval: Duration{DefaultWatchInterval}, RefreshAfter: Duration{DefaultRefreshAfter}}
+	for _, tc := range []struct {
+		name, yaml string
+		guards     Guards
+		watch      Watch
+		fromFile   []string // fields whose origin must be the file; the others must be the default
+	}{
+		{"absent", "policy:\n  max_scan_age_days: 5\n", defGuards, defWatch, nil},
+		{"empty sections", "guards:\nwatch: {}\n", defGuards, defWatch, nil},
+		{"null values", "guards:\n  uploads_per_day: ~\nwatch:\n  interval:\n", defGuards, defWatch, nil},
+		{"zero uploads means no limit, not absent", "guards:\n  uploads_per_day: 0\n",
+			Guards{MassResolvePercent: 50, MassResolveMin: 20, UploadsPerDay: 0}, defWatch, []string{FieldGuardsUploadsPerDay}},
+		{"some set", "guards:\n  mass_resolve_min: 100\nwatch:\n  refresh_after: 96h\n",
+			Guards{MassResolvePercent: 50, MassResolveMin: 100, UploadsPerDay: 3},
+			Watch{Interval: Duration{10 * time.Minute}, RefreshAfter: Duration{96 * time.Hour}},
+			[]string{FieldGuardsMassResolveMin, FieldWatchRefreshAfter}},
+		{"out of range is loaded for Validate to report", "guards:\n  mass_resolve_percent: 0\nwatch:\n  interval: 30s\n",
+			Guards{MassResolvePercent: 0, MassResolveMin: 20, UploadsPerDay: 3},
+			Watch{Interval: Duration{30 * time.Second}, RefreshAfter: Duration{24 * time.Hour}},
+			[]string{FieldGuardsMassResolvePercent, FieldWatchInterval}},
+		{"blanks around a duration", "watch:\n  interval: \" 5m \"\n",
+			defGuards, Watch{Interval: Duration{5 * time.Minute}, RefreshAfter: Duration{24 * time.Hour}}, []string{FieldWatchInterval}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, paths := testEnv(t)
+			writeFile(t, paths.ConfigFile, tc.yaml, 0o600)
+			c, err := Load(Overrides{}, env.get, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Guards != tc.guards {
+				t.Errorf("guards = %+v, want %+v", c.Guards, tc.guards)
+			}
+			if c.Watch != tc.watch {
+				t.Errorf("watch = %+v, want %+v", c.Watch, tc.watch)
+			}
+			for _, f := range []string{FieldGuardsMassResolvePercent, FieldGuardsMassResolveMin, FieldGuardsUploadsPerDay,
+				FieldWatchInterval, FieldWatchRefreshAfter} {
+				want := OriginDefault
+				if slices.Contains(tc.fromFile, f) {
+					want = OriginFile
+				}
+				if c.Origins[f] != want {
+					t.Errorf("Origins[%s] = %q, want %q", f, c.Origins[f], want)
+				}
+			}
+		})
 	}
 }

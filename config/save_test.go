@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSaveAndLoadRoundTrip(t *testing.T) {
@@ -17,6 +18,8 @@ func TestSaveAndLoadRoundTrip(t *testing.T) {
 	c.Policy.FullScansOnly = false
 	c.Policy.ExcludeRepos = []string{"acme/legacy-*"}
 	c.Policy.IncludeRepos = []string{"acme/*", "tools/**"}
+	c.Guards = Guards{MassResolvePercent: 75, MassResolveMin: 1, UploadsPerDay: 0} // 0 = no limit must survive
+	c.Watch = Watch{Interval: Duration{90 * time.Minute}, RefreshAfter: Duration{48 * time.Hour}}
 	store := newMemStore()
 
 	if err := Save(c, paths, store); err != nil {
@@ -29,6 +32,13 @@ func TestSaveAndLoadRoundTrip(t *testing.T) {
 	for _, secret := range []string{testSecret, testToken} {
 		if strings.Contains(string(data), secret) {
 			t.Fatalf("secret written to the config file:\n%s", data)
+		}
+	}
+	// Durations are written the way a person would type them.
+	for _, want := range []string{"\nguards:\n  mass_resolve_percent: 75\n  mass_resolve_min: 1\n  uploads_per_day: 0\n",
+		"\nwatch:\n  interval: 1h30m\n  refresh_after: 48h\n"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("file lacks %q:\n%s", want, data)
 		}
 	}
 	if st, _ := os.Stat(paths.ConfigFile); st.Mode().Perm() != 0o600 {
@@ -49,8 +59,16 @@ func TestSaveAndLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reloading what Save wrote: %v\n%s", err, data)
 	}
-	if !reflect.DeepEqual(got.Wiz, c.Wiz) || got.Semgrep != c.Semgrep || !reflect.DeepEqual(got.Policy, c.Policy) {
-		t.Errorf("round trip:\n got %+v %+v %+v\nwant %+v %+v %+v", got.Wiz, got.Semgrep, got.Policy, c.Wiz, c.Semgrep, c.Policy)
+	if !reflect.DeepEqual(got.Wiz, c.Wiz) || got.Semgrep != c.Semgrep || !reflect.DeepEqual(got.Policy, c.Policy) ||
+		got.Guards != c.Guards || got.Watch != c.Watch {
+		t.Errorf("round trip:\n got %+v %+v %+v %+v %+v\nwant %+v %+v %+v %+v %+v", got.Wiz, got.Semgrep, got.Policy, got.Guards, got.Watch,
+			c.Wiz, c.Semgrep, c.Policy, c.Guards, c.Watch)
+	}
+	for _, f := range []string{FieldGuardsMassResolvePercent, FieldGuardsMassResolveMin, FieldGuardsUploadsPerDay,
+		FieldWatchInterval, FieldWatchRefreshAfter} {
+		if got.Origins[f] != OriginFile {
+			t.Errorf("Origins[%s] = %q: every guards and watch setting must be written to the file", f, got.Origins[f])
+		}
 	}
 	if got.Origins[FieldPolicyFullScansOnly] != OriginFile {
 		t.Error("an explicit false must be written to the file")

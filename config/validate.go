@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -218,6 +219,8 @@ func (c *Config) Validate(needs Needs) error {
 	v.wiz(needs.Wiz)
 	v.semgrep(needs.Semgrep)
 	v.policy()
+	v.guards()
+	v.watch()
 	if len(v.problems) == 0 {
 		return nil
 	}
@@ -455,6 +458,34 @@ func (v *validator) policy() {
 	if p.MaxScanAgeDays < 1 || p.MaxScanAgeDays > 30 {
 		v.add(FieldPolicyMaxScanAgeDays, fmt.Sprintf("must be between 1 and 30 (got %d)", p.MaxScanAgeDays),
 			"Semgrep's scans API looks back 30 days; leave it out to use 30")
+	}
+}
+
+func (v *validator) guards() {
+	g := &v.c.Guards
+	if g.MassResolvePercent < 1 || g.MassResolvePercent > 100 {
+		v.add(FieldGuardsMassResolvePercent, fmt.Sprintf("must be between 1 and 100 (got %d)", g.MassResolvePercent),
+			fmt.Sprintf("an upload that would mark fixed more than this percentage of what a data source (or the tenant) holds from semgrep-wiz asks for confirmation first; leave it out to use %d", DefaultMassResolvePercent))
+	}
+	if g.MassResolveMin < 1 {
+		v.add(FieldGuardsMassResolveMin, fmt.Sprintf("must be at least 1 (got %d)", g.MassResolveMin),
+			fmt.Sprintf("confirmation is asked only when at least this many findings would be marked fixed; leave it out to use %d", DefaultMassResolveMin))
+	}
+	if g.UploadsPerDay < 0 || g.UploadsPerDay > 48 {
+		v.add(FieldGuardsUploadsPerDay, fmt.Sprintf("must be between 0 and 48 (got %d)", g.UploadsPerDay),
+			fmt.Sprintf("Semgrep documents at most 3 uploads per repository per day; 0 means no limit; leave it out to use %d", DefaultUploadsPerDay))
+	}
+}
+
+func (v *validator) watch() {
+	w := &v.c.Watch
+	if d := w.Interval.Duration; d < time.Minute || d > 24*time.Hour {
+		v.add(FieldWatchInterval, fmt.Sprintf("must be between 1m and 24h (got %s)", w.Interval),
+			"write how often watch looks for new scans as a duration such as 10m or 1h; leave it out to use "+Duration{DefaultWatchInterval}.String())
+	}
+	if d := w.RefreshAfter.Duration; d < time.Hour || d > 144*time.Hour {
+		v.add(FieldWatchRefreshAfter, fmt.Sprintf("must be between 1h and 144h (got %s)", w.RefreshAfter),
+			"Wiz drops findings not refreshed within 7 days, so every data source is re-sent at least this often; write a duration such as 24h or 72h (a day is 24h), or leave it out to use "+Duration{DefaultRefreshAfter}.String())
 	}
 }
 

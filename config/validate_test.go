@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidateValid(t *testing.T) {
@@ -36,6 +37,18 @@ func TestValidateValid(t *testing.T) {
 		"underscore slug":  func(c *Config) { c.Semgrep.Deployment = "acme_corp-2" },
 		"audience":         func(c *Config) { c.Wiz.Audience = "beyond-api" },
 		"semgrep other ok": func(c *Config) { c.Semgrep.APIURL = "https://semgrep.acme.internal/api/v1" },
+		"guards low bounds": func(c *Config) {
+			c.Guards = Guards{MassResolvePercent: 1, MassResolveMin: 1, UploadsPerDay: 0}
+		},
+		"guards high bounds": func(c *Config) {
+			c.Guards = Guards{MassResolvePercent: 100, MassResolveMin: 1_000_000, UploadsPerDay: 48}
+		},
+		"watch low bounds": func(c *Config) {
+			c.Watch = Watch{Interval: Duration{time.Minute}, RefreshAfter: Duration{time.Hour}}
+		},
+		"watch high bounds": func(c *Config) {
+			c.Watch = Watch{Interval: Duration{24 * time.Hour}, RefreshAfter: Duration{144 * time.Hour}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := validConfig()
@@ -117,6 +130,21 @@ func TestValidateProblems(t *testing.T) {
 		{"include host path", func(c *Config) { c.Policy.IncludeRepos = []string{"github.com/acme/app"} }, FieldPolicyIncludeRepos, "URL"},
 		{"max age 0", func(c *Config) { c.Policy.MaxScanAgeDays = 0 }, FieldPolicyMaxScanAgeDays, "1 and 30"},
 		{"max age 31", func(c *Config) { c.Policy.MaxScanAgeDays = 31 }, FieldPolicyMaxScanAgeDays, "got 31"},
+		// Guards
+		{"mass percent 0", func(c *Config) { c.Guards.MassResolvePercent = 0 }, FieldGuardsMassResolvePercent, "between 1 and 100 (got 0)"},
+		{"mass percent 101", func(c *Config) { c.Guards.MassResolvePercent = 101 }, FieldGuardsMassResolvePercent, "use 50"},
+		{"mass min 0", func(c *Config) { c.Guards.MassResolveMin = 0 }, FieldGuardsMassResolveMin, "at least 1 (got 0)"},
+		{"mass min negative", func(c *Config) { c.Guards.MassResolveMin = -5 }, FieldGuardsMassResolveMin, "use 20"},
+		{"uploads negative", func(c *Config) { c.Guards.UploadsPerDay = -1 }, FieldGuardsUploadsPerDay, "0 means no limit"},
+		{"uploads 49", func(c *Config) { c.Guards.UploadsPerDay = 49 }, FieldGuardsUploadsPerDay, "between 0 and 48 (got 49)"},
+		// Watch
+		{"interval 30s", func(c *Config) { c.Watch.Interval = Duration{30 * time.Second} }, FieldWatchInterval, "between 1m and 24h (got 30s)"},
+		{"interval zero", func(c *Config) { c.Watch.Interval = Duration{} }, FieldWatchInterval, "use 10m"},
+		{"interval negative", func(c *Config) { c.Watch.Interval = Duration{-10 * time.Minute} }, FieldWatchInterval, "got -10m"},
+		{"interval 25h", func(c *Config) { c.Watch.Interval = Duration{25 * time.Hour} }, FieldWatchInterval, "got 25h"},
+		{"refresh 59m", func(c *Config) { c.Watch.RefreshAfter = Duration{59 * time.Minute} }, FieldWatchRefreshAfter, "between 1h and 144h (got 59m)"},
+		{"refresh a week", func(c *Config) { c.Watch.RefreshAfter = Duration{7 * 24 * time.Hour} }, FieldWatchRefreshAfter, "within 7 days"},
+		{"refresh zero", func(c *Config) { c.Watch.RefreshAfter = Duration{} }, FieldWatchRefreshAfter, "use 24h"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validConfig()
@@ -150,6 +178,27 @@ func TestValidateProblems(t *testing.T) {
 				t.Errorf("problem is not one line: %q", found.String())
 			}
 		})
+	}
+}
+
+func TestValidateGuardsAndWatchOrigin(t *testing.T) {
+	env, paths := testEnv(t)
+	writeFile(t, paths.ConfigFile, "guards:\n  uploads_per_day: 100\nwatch:\n  refresh_after: 200h\n", 0o600)
+	c, err := Load(Overrides{}, env.get, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate(Needs{})
+	if got := problemFields(err); !slices.Equal(got, []string{FieldGuardsUploadsPerDay, FieldWatchRefreshAfter}) {
+		t.Fatalf("problems = %v (%v)", got, err)
+	}
+	for _, want := range []string{
+		"guards.uploads_per_day (from file " + paths.ConfigFile + "): must be between 0 and 48 (got 100) — ",
+		"watch.refresh_after (from file " + paths.ConfigFile + "): must be between 1h and 144h (got 200h) — ",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err.Error(), want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/policy"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
@@ -142,6 +144,24 @@ func (a *app) collectOptions(e env, events sync.Sink) sync.CollectOptions {
 
 func (a *app) schemaOptions() wizschema.Options {
 	return wizschema.Options{IntegrationID: a.cfg.Wiz.EffectiveIntegrationID(), VCSHosts: a.cfg.Wiz.VCSHosts}
+}
+
+// openLedger opens the ledger in the state directory.
+func (a *app) openLedger(ctx context.Context) (*ledger.Ledger, error) {
+	dir := a.cfg.StateDir
+	if dir == "" {
+		dir = a.paths.StateDir
+	}
+	l, err := ledger.Open(ctx, dir)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("opening the ledger in %s: %w", dir, err)}
+	}
+	return l, nil
+}
+
+func (a *app) guards() sync.Guards {
+	g := a.cfg.Guards
+	return sync.Guards{MassResolveShare: float64(g.MassResolvePercent) / 100, MassResolveMin: g.MassResolveMin, UploadsPerDay: g.UploadsPerDay}
 }
 
 // workDir is where upload files are written before they are sent.

@@ -76,6 +76,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	de := e
 	de.getenv = func(k string) string { return vars[k] }
 	de.pollInterval = 300 * time.Millisecond
+	de.triggeredBy = "demo"
 
 	fmt.Fprintf(e.stdout, "semgrep-wiz demo: a local Semgrep stand-in at %s and a local Wiz stand-in at %s,\n", sg.URL, wz.URL)
 	fmt.Fprintf(e.stdout, "with sample data for deployment %q. Nothing leaves this machine.\n\n", ds.Deployment.Slug)

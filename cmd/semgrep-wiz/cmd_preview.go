@@ -32,6 +32,11 @@ func cmdPreview(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	led, err := a.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer led.Close()
 	events, closeLog := a.events(e)
 	defer closeLog()
 	opts := a.collectOptions(e, events)
@@ -40,15 +45,27 @@ func cmdPreview(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return jobFailed{err.Error()}
 	}
+	plan, err := sync.BuildPlan(ctx, col, led, sync.PlanOptions{Guards: a.guards(), FullRun: len(a.files) == 0})
+	if err != nil {
+		return jobFailed{err.Error()}
+	}
+	pv := preview{col: col, plan: plan, app: a, all: all}
 	switch {
 	case asJSON:
-		err = previewJSON(e.stdout, col, a, all)
+		err = pv.json(e.stdout)
 	case asCSV:
-		err = previewCSV(e.stdout, col, all)
+		err = pv.csv(e.stdout)
 	default:
-		previewText(e.stdout, col, a, all)
+		pv.text(e.stdout)
 	}
 	return err
+}
+
+type preview struct {
+	col  *sync.Collection
+	plan *sync.Plan
+	app  *app
+	all  bool
 }
 
 // previewRow is one finding in the JSON and CSV previews.
@@ -61,56 +78,136 @@ type previewRow struct {
 	Path       string `json:"path"`
 	Line       int    `json:"line"`
 	CWE        string `json:"cwe"`
-	State      string `json:"state"`
-	Reason     string `json:"reason,omitempty"`
+	// State: new, unchanged, will_be_fixed, excluded.
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
 }
 
-func rowsOf(r *sync.Repo, all bool) []previewRow {
+// source is the plan line of a data source, with its label.
+type source struct {
+	name, branch, dsID, state, note string
+	sp                              *sync.SourcePlan
+	repo                            *sync.Repo
+}
+
+// sources lists every data source: the collected repositories in order,
+// then those that left the selection.
+func (pv preview) sources() []source {
+	var out []source
+	seen := map[string]bool{}
+	for _, r := range pv.col.Repos {
+		s := source{name: r.Name, branch: r.Branch, dsID: r.DataSourceID, repo: r, sp: pv.plan.Source(r.DataSourceID)}
+		seen[r.DataSourceID] = true
+		switch {
+		case s.sp == nil:
+			s.state, s.note = "not_in_scope", r.Reason
+		default:
+			s.state, s.note = stateOf(s.sp), s.sp.Reason
+			if s.sp.Uploads() && len(r.Sent) == 0 {
+				s.note = "sent empty: Wiz resolves what it held"
+			}
+		}
+		out = append(out, s)
+	}
+	for _, sp := range pv.plan.Sources {
+		if !seen[sp.DataSourceID] {
+			out = append(out, source{name: sp.Name, branch: sp.Branch, dsID: sp.DataSourceID, sp: sp, state: stateOf(sp), note: sp.Reason})
+		}
+	}
+	return out
+}
+
+func stateOf(sp *sync.SourcePlan) string {
+	switch sp.Action {
+	case sync.ActionSend:
+		return "send"
+	case sync.ActionSendEmpty:
+		return "send_empty"
+	case sync.ActionSkipFailed:
+		return "failed"
+	case sync.ActionSkipBudget:
+		return "over_budget"
+	case sync.ActionSkipGuard:
+		return "held_by_guard"
+	}
+	return string(sp.Action)
+}
+
+func (pv preview) rows(s source) []previewRow {
 	var rows []previewRow
-	add := func(f *finding.Finding, state, reason string) {
-		rows = append(rows, previewRow{Repository: r.Name, Branch: f.Branch, ID: f.ID, Severity: f.Severity.String(), Rule: f.RuleID,
-			Path: f.Path, Line: f.StartLine, CWE: strings.Join(f.CWEs, " "), State: state, Reason: reason})
+	if r := s.repo; r != nil {
+		for i := range r.Sent {
+			f := &r.Sent[i]
+			st := "new"
+			if s.sp != nil && s.sp.IsHeld(r.WizID(f)) {
+				st = "unchanged"
+			}
+			rows = append(rows, row(s.name, f, st, ""))
+		}
 	}
-	for i := range r.Sent {
-		add(&r.Sent[i], "send", "")
+	if s.sp != nil {
+		for _, id := range s.sp.Fixed {
+			rows = append(rows, previewRow{Repository: s.name, Branch: s.branch, ID: id, State: "will_be_fixed"})
+		}
 	}
-	if all {
-		for i := range r.Excluded {
-			x := &r.Excluded[i]
+	if pv.all && s.repo != nil {
+		for i := range s.repo.Excluded {
+			x := &s.repo.Excluded[i]
 			reason := string(x.Reason)
 			if x.Detail != "" {
 				reason += ": " + x.Detail
 			}
-			add(&x.Finding, "excluded", reason)
+			rows = append(rows, row(s.name, &x.Finding, "excluded", reason))
 		}
 	}
 	return rows
 }
 
-func previewJSON(w io.Writer, col *sync.Collection, a *app, all bool) error {
+func row(repo string, f *finding.Finding, state, reason string) previewRow {
+	return previewRow{Repository: repo, Branch: f.Branch, ID: f.ID, Severity: f.Severity.String(), Rule: f.RuleID,
+		Path: f.Path, Line: f.StartLine, CWE: strings.Join(f.CWEs, " "), State: state, Reason: reason}
+}
+
+func (pv preview) json(w io.Writer) error {
 	type repoOut struct {
-		*sync.Repo
-		State    string       `json:"state"`
-		Error    string       `json:"error,omitempty"`
-		Send     int          `json:"send"`
-		Excluded int          `json:"excluded"`
-		Findings []previewRow `json:"findings"`
+		Name         string       `json:"name"`
+		Branch       string       `json:"branch,omitempty"`
+		DataSourceID string       `json:"data_source_id"`
+		State        string       `json:"state"`
+		Note         string       `json:"note,omitempty"`
+		New          int          `json:"new"`
+		Unchanged    int          `json:"unchanged"`
+		WillBeFixed  int          `json:"will_be_fixed"`
+		Excluded     int          `json:"excluded"`
+		Findings     []previewRow `json:"findings"`
 	}
 	out := struct {
-		Policy       string         `json:"policy"`
-		Totals       map[string]int `json:"totals"`
-		Repositories []repoOut      `json:"repositories"`
-	}{Policy: a.policy.Describe(), Totals: map[string]int{}, Repositories: []repoOut{}}
-	for _, r := range col.Repos {
-		ro := repoOut{Repo: r, State: repoState(r), Send: len(r.Sent), Excluded: len(r.Excluded), Findings: rowsOf(r, all)}
+		Policy       string           `json:"policy"`
+		Totals       map[string]int   `json:"totals"`
+		Guards       []sync.GuardTrip `json:"guards"`
+		Repositories []repoOut        `json:"repositories"`
+	}{Policy: pv.app.policy.Describe(), Totals: map[string]int{}, Guards: pv.plan.Trips, Repositories: []repoOut{}}
+	if out.Guards == nil {
+		out.Guards = []sync.GuardTrip{}
+	}
+	for _, s := range pv.sources() {
+		ro := repoOut{Name: s.name, Branch: s.branch, DataSourceID: s.dsID, State: s.state, Note: s.note, Findings: pv.rows(s)}
 		if ro.Findings == nil {
 			ro.Findings = []previewRow{}
 		}
-		if r.FetchErr != nil {
-			ro.Error = r.FetchErr.Error()
+		if s.sp != nil {
+			ro.New, ro.Unchanged, ro.WillBeFixed = s.sp.New, s.sp.Unchanged, len(s.sp.Fixed)
 		}
-		out.Totals["send"] += len(r.Sent)
-		out.Totals["excluded"] += len(r.Excluded)
+		if s.repo != nil {
+			ro.Excluded = len(s.repo.Excluded)
+		}
+		if s.sp != nil && s.sp.Uploads() {
+			out.Totals["send"] += ro.New + ro.Unchanged
+			out.Totals["new"] += ro.New
+			out.Totals["unchanged"] += ro.Unchanged
+			out.Totals["will_be_fixed"] += ro.WillBeFixed
+		}
+		out.Totals["excluded"] += ro.Excluded
 		out.Totals["repositories_"+ro.State]++
 		out.Repositories = append(out.Repositories, ro)
 	}
@@ -119,64 +216,62 @@ func previewJSON(w io.Writer, col *sync.Collection, a *app, all bool) error {
 	return enc.Encode(out)
 }
 
-func previewCSV(w io.Writer, col *sync.Collection, all bool) error {
+func (pv preview) csv(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"repository", "branch", "id", "severity", "rule", "path", "line", "cwe", "state", "reason"})
-	for _, r := range col.Repos {
-		for _, row := range rowsOf(r, all) {
-			_ = cw.Write([]string{row.Repository, row.Branch, row.ID, row.Severity, row.Rule, row.Path, strconv.Itoa(row.Line), row.CWE, row.State, row.Reason})
+	for _, s := range pv.sources() {
+		for _, r := range pv.rows(s) {
+			line := ""
+			if r.Line > 0 {
+				line = strconv.Itoa(r.Line)
+			}
+			_ = cw.Write([]string{r.Repository, r.Branch, r.ID, r.Severity, r.Rule, r.Path, line, r.CWE, r.State, r.Reason})
 		}
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-func repoState(r *sync.Repo) string {
-	switch {
-	case r.Failed():
-		return "failed"
-	case !r.InScope:
-		return "not_in_scope"
-	}
-	return "send"
-}
-
-func previewText(w io.Writer, col *sync.Collection, a *app, all bool) {
-	fmt.Fprintf(w, "Policy: %s\n\n", a.policy.Describe())
+func (pv preview) text(w io.Writer) {
+	fmt.Fprintf(w, "Policy: %s\n\n", pv.app.policy.Describe())
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REPOSITORY\tBRANCH\tSTATE\tSEND\tCRIT\tHIGH\tEXCLUDED\tNOTE")
-	for _, r := range col.Repos {
-		var crit, high int
-		for _, f := range r.Sent {
-			switch f.Severity {
-			case finding.SeverityCritical:
-				crit++
-			case finding.SeverityHigh:
-				high++
+	fmt.Fprintln(tw, "REPOSITORY\tBRANCH\tSTATE\tSEND\tNEW\tFIXED\tCRIT\tHIGH\tEXCL\tNOTE")
+	for _, s := range pv.sources() {
+		var send, nw, fixed, crit, high, excl int
+		if s.sp != nil {
+			nw, fixed = s.sp.New, len(s.sp.Fixed)
+			send = s.sp.New + s.sp.Unchanged
+		}
+		if s.repo != nil {
+			excl = len(s.repo.Excluded)
+			for _, f := range s.repo.Sent {
+				switch f.Severity {
+				case finding.SeverityCritical:
+					crit++
+				case finding.SeverityHigh:
+					high++
+				}
 			}
 		}
-		note := r.Reason
-		if r.Failed() {
-			note = "fetch failed, left out: " + r.FetchErr.Error()
-		} else if r.InScope && len(r.Sent) == 0 {
-			note = "sent empty: Wiz resolves what it held"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Name, dash(r.Branch), repoState(r), len(r.Sent), crit, high, len(r.Excluded), oneLine(note))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.name, dash(s.branch), s.state, send, nw, fixed, crit, high, excl, oneLine(s.note))
 	}
 	tw.Flush()
-	sent, excluded, reposSent, reposFailed := col.Totals()
-	fmt.Fprintf(w, "\nWould send %s for %s", plural(sent, "finding", "findings"), plural(reposSent, "repository", "repositories"))
-	fmt.Fprintf(w, "; %d excluded", excluded)
-	if reposFailed > 0 {
-		fmt.Fprintf(w, "; %s could not be read and would be left out", plural(reposFailed, "repository", "repositories"))
+	p := pv.plan
+	fmt.Fprintf(w, "\nWould send %s for %s: %d new, %d unchanged; %d will be marked fixed in Wiz; %d excluded by the policy.\n",
+		plural(p.Findings, "finding", "findings"), plural(p.Repositories, "repository", "repositories"), p.New, p.Unchanged, p.Resolved, p.Excluded)
+	for _, t := range p.Trips {
+		fmt.Fprintf(w, "! %s", t.Message)
+		if t.Override != "" {
+			fmt.Fprintf(w, " — %s", t.Override)
+		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w, ".")
-	if !all {
+	if !pv.all {
 		fmt.Fprintln(w, "Run with --all to list excluded findings and their reasons, --csv or --json for every finding.")
 		return
 	}
 	reasons := map[string]int{}
-	for _, r := range col.Repos {
+	for _, r := range pv.col.Repos {
 		for _, x := range r.Excluded {
 			reasons[string(x.Reason)]++
 		}

@@ -13,14 +13,15 @@ import (
 
 func cmdSync(ctx context.Context, args []string, e env) error {
 	var c common
-	var yes, dryRun, asJSON bool
+	var yes, dryRun, asJSON, allowMass bool
 	var out string
 	fs := newFlagSet("sync", "", &c, e)
 	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation (needed when not run interactively)")
 	fs.BoolVar(&dryRun, "dry-run", false, "write the upload file and contact no Wiz endpoint")
 	fs.StringVar(&out, "out", "", "keep the upload file in this directory")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
-	if err := parse(fs, "sync [--yes] [--dry-run] [--out DIR] [--json]", args, e); err != nil {
+	fs.BoolVar(&allowMass, "allow-mass-resolve", false, "upload even when it would mark a large share of what Wiz holds fixed")
+	if err := parse(fs, "sync [--yes] [--dry-run] [--out DIR] [--json] [--allow-mass-resolve]", args, e); err != nil {
 		return helpOK(err)
 	}
 	interactive := e.isInteractive()
@@ -34,19 +35,28 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if dryRun && out == "" {
 		out = a.workDir()
 	}
+	led, err := a.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer led.Close()
 	events, closeLog := a.events(e)
 	defer closeLog()
 	o := sync.Options{
-		Collect: a.collectOptions(e, events),
-		Schema:  a.schemaOptions(),
-		Wiz:     a.wiz,
-		DryRun:  dryRun,
-		OutDir:  out,
-		WorkDir: a.workDir(),
-		Events:  events,
+		Collect:          a.collectOptions(e, events),
+		Schema:           a.schemaOptions(),
+		Wiz:              a.wiz,
+		Ledger:           led,
+		Guards:           a.guards(),
+		AllowMassResolve: allowMass,
+		Trigger:          e.trigger(),
+		DryRun:           dryRun,
+		OutDir:           out,
+		WorkDir:          a.workDir(),
+		Events:           events,
 	}
 	if !yes && !dryRun {
-		o.Confirm = func(p sync.Plan) bool { return confirm(e, p) }
+		o.Confirm = func(p *sync.Plan) bool { return confirm(e, p) }
 	}
 	res, runErr := sync.Run(ctx, o)
 	if asJSON {
@@ -70,13 +80,19 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	return jobFailed{"sync finished with status " + string(res.Status)}
 }
 
-func confirm(e env, p sync.Plan) bool {
-	fmt.Fprintf(e.stderr, "\nSend %s for %s to Wiz?", plural(p.Findings, "finding", "findings"), plural(p.Repositories, "repository", "repositories"))
-	fmt.Fprintf(e.stderr, " Each repository's data source in Wiz is replaced by what is sent: findings it held that are not in this upload will be marked fixed.")
-	if len(p.FailedRepos) > 0 {
-		fmt.Fprintf(e.stderr, " %s could not be read and will be left out (unchanged in Wiz).", plural(len(p.FailedRepos), "repository", "repositories"))
+func confirm(e env, p *sync.Plan) bool {
+	w := e.stderr
+	fmt.Fprintf(w, "\nSend %s for %s to Wiz: %d new, %d unchanged. %s will be marked fixed in Wiz.\n",
+		plural(p.Findings, "finding", "findings"), plural(p.Repositories, "repository", "repositories"), p.New, p.Unchanged,
+		plural(p.Resolved, "finding", "findings"))
+	fmt.Fprintln(w, "Each repository's data source in Wiz is replaced by what is sent.")
+	for _, t := range p.Trips {
+		fmt.Fprintf(w, "! %s\n", t.Message)
 	}
-	fmt.Fprint(e.stderr, " [y/N] ")
+	if p.MassResolveHeld {
+		fmt.Fprintln(w, "The mass-resolve guard holds back the sources above; answering yes sends them anyway.")
+	}
+	fmt.Fprint(w, "Continue? [y/N] ")
 	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":
@@ -87,26 +103,30 @@ func confirm(e env, p sync.Plan) bool {
 
 func printResult(w io.Writer, r *sync.Result) {
 	fmt.Fprintf(w, "\nRun %s: %s\n", r.RunID, strings.ToUpper(string(r.Status)))
-	var sent, notInScope, failed int
+	states := map[string]int{}
 	for _, repo := range r.Repositories {
-		switch repo.State {
-		case "sent":
-			sent++
-		case "not_in_scope":
-			notInScope++
-		case "failed":
-			failed++
+		states[repo.State]++
+	}
+	fmt.Fprintf(w, "  findings:     %d sent", r.Findings.Sent)
+	if r.Findings.New != nil {
+		fmt.Fprintf(w, " (%d new, %d unchanged), %d marked fixed", *r.Findings.New, *r.Findings.Unchanged, *r.Findings.Resolved)
+	}
+	fmt.Fprintf(w, "; %d excluded by the policy\n", r.Findings.Excluded)
+	fmt.Fprintf(w, "  repositories: %d sent", states["sent"])
+	for _, k := range []string{"sent_empty", "not_in_scope", "failed", "skipped_budget", "held_by_guard"} {
+		if states[k] > 0 {
+			fmt.Fprintf(w, ", %d %s", states[k], strings.ReplaceAll(k, "_", " "))
 		}
 	}
-	fmt.Fprintf(w, "  findings:     %d sent, %d excluded by the policy\n", r.Findings.Sent, r.Findings.Excluded)
-	fmt.Fprintf(w, "  repositories: %d sent, %d not in scope, %d failed\n", sent, notInScope, failed)
+	fmt.Fprintln(w)
 	for _, repo := range r.Repositories {
-		if repo.State == "failed" {
-			fmt.Fprintf(w, "    ✗ %s: %s\n", repo.Name, oneLine(repo.Reason))
+		switch repo.State {
+		case "failed", "skipped_budget", "held_by_guard", "sent_empty":
+			fmt.Fprintf(w, "    %s %s: %s\n", mark(repo.State), repo.Name, oneLine(repo.Reason))
 		}
 	}
 	for _, u := range r.Uploads {
-		if u.Status == "NOT_SENT" {
+		if u.Status == "NOT_SENT" && u.UploadID == "" && r.Status == sync.StatusDryRun {
 			fmt.Fprintf(w, "  upload file:  %s (%s, not sent: dry run)\n", u.File, humanBytes(u.Bytes))
 			continue
 		}
@@ -119,16 +139,37 @@ func printResult(w io.Writer, r *sync.Result) {
 			fmt.Fprintf(w, "  wiz says:     %s\n", oneLine(u.StatusInfo))
 		}
 	}
+	for _, g := range r.Guards {
+		if g.Guard == "partial_data" {
+			continue // listed with the failed repositories
+		}
+		fmt.Fprintf(w, "  ! %s", g.Message)
+		if g.Override != "" {
+			fmt.Fprintf(w, " — %s", g.Override)
+		}
+		fmt.Fprintln(w)
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "  ! %s\n", warn)
 	}
-	if r.Status == sync.StatusSuccess || r.Status == sync.StatusPartial {
+	switch r.Status {
+	case sync.StatusSuccess, sync.StatusPartial:
 		fmt.Fprintln(w, "  Wiz ingests uploads in batches; findings appear in the Security Graph within about 24 hours.")
-	}
-	if r.Status == sync.StatusNothingToDo {
-		fmt.Fprintln(w, "  No repository is in scope: nothing was sent. 'semgrep-wiz preview --all' shows why.")
+	case sync.StatusNothingToDo:
+		fmt.Fprintln(w, "  Nothing to send. 'semgrep-wiz preview --all' shows why.")
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error:        %s\n", oneLine(r.Error))
 	}
+	fmt.Fprintf(w, "  details:      semgrep-wiz history show %s\n", r.RunID)
+}
+
+func mark(state string) string {
+	switch state {
+	case "failed":
+		return "✗"
+	case "sent_empty":
+		return "∅"
+	}
+	return "!"
 }

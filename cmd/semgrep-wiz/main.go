@@ -29,7 +29,9 @@ Usage:
 Commands:
   check     test the connection to Wiz and Semgrep (--json, --upload)
   preview   show what would be sent (--json | --csv, --all)
-  sync      run one sync (--yes, --dry-run, --out DIR, --json)
+  sync      run one sync (--yes, --dry-run, --out DIR, --json, --allow-mass-resolve)
+  history   past runs (--json, -n N); 'history show RUN', 'history refresh RUN'
+  watch     stay running: sync after each new full scan, re-send daily (--interval 10m)
   demo      run against built-in local stand-ins of Semgrep and Wiz (--headless)
   version   print version, commit and build date
 
@@ -61,6 +63,18 @@ type env struct {
 	// secrets, when set, replaces the OS keyring / credentials file (tests
 	// must never read a developer's real keyring).
 	secrets config.SecretStore
+	// triggeredBy is recorded with each run ("cli" unless demo or watch
+	// says otherwise).
+	triggeredBy string
+	// testing allows sub-second watch intervals.
+	testing bool
+}
+
+func (e env) trigger() string {
+	if e.triggeredBy != "" {
+		return e.triggeredBy
+	}
+	return "cli"
 }
 
 func (e env) isInteractive() bool {
@@ -98,6 +112,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdPreview(ctx, rest, e)
 	case "sync":
 		err = cmdSync(ctx, rest, e)
+	case "history":
+		err = cmdHistory(ctx, rest, e)
+	case "watch":
+		err = cmdWatch(ctx, rest, e)
 	case "demo":
 		err = cmdDemo(ctx, rest, e)
 	case "version", "--version":

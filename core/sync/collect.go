@@ -33,6 +33,9 @@ type CollectOptions struct {
 	Concurrency int
 	// Files, when set, are read instead of calling the API.
 	Files []FileSource
+	// Repos limits an API run to these repository names (watch mode syncs
+	// the repositories that have a new full scan). Empty means all.
+	Repos []string
 	// AllFindings fetches findings of every status and severity so the
 	// preview can show why each one is excluded; a sync leaves it off and
 	// lets the server filter.
@@ -187,7 +190,14 @@ func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collecti
 		return nil, fmt.Errorf("listing Semgrep projects: %w", err)
 	}
 	c := &Collection{Deployment: dep.Slug}
+	only := map[string]bool{}
+	for _, n := range o.Repos {
+		only[n] = true
+	}
 	for _, p := range projects {
+		if len(only) > 0 && !only[p.Name] {
+			continue
+		}
 		repo := finding.Repository{Name: p.Name, URL: p.URL, Deployment: dep.Slug, ID: p.ID}
 		branch := p.PrimaryBranch
 		if branch == "" {

@@ -3,14 +3,17 @@ package sync
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
 )
@@ -34,29 +37,31 @@ type Options struct {
 	Schema  wizschema.Options
 	// Wiz uploads the file; nil only for dry runs.
 	Wiz *wiz.Client
+	// Ledger remembers what Wiz holds from us, the runs and their events.
+	// Nil runs without memory: every finding counts as new and nothing is
+	// recorded (tests and one-off dry runs).
+	Ledger *ledger.Ledger
+	Guards Guards
+	// AllowMassResolve lets an upload through that the mass-resolve guard
+	// would hold back (--allow-mass-resolve).
+	AllowMassResolve bool
+	// Trigger is recorded with the run: cli, watch, tui, demo.
+	Trigger string
 	// DryRun writes the upload file and contacts no Wiz endpoint.
 	DryRun bool
-	// OutDir keeps the upload file there (required for a useful dry run);
-	// otherwise the file lives in WorkDir and is removed after the run.
+	// OutDir keeps the upload file there; otherwise the file lives in
+	// WorkDir and is removed once Wiz has answered.
 	OutDir  string
 	WorkDir string
 	// Confirm is asked once the plan is known and before anything is
-	// uploaded; returning false cancels the run. Nil means yes.
-	Confirm func(Plan) bool
+	// uploaded; false cancels the run, true also releases what the
+	// mass-resolve guard held back (the plan says so). Nil means yes.
+	Confirm func(*Plan) bool
 	Events  Sink
 }
 
-// Plan is what a run is about to send.
-type Plan struct {
-	Findings        int
-	Repositories    int
-	Excluded        int
-	FailedRepos     []string
-	NotInScopeRepos int
-}
-
 // Counts are the finding totals of a run. New, Unchanged and Resolved
-// need the memory of what was sent before; they are nil until known.
+// need the ledger; they are nil without one.
 type Counts struct {
 	Sent      int  `json:"sent"`
 	New       *int `json:"new"`
@@ -76,19 +81,24 @@ type UploadResult struct {
 	DataSources      []string `json:"data_sources"`
 	File             string   `json:"file,omitempty"`
 	Bytes            int64    `json:"bytes"`
+	SHA256           string   `json:"sha256,omitempty"`
 }
 
-// RepoSummary is one repository's line in the result.
+// RepoSummary is one data source's line in the result.
 type RepoSummary struct {
 	Name         string `json:"name"`
 	URL          string `json:"url,omitempty"`
 	DataSourceID string `json:"data_source_id"`
 	Branch       string `json:"branch,omitempty"`
-	// State: sent, not_in_scope, failed.
-	State    string `json:"state"`
-	Reason   string `json:"reason,omitempty"`
-	Sent     int    `json:"sent"`
-	Excluded int    `json:"excluded"`
+	// State: sent, sent_empty, not_in_scope, failed, skipped_budget,
+	// held_by_guard.
+	State     string `json:"state"`
+	Reason    string `json:"reason,omitempty"`
+	Sent      int    `json:"sent"`
+	New       int    `json:"new"`
+	Unchanged int    `json:"unchanged"`
+	Resolved  int    `json:"resolved"`
+	Excluded  int    `json:"excluded"`
 }
 
 // Result is what `sync --json` prints.
@@ -100,6 +110,7 @@ type Result struct {
 	Findings     Counts         `json:"findings"`
 	Repositories []RepoSummary  `json:"repositories"`
 	Uploads      []UploadResult `json:"uploads"`
+	Guards       []GuardTrip    `json:"guards,omitempty"`
 	Files        []string       `json:"files,omitempty"`
 	Warnings     []string       `json:"warnings,omitempty"`
 	Error        string         `json:"error,omitempty"`
@@ -112,13 +123,25 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
+// ErrHeldBack is the cause of a run whose whole upload the guards held back.
+var ErrHeldBack = errors.New("held back by the mass-resolve guard")
+
 // Run performs one sync. It always returns a Result (with Status and Error
-// set on failure) so callers can report and record it; the error is the
-// cause of a failed or cancelled run.
+// set on failure) so callers can report it; the error is the cause of a
+// failed or cancelled run. With a ledger the run, its events and its
+// upload are recorded, and what Wiz holds is updated only after Wiz
+// reported SUCCESS.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	start := time.Now().UTC()
 	res := &Result{RunID: NewRunID(start), StartedAt: start, Uploads: []UploadResult{}, Repositories: []RepoSummary{}}
+	if (o.Guards == Guards{}) {
+		o.Guards = DefaultGuards()
+	}
+
+	rec := &recorder{l: o.Ledger, runID: res.RunID, next: o.Events}
+	o.Events = rec.sink
 	o.Collect.Events = o.Events
+	var plan *Plan
 	finish := func(st Status, err error) (*Result, error) {
 		if err != nil && ctx.Err() != nil {
 			st = StatusCancelled
@@ -128,107 +151,202 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			res.Error = err.Error()
 		}
+		rec.finish(res, plan)
 		return res, err
 	}
+
 	if !o.DryRun && o.Wiz == nil {
 		return finish(StatusFailure, errors.New("no Wiz client configured"))
+	}
+	if o.Ledger != nil {
+		release, err := o.Ledger.Lock(ctx)
+		if err != nil {
+			res.Status, res.Error, res.FinishedAt = StatusFailure, err.Error(), time.Now().UTC()
+			return res, err // not recorded: the other run owns the ledger now
+		}
+		defer release()
+		if n, err := o.Ledger.MarkInterrupted(ctx); err == nil && n > 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%d earlier run(s) had been interrupted; they are marked so in the history", n))
+		}
+		if err := rec.start(ctx, o, start); err != nil {
+			return finish(StatusFailure, err)
+		}
 	}
 
 	col, err := Collect(ctx, o.Collect)
 	if err != nil {
 		return finish(StatusFailure, err)
 	}
-	plan := summarise(col, res)
-	if plan.Repositories == 0 {
-		return finish(StatusNothingToDo, nil)
-	}
-	if o.Confirm != nil && !o.Confirm(plan) {
-		return finish(StatusCancelled, errors.New("cancelled before upload"))
-	}
-
-	path, stats, err := encode(ctx, o, col, res.RunID)
+	plan, err = BuildPlan(ctx, col, o.Ledger, PlanOptions{
+		Guards: o.Guards, AllowMassResolve: o.AllowMassResolve, Now: time.Now(),
+		FullRun: len(o.Collect.Files) == 0 && len(o.Collect.Repos) == 0,
+	})
 	if err != nil {
 		return finish(StatusFailure, err)
 	}
-	keep := o.OutDir != ""
-	if !keep {
-		defer os.Remove(path)
-	} else {
+	for _, t := range plan.Trips {
+		o.Events.emit(Event{Kind: Warning, Step: StepSelect, Message: t.Message + overrideText(t)})
+	}
+	if plan.Repositories == 0 && !plan.MassResolveHeld {
+		summarise(col, plan, res, o.Ledger != nil)
+		if len(plan.FailedRepos) > 0 {
+			return finish(StatusFailure, fmt.Errorf("%d repositories could not be read and nothing else is to be sent", len(plan.FailedRepos)))
+		}
+		return finish(StatusNothingToDo, nil)
+	}
+	if o.Confirm != nil {
+		if !o.Confirm(plan) {
+			summarise(col, plan, res, o.Ledger != nil)
+			return finish(StatusCancelled, errors.New("cancelled before upload"))
+		}
+		if plan.MassResolveHeld {
+			plan.Release()
+		}
+	}
+	summarise(col, plan, res, o.Ledger != nil)
+	if plan.Repositories == 0 {
+		return finish(StatusFailure, fmt.Errorf("%w: %s", ErrHeldBack, "nothing was uploaded; review `semgrep-wiz preview`, then confirm interactively or pass --allow-mass-resolve"))
+	}
+
+	path, stats, err := encode(ctx, o, plan, res.RunID)
+	if err != nil {
+		return finish(StatusFailure, err)
+	}
+	up := UploadResult{File: path, Bytes: stats.Bytes, DataSources: uploadedIDs(plan)}
+	up.SHA256, _ = fileSHA256(path)
+	if o.OutDir != "" {
 		res.Files = append(res.Files, path)
 	}
-	up := UploadResult{File: path, Bytes: stats.Bytes, DataSources: dataSourceIDs(col)}
 	if o.DryRun {
 		up.Status = "NOT_SENT"
 		res.Uploads = append(res.Uploads, up)
 		return finish(StatusDryRun, nil)
 	}
 
-	st, err := upload(ctx, o, path, &up)
+	st, keep, err := upload(ctx, o, rec, plan, path, &up)
 	res.Uploads = append(res.Uploads, up)
+	if o.OutDir == "" && !keep {
+		os.Remove(path)
+	}
 	if err != nil {
 		return finish(StatusFailure, err)
 	}
-	if st == StatusSuccess && len(plan.FailedRepos) > 0 {
+	if st == StatusSuccess && (len(plan.FailedRepos) > 0 || heldBack(plan)) {
 		st = StatusPartial
+	}
+	if len(plan.FailedRepos) > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d repositories could not be read and were left out (their findings in Wiz are unchanged)", len(plan.FailedRepos)))
 	}
 	return finish(st, nil)
 }
 
-func summarise(col *Collection, res *Result) Plan {
-	var p Plan
+func overrideText(t GuardTrip) string {
+	if t.Override == "" {
+		return ""
+	}
+	return " (" + t.Override + ")"
+}
+
+// heldBack reports sources the mass-resolve guard kept out of the upload.
+func heldBack(p *Plan) bool {
+	for _, s := range p.Sources {
+		if s.Action == ActionSkipGuard {
+			return true
+		}
+	}
+	return false
+}
+
+func summarise(col *Collection, p *Plan, res *Result, withMemory bool) {
+	res.Repositories = res.Repositories[:0]
+	res.Guards = p.Trips
+	planned := map[string]*SourcePlan{}
+	for _, s := range p.Sources {
+		planned[s.DataSourceID] = s
+	}
 	for _, r := range col.Repos {
 		s := RepoSummary{Name: r.Name, URL: r.URL, DataSourceID: r.DataSourceID, Branch: r.Branch, Excluded: len(r.Excluded)}
+		sp := planned[r.DataSourceID]
 		switch {
-		case r.Failed():
-			s.State, s.Reason = "failed", r.FetchErr.Error()
-			p.FailedRepos = append(p.FailedRepos, r.Name)
-		case !r.InScope:
+		case sp == nil:
 			s.State, s.Reason = "not_in_scope", r.Reason
-			p.NotInScopeRepos++
 		default:
-			s.State, s.Sent = "sent", len(r.Sent)
-			p.Repositories++
-			p.Findings += len(r.Sent)
+			fillFromPlan(&s, sp)
+			delete(planned, r.DataSourceID)
 		}
-		p.Excluded += len(r.Excluded)
+		res.Repositories = append(res.Repositories, s)
+	}
+	for _, sp := range p.Sources { // sources that left the selection
+		if planned[sp.DataSourceID] == nil {
+			continue
+		}
+		s := RepoSummary{Name: sp.Name, URL: sp.URL, DataSourceID: sp.DataSourceID, Branch: sp.Branch}
+		fillFromPlan(&s, sp)
 		res.Repositories = append(res.Repositories, s)
 	}
 	res.Findings.Sent, res.Findings.Excluded = p.Findings, p.Excluded
-	return p
+	if withMemory {
+		n, u, r := p.New, p.Unchanged, p.Resolved
+		res.Findings.New, res.Findings.Unchanged, res.Findings.Resolved = &n, &u, &r
+	}
 }
 
-func dataSourceIDs(col *Collection) []string {
+func fillFromPlan(s *RepoSummary, sp *SourcePlan) {
+	s.Reason = sp.Reason
+	s.New, s.Unchanged = sp.New, sp.Unchanged
+	if sp.Uploads() {
+		s.Sent, s.Resolved = sp.New+sp.Unchanged, len(sp.Fixed)
+	}
+	switch sp.Action {
+	case ActionSend:
+		s.State = "sent"
+	case ActionSendEmpty:
+		s.State = "sent_empty"
+	case ActionSkipFailed:
+		s.State = "failed"
+	case ActionSkipBudget:
+		s.State = "skipped_budget"
+	case ActionSkipGuard:
+		s.State = "held_by_guard"
+	}
+}
+
+func uploadedIDs(p *Plan) []string {
 	var ids []string
-	for _, r := range col.Repos {
-		if r.InScope && !r.Failed() {
-			ids = append(ids, r.DataSourceID)
+	for _, s := range p.Sources {
+		if s.Uploads() {
+			ids = append(ids, s.DataSourceID)
 		}
 	}
 	return ids
 }
 
-// encode streams every in-scope repository into one upload document: one
-// data source per repository, each complete, never split across files.
-func encode(ctx context.Context, o Options, col *Collection, runID string) (string, wizschema.EncodeStats, error) {
+// encode streams every uploaded data source into one document, each
+// complete, never split across files.
+func encode(ctx context.Context, o Options, p *Plan, runID string) (string, wizschema.EncodeStats, error) {
 	o.Events.emit(Event{Kind: StepStarted, Step: StepEncode})
 	dir := o.OutDir
 	if dir == "" {
 		dir = o.WorkDir
 	}
 	if dir == "" {
-		dir = os.TempDir()
+		dir = filepath.Join(os.TempDir(), "semgrep-wiz")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", wizschema.EncodeStats{}, fmt.Errorf("creating %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, "semgrep-wiz-"+runID+".json")
 	var sources []wizschema.SourceInput
-	for _, r := range col.Repos {
-		if !r.InScope || r.Failed() {
-			continue
+	for _, s := range p.Sources {
+		switch s.Action {
+		case ActionSend:
+			sources = append(sources, wizschema.SourceInput{ID: s.DataSourceID, Assets: assetsByBranch(s.repo)})
+		case ActionSendEmpty:
+			repo := finding.Repository{Name: s.src.RepoName, URL: s.src.RepoURL, Deployment: s.src.Deployment}
+			sources = append(sources, wizschema.SourceInput{ID: s.DataSourceID, Assets: []wizschema.AssetWithFindings{{
+				Asset: wizschema.AssetInput{Repo: repo, Branch: s.src.Branch, IsDefault: true}, Findings: []finding.Finding{},
+			}}})
 		}
-		sources = append(sources, wizschema.SourceInput{ID: r.DataSourceID, Assets: assetsByBranch(r)})
 	}
 	stats, err := wizschema.WriteFile(ctx, path, o.Schema, sources)
 	if err != nil {
@@ -243,9 +361,8 @@ func encode(ctx context.Context, o Options, col *Collection, runID string) (stri
 // branch first and always present (even with no findings, so Wiz resolves
 // what it held for it).
 func assetsByBranch(r *Repo) []wizschema.AssetWithFindings {
-	main := wizschema.AssetWithFindings{Asset: wizschema.AssetInput{Repo: r.Repo, Branch: r.Branch, IsDefault: true}, Findings: []finding.Finding{}}
+	out := []wizschema.AssetWithFindings{{Asset: wizschema.AssetInput{Repo: r.Repo, Branch: r.Branch, IsDefault: true}, Findings: []finding.Finding{}}}
 	others := map[string]int{}
-	out := []wizschema.AssetWithFindings{main}
 	for _, f := range r.Sent {
 		b := f.Branch
 		if b == "" || finding.SameBranch(b, r.Branch) {
@@ -264,29 +381,36 @@ func assetsByBranch(r *Repo) []wizschema.AssetWithFindings {
 }
 
 // upload sends the file: upload slot, PUT (one fresh slot if the URL has
-// expired), then poll the activity to a terminal status.
-func upload(ctx context.Context, o Options, path string, up *UploadResult) (Status, error) {
+// expired), then poll the activity to a terminal status. On SUCCESS the
+// ledger learns what Wiz now holds. keep reports that the file must stay
+// (Wiz had not finished; `history refresh` will need it).
+func upload(ctx context.Context, o Options, rec *recorder, p *Plan, path string, up *UploadResult) (st Status, keep bool, err error) {
 	o.Events.emit(Event{Kind: StepStarted, Step: StepUpload, Total: up.Bytes})
+	rec.addUpload(ctx, up)
 	name := filepath.Base(path)
 	slot, err := o.Wiz.RequestUpload(ctx, name)
 	if err != nil {
-		return failUpload(o, err)
+		return failUpload(o, rec, up, err)
 	}
+	up.UploadID, up.SystemActivityID = slot.ID, slot.SystemActivityID
+	rec.updateUpload(ctx, up, false)
 	progress := func(sent, total int64) {
 		o.Events.emit(Event{Kind: BytesSent, Step: StepUpload, Done: sent, Total: total})
 	}
 	err = o.Wiz.PutFile(ctx, slot.URL, path, progress)
-	var we *wiz.Error
-	if errors.As(err, &we) && we.Kind == wiz.KindUploadURLExpired {
+	if wiz.IsKind(err, wiz.KindUploadURLExpired) {
 		o.Events.emit(Event{Kind: Warning, Step: StepUpload, Message: "the upload URL expired; asking Wiz for a fresh one"})
 		if slot, err = o.Wiz.RequestUpload(ctx, name); err == nil {
+			up.UploadID, up.SystemActivityID = slot.ID, slot.SystemActivityID
+			rec.updateUpload(ctx, up, false)
 			err = o.Wiz.PutFile(ctx, slot.URL, path, progress)
 		}
 	}
-	up.UploadID, up.SystemActivityID = slot.ID, slot.SystemActivityID
 	if err != nil {
-		return failUpload(o, err)
+		return failUpload(o, rec, up, err)
 	}
+	up.Status = "PENDING"
+	rec.updateUpload(ctx, up, true)
 	o.Events.emit(Event{Kind: StepFinished, Step: StepUpload, Done: up.Bytes, Total: up.Bytes})
 
 	o.Events.emit(Event{Kind: StepStarted, Step: StepPoll, Message: slot.SystemActivityID})
@@ -303,28 +427,39 @@ func upload(ctx context.Context, o Options, path string, up *UploadResult) (Stat
 	}
 	if err != nil {
 		o.Events.emit(Event{Kind: StepFailed, Step: StepPoll, Message: err.Error()})
-		if up.Status == "" {
-			up.Status = "UNKNOWN"
+		if act == nil || !act.Terminal() {
+			up.Status = "PENDING"
 		}
-		return StatusFailure, fmt.Errorf("waiting for Wiz to process upload %s (activity %s): %w", up.UploadID, up.SystemActivityID, err)
+		rec.updateUpload(ctx, up, true)
+		// Wiz has the file; keep it so `history refresh` can record what
+		// Wiz holds once the activity finishes.
+		return StatusFailure, ctx.Err() == nil, fmt.Errorf("waiting for Wiz to process upload %s (activity %s): %w", up.UploadID, up.SystemActivityID, err)
 	}
+	rec.updateUpload(ctx, up, true)
 	o.Events.emit(Event{Kind: StepFinished, Step: StepPoll, Message: act.Status, Activity: &ActivityInfo{ID: act.ID, Status: act.Status, StatusInfo: act.StatusInfo}})
-	switch {
-	case act.Status == "FAILURE":
-		return StatusFailure, fmt.Errorf("wiz rejected upload %s: %s", up.UploadID, orNone(act.StatusInfo))
-	case act.Status == "SKIPPED":
-		return StatusSkipped, nil
-	case act.Partial():
-		return StatusPartial, nil
-	case act.Status == "SUCCESS":
-		return StatusSuccess, nil
+	if act.Status == wiz.StatusSuccess {
+		if err := rec.commit(ctx, p, up); err != nil {
+			return StatusFailure, false, fmt.Errorf("wiz accepted upload %s but recording it failed: %w", up.UploadID, err)
+		}
 	}
-	return StatusPartial, nil
+	switch {
+	case act.Status == wiz.StatusFailure:
+		return StatusFailure, false, fmt.Errorf("wiz rejected upload %s: %s", up.UploadID, orNone(act.StatusInfo))
+	case act.Status == wiz.StatusSkipped:
+		return StatusSkipped, false, nil
+	case act.Partial():
+		return StatusPartial, false, nil
+	case act.Status == wiz.StatusSuccess:
+		return StatusSuccess, false, nil
+	}
+	return StatusPartial, false, nil
 }
 
-func failUpload(o Options, err error) (Status, error) {
+func failUpload(o Options, rec *recorder, up *UploadResult, err error) (Status, bool, error) {
 	o.Events.emit(Event{Kind: StepFailed, Step: StepUpload, Message: err.Error()})
-	return StatusFailure, fmt.Errorf("uploading to Wiz: %w", err)
+	up.Status = "NOT_SENT"
+	rec.updateUpload(context.WithoutCancel(context.Background()), up, false)
+	return StatusFailure, false, fmt.Errorf("uploading to Wiz: %w", err)
 }
 
 func orNone(s string) string {
@@ -332,4 +467,17 @@ func orNone(s string) string {
 		return "(no reason given)"
 	}
 	return s
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -224,8 +224,8 @@ func TestUnresolvedRepositoryIsReportedNotHidden(t *testing.T) {
 func TestDeclinedOrCancelledRunSendsNothing(t *testing.T) {
 	r := newRig(t, wiztest.Options{}, nil)
 	o := r.options()
-	var asked Plan
-	o.Confirm = func(p Plan) bool { asked = p; return false }
+	var asked *Plan
+	o.Confirm = func(p *Plan) bool { asked = p; return false }
 	res, err := Run(context.Background(), o)
 	if err == nil || res.Status != StatusCancelled || r.wz.SlotsRequested() != 0 {
 		t.Fatalf("status %s, slots %d", res.Status, r.wz.SlotsRequested())

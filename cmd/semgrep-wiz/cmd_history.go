@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+)
+
+func cmdHistory(ctx context.Context, args []string, e env) error {
+	sub := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	switch sub {
+	case "":
+		return historyList(ctx, args, e)
+	case "show":
+		return historyShow(ctx, args, e)
+	case "refresh":
+		return historyRefresh(ctx, args, e)
+	}
+	return usagef("history: unknown subcommand %q (use: history, history show RUN, history refresh RUN)", sub)
+}
+
+// runArg splits "RUN [flags]" or "[flags] RUN".
+func runArg(args []string, what string) (string, []string, error) {
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			return a, append(append([]string{}, args[:i]...), args[i+1:]...), nil
+		}
+	}
+	return "", nil, usagef("history %s needs a run id (see 'semgrep-wiz history')", what)
+}
+
+func historyList(ctx context.Context, args []string, e env) error {
+	var c common
+	var asJSON bool
+	var n int
+	fs := newFlagSet("history", "", &c, e)
+	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
+	fs.IntVar(&n, "n", 20, "how many runs, newest first")
+	if err := parse(fs, "history [--json] [-n N] | history show RUN [--json] | history refresh RUN", args, e); err != nil {
+		return helpOK(err)
+	}
+	led, err := openLedgerOnly(ctx, &c, e)
+	if err != nil {
+		return err
+	}
+	defer led.Close()
+	runs, err := led.Runs(ctx, n)
+	if err != nil {
+		return jobFailed{err.Error()}
+	}
+	if asJSON {
+		out := make([]runJSON, 0, len(runs))
+		for _, r := range runs {
+			out = append(out, toRunJSON(r))
+		}
+		return writeJSON(e.stdout, struct {
+			Runs []runJSON `json:"runs"`
+		}{out})
+	}
+	if len(runs) == 0 {
+		fmt.Fprintln(e.stdout, "No runs yet. 'semgrep-wiz sync' records one.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tSTARTED (UTC)\tTOOK\tBY\tSTATUS\tSENT\tNEW\tFIXED\tREPOS\tNOTE")
+	for _, r := range runs {
+		note := r.Error
+		if r.DryRun && note == "" {
+			note = "dry run"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.ID, r.StartedAt.UTC().Format("2006-01-02 15:04:05"), took(r),
+			r.Trigger, r.Status, r.Sent, r.New, r.Resolved, r.Repositories, truncate(oneLine(note), 60))
+	}
+	return tw.Flush()
+}
+
+func historyShow(ctx context.Context, args []string, e env) error {
+	id, rest, err := runArg(args, "show")
+	if err != nil {
+		return err
+	}
+	var c common
+	var asJSON bool
+	fs := newFlagSet("history show", "", &c, e)
+	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
+	if err := parse(fs, "history show RUN [--json]", rest, e); err != nil {
+		return helpOK(err)
+	}
+	led, err := openLedgerOnly(ctx, &c, e)
+	if err != nil {
+		return err
+	}
+	defer led.Close()
+	run, err := led.GetRun(ctx, id)
+	if err != nil {
+		return runLookupError(id, err)
+	}
+	evs, err := led.Events(ctx, run.ID)
+	if err != nil {
+		return jobFailed{err.Error()}
+	}
+	ups, err := led.Uploads(ctx, run.ID)
+	if err != nil {
+		return jobFailed{err.Error()}
+	}
+	if asJSON {
+		out := struct {
+			runJSON
+			Events  []ledger.Event  `json:"events"`
+			Uploads []ledger.Upload `json:"uploads"`
+		}{toRunJSON(run), evs, ups}
+		if out.Events == nil {
+			out.Events = []ledger.Event{}
+		}
+		if out.Uploads == nil {
+			out.Uploads = []ledger.Upload{}
+		}
+		return writeJSON(e.stdout, out)
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "Run %s: %s\n", run.ID, strings.ToUpper(run.Status))
+	fmt.Fprintf(w, "  started:   %s UTC (%s, by %s", run.StartedAt.UTC().Format("2006-01-02 15:04:05"), took(run), run.Trigger)
+	if run.User != "" {
+		fmt.Fprintf(w, ", %s@%s", run.User, run.Host)
+	}
+	fmt.Fprintln(w, ")")
+	fmt.Fprintf(w, "  source:    %s", run.Source)
+	if run.DryRun {
+		fmt.Fprint(w, " (dry run)")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  findings:  %d sent (%d new, %d unchanged), %d marked fixed, %d excluded; %d repositories\n",
+		run.Sent, run.New, run.Unchanged, run.Resolved, run.Excluded, run.Repositories)
+	if run.Error != "" {
+		fmt.Fprintf(w, "  error:     %s\n", oneLine(run.Error))
+	}
+	for _, u := range ups {
+		fmt.Fprintf(w, "  upload:    id %s, activity %s: %s", dash(u.UploadID), dash(u.SystemActivityID), dash(u.Status))
+		if u.FindingsIncoming > 0 {
+			fmt.Fprintf(w, " (%d of %d findings handled)", u.FindingsHandled, u.FindingsIncoming)
+		}
+		fmt.Fprintf(w, "; %s, sha256 %s\n", humanBytes(u.Bytes), truncate(u.SHA256, 12))
+		if u.StatusInfo != "" {
+			fmt.Fprintf(w, "  wiz says:  %s\n", oneLine(u.StatusInfo))
+		}
+		if u.Status == "PENDING" {
+			fmt.Fprintf(w, "  pending:   Wiz had not finished; run 'semgrep-wiz history refresh %s'\n", run.ID)
+		}
+	}
+	if len(evs) > 0 {
+		fmt.Fprintln(w, "  steps:")
+	}
+	for _, ev := range evs {
+		fmt.Fprintf(w, "    %s  %-16s %-8s %s\n", ev.Time.UTC().Format("15:04:05"), ev.Kind, ev.Step, oneLine(eventText(ev)))
+	}
+	return nil
+}
+
+func eventText(ev ledger.Event) string {
+	parts := []string{}
+	if ev.Repo != "" {
+		parts = append(parts, ev.Repo+":")
+	}
+	if ev.Message != "" {
+		parts = append(parts, ev.Message)
+	}
+	if ev.ActivityID != "" {
+		parts = append(parts, "activity "+ev.ActivityID+" "+ev.ActivityStatus)
+	}
+	return strings.Join(parts, " ")
+}
+
+func historyRefresh(ctx context.Context, args []string, e env) error {
+	id, rest, err := runArg(args, "refresh")
+	if err != nil {
+		return err
+	}
+	var c common
+	fs := newFlagSet("history refresh", "", &c, e)
+	if err := parse(fs, "history refresh RUN", rest, e); err != nil {
+		return helpOK(err)
+	}
+	a, err := loadApp(&c, e, needs{wiz: true})
+	if err != nil {
+		return err
+	}
+	led, err := a.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer led.Close()
+	out, err := sync.Refresh(ctx, led, a.wiz, id)
+	if err != nil {
+		if errors.Is(err, ledger.ErrNotFound) || errors.Is(err, ledger.ErrAmbiguous) {
+			return runLookupError(id, err)
+		}
+		return jobFailed{err.Error()}
+	}
+	for _, r := range out {
+		fmt.Fprintf(e.stdout, "upload %s (activity %s): %s → %s", dash(r.UploadID), dash(r.SystemActivityID), dash(r.Before), dash(r.After))
+		if r.Recorded {
+			fmt.Fprint(e.stdout, "; what Wiz holds is recorded")
+		}
+		if r.Note != "" {
+			fmt.Fprintf(e.stdout, " (%s)", r.Note)
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	return nil
+}
+
+// openLedgerOnly opens the ledger for reading history: it needs no
+// credentials, only the state directory.
+func openLedgerOnly(ctx context.Context, c *common, e env) (*ledger.Ledger, error) {
+	a, err := loadApp(c, e, needs{})
+	if err != nil {
+		return nil, err
+	}
+	return a.openLedger(ctx)
+}
+
+func runLookupError(id string, err error) error {
+	if errors.Is(err, ledger.ErrNotFound) {
+		return usagef("no run %q in the history (see 'semgrep-wiz history')", id)
+	}
+	return usagef("%v", err)
+}
+
+type runJSON struct {
+	ID           string      `json:"run_id"`
+	Status       string      `json:"status"`
+	StartedAt    time.Time   `json:"started_at"`
+	FinishedAt   time.Time   `json:"finished_at,omitzero"`
+	Trigger      string      `json:"trigger"`
+	Source       string      `json:"source"`
+	DryRun       bool        `json:"dry_run"`
+	Findings     sync.Counts `json:"findings"`
+	Repositories int         `json:"repositories"`
+	Error        string      `json:"error,omitempty"`
+}
+
+func toRunJSON(r ledger.Run) runJSON {
+	n, u, res := r.New, r.Unchanged, r.Resolved
+	return runJSON{ID: r.ID, Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Trigger: r.Trigger, Source: r.Source,
+		DryRun: r.DryRun, Findings: sync.Counts{Sent: r.Sent, New: &n, Unchanged: &u, Resolved: &res, Excluded: r.Excluded},
+		Repositories: r.Repositories, Error: r.Error}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func took(r ledger.Run) string {
+	if r.FinishedAt.IsZero() {
+		return "-"
+	}
+	return r.FinishedAt.Sub(r.StartedAt).Round(100 * time.Millisecond).String()
+}
+
+func truncate(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}

@@ -1,0 +1,327 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
+)
+
+// Action says what a run does with one data source.
+type Action string
+
+const (
+	ActionSend       Action = "send"        // its current findings
+	ActionSendEmpty  Action = "send_empty"  // left the selection: resolve what Wiz holds
+	ActionSkipFailed Action = "skip_failed" // fetch failed: Wiz keeps its previous state
+	ActionSkipBudget Action = "skip_budget" // daily upload budget used up
+	ActionSkipGuard  Action = "skip_guard"  // mass-resolve guard tripped
+)
+
+// Guards are the limits that stop an upload from doing damage by accident.
+type Guards struct {
+	// A data source (or the whole tenant) whose upload would mark fixed
+	// more than MassResolveShare of what Wiz holds from us, and at least
+	// MassResolveMin findings, needs explicit confirmation.
+	MassResolveShare float64
+	MassResolveMin   int
+	// UploadsPerDay bounds uploads per data source per UTC day (Semgrep
+	// documents at most 3 per repository per day); 0 means no limit.
+	UploadsPerDay int
+}
+
+// DefaultGuards are the documented defaults.
+func DefaultGuards() Guards {
+	return Guards{MassResolveShare: 0.5, MassResolveMin: 20, UploadsPerDay: 3}
+}
+
+// SourcePlan is one data source in a plan.
+type SourcePlan struct {
+	DataSourceID string `json:"data_source_id"`
+	Name         string `json:"name"`
+	URL          string `json:"url,omitempty"`
+	Branch       string `json:"branch,omitempty"`
+	Action       Action `json:"action"`
+	Reason       string `json:"reason,omitempty"`
+	// Held is how many findings Wiz holds from us for this data source.
+	Held      int `json:"held"`
+	New       int `json:"new"`
+	Unchanged int `json:"unchanged"`
+	// Fixed are the ids Wiz holds that this upload leaves out: Wiz will
+	// mark them fixed.
+	Fixed []string `json:"-"`
+
+	repo *Repo             // nil for a source that left the selection
+	src  ledger.DataSource // what the ledger knows, for sources that left
+	held map[string]bool
+	ids  []string // the Wiz ids this upload carries, in order
+}
+
+// FixedCount is len(Fixed), for templates and JSON.
+func (s *SourcePlan) FixedCount() int { return len(s.Fixed) }
+
+// Uploads reports whether the source goes into this run's upload.
+func (s *SourcePlan) Uploads() bool { return s.Action == ActionSend || s.Action == ActionSendEmpty }
+
+// IsHeld reports whether Wiz holds the (Wiz) finding id from us.
+func (s *SourcePlan) IsHeld(wizID string) bool { return s.held[wizID] }
+
+// GuardTrip is one guard that stopped (part of) an upload.
+type GuardTrip struct {
+	Guard        string `json:"guard"` // mass_resolve, tenant_mass_resolve, upload_budget, partial_data
+	DataSourceID string `json:"data_source_id,omitempty"`
+	Message      string `json:"message"`
+	Override     string `json:"override,omitempty"`
+}
+
+// Plan is what a run is about to send and what Wiz will do with it.
+type Plan struct {
+	Sources []*SourcePlan `json:"sources"`
+	Trips   []GuardTrip   `json:"guards"`
+	// Totals over the sources that are uploaded.
+	Findings     int `json:"findings"`
+	New          int `json:"new"`
+	Unchanged    int `json:"unchanged"`
+	Resolved     int `json:"resolved"`
+	Repositories int `json:"repositories"`
+	// Excluded counts findings the policy left out.
+	Excluded        int      `json:"excluded"`
+	FailedRepos     []string `json:"failed_repositories,omitempty"`
+	NotInScopeRepos int      `json:"not_in_scope_repositories"`
+	// MassResolveHeld reports that the mass-resolve guard holds back
+	// sources; confirming the plan interactively releases them.
+	MassResolveHeld bool `json:"mass_resolve_held"`
+}
+
+// Source finds a data source's plan by id.
+func (p *Plan) Source(id string) *SourcePlan {
+	for _, s := range p.Sources {
+		if s.DataSourceID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// PlanOptions steer BuildPlan.
+type PlanOptions struct {
+	Guards           Guards
+	AllowMassResolve bool
+	// FullRun is true when the collection covers the whole deployment
+	// (an API run without a repository filter): only then can a held data
+	// source that is missing have left the selection.
+	FullRun bool
+	Now     time.Time
+}
+
+// BuildPlan compares what the collection would send with what Wiz holds
+// from us (mem; nil means nothing is known) and applies the guards.
+func BuildPlan(ctx context.Context, col *Collection, mem *ledger.Ledger, o PlanOptions) (*Plan, error) {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	p := &Plan{}
+	seen := map[string]bool{}
+	for _, r := range col.Repos {
+		p.Excluded += len(r.Excluded)
+		if !r.InScope && !r.Failed() {
+			p.NotInScopeRepos++
+			continue
+		}
+		s := &SourcePlan{DataSourceID: r.DataSourceID, Name: r.Name, URL: r.URL, Branch: r.Branch, repo: r, Action: ActionSend}
+		seen[r.DataSourceID] = true
+		held, err := heldSet(ctx, mem, r.DataSourceID)
+		if err != nil {
+			return nil, err
+		}
+		s.held, s.Held = held, len(held)
+		if r.Failed() {
+			s.Action, s.Reason = ActionSkipFailed, "could not be read: "+r.FetchErr.Error()
+			p.FailedRepos = append(p.FailedRepos, r.Name)
+			p.Trips = append(p.Trips, GuardTrip{Guard: "partial_data", DataSourceID: s.DataSourceID,
+				Message: fmt.Sprintf("%s could not be read completely; it is left out so Wiz keeps its previous findings", r.Name)})
+			p.Sources = append(p.Sources, s)
+			continue
+		}
+		now := map[string]bool{}
+		for i := range r.Sent {
+			f := &r.Sent[i]
+			id := wizID(r, f)
+			if now[id] {
+				continue
+			}
+			now[id] = true
+			s.ids = append(s.ids, id)
+			if held[id] {
+				s.Unchanged++
+			} else {
+				s.New++
+			}
+		}
+		for id := range held {
+			if !now[id] {
+				s.Fixed = append(s.Fixed, id)
+			}
+		}
+		sort.Strings(s.Fixed)
+		p.Sources = append(p.Sources, s)
+	}
+
+	var known []ledger.DataSource
+	tenantHeld := 0
+	if mem != nil {
+		var err error
+		if known, err = mem.DataSources(ctx); err != nil {
+			return nil, fmt.Errorf("reading what Wiz holds: %w", err)
+		}
+		for _, d := range known {
+			tenantHeld += d.Count
+		}
+	}
+	if o.FullRun && col.Deployment != "" {
+		for _, d := range known {
+			if seen[d.ID] || d.Count == 0 || d.FromFile || d.Deployment != col.Deployment {
+				continue
+			}
+			held, err := heldSet(ctx, mem, d.ID)
+			if err != nil {
+				return nil, err
+			}
+			s := &SourcePlan{DataSourceID: d.ID, Name: d.RepoName, URL: d.RepoURL, Branch: d.Branch, Action: ActionSendEmpty,
+				Reason: "left the selection (filtered out, archived or deleted): sent once empty so Wiz resolves its findings",
+				src:    d, held: held, Held: len(held)}
+			for id := range held {
+				s.Fixed = append(s.Fixed, id)
+			}
+			sort.Strings(s.Fixed)
+			p.Sources = append(p.Sources, s)
+		}
+	}
+
+	if err := applyBudget(ctx, p, mem, o); err != nil {
+		return nil, err
+	}
+	applyMassResolve(p, o, tenantHeld)
+	p.total()
+	return p, nil
+}
+
+// WizID is the id Wiz knows a finding of this repository by
+// (branch-qualified off the repository's own branch).
+func (r *Repo) WizID(f *finding.Finding) string { return wizID(r, f) }
+
+func wizID(r *Repo, f *finding.Finding) string {
+	b := f.Branch
+	def := b == "" || finding.SameBranch(b, r.Branch)
+	return wizschema.FindingID(f.ID, b, def)
+}
+
+func heldSet(ctx context.Context, mem *ledger.Ledger, id string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if mem == nil {
+		return out, nil
+	}
+	ids, err := mem.Held(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading what Wiz holds for %s: %w", id, err)
+	}
+	for _, x := range ids {
+		out[x] = true
+	}
+	return out, nil
+}
+
+func applyBudget(ctx context.Context, p *Plan, mem *ledger.Ledger, o PlanOptions) error {
+	if mem == nil || o.Guards.UploadsPerDay <= 0 {
+		return nil
+	}
+	for _, s := range p.Sources {
+		if !s.Uploads() {
+			continue
+		}
+		n, err := mem.UploadsOn(ctx, s.DataSourceID, o.Now)
+		if err != nil {
+			return fmt.Errorf("counting today's uploads for %s: %w", s.DataSourceID, err)
+		}
+		if n >= o.Guards.UploadsPerDay {
+			s.Action = ActionSkipBudget
+			s.Reason = fmt.Sprintf("already uploaded %d times today (UTC); the budget is %d per day", n, o.Guards.UploadsPerDay)
+			p.Trips = append(p.Trips, GuardTrip{Guard: "upload_budget", DataSourceID: s.DataSourceID, Message: s.Name + ": " + s.Reason,
+				Override: "raise guards.uploads_per_day in the config, or wait for the next UTC day"})
+		}
+	}
+	return nil
+}
+
+func (g Guards) trips(fixed, held int) bool {
+	return fixed >= g.MassResolveMin && held > 0 && float64(fixed) > g.MassResolveShare*float64(held)
+}
+
+// applyMassResolve holds back sources whose upload would resolve too much
+// of what they hold, and everything when the upload would resolve too much
+// of what the whole tenant holds from us (tenantHeld).
+func applyMassResolve(p *Plan, o PlanOptions, tenantHeld int) {
+	const override = "confirm interactively, or pass --allow-mass-resolve"
+	var fixed int
+	for _, s := range p.Sources {
+		if !s.Uploads() {
+			continue
+		}
+		fixed += len(s.Fixed)
+		if o.Guards.trips(len(s.Fixed), s.Held) {
+			p.Trips = append(p.Trips, GuardTrip{Guard: "mass_resolve", DataSourceID: s.DataSourceID,
+				Message:  fmt.Sprintf("%s: %d of the %d findings Wiz holds would be marked fixed", s.Name, len(s.Fixed), s.Held),
+				Override: override})
+			if !o.AllowMassResolve {
+				s.Action, s.Reason = ActionSkipGuard, fmt.Sprintf("would mark %d of %d findings fixed; held back by the mass-resolve guard", len(s.Fixed), s.Held)
+				p.MassResolveHeld = true
+			}
+		}
+	}
+	if o.Guards.trips(fixed, tenantHeld) {
+		p.Trips = append(p.Trips, GuardTrip{Guard: "tenant_mass_resolve",
+			Message:  fmt.Sprintf("this upload would mark %d of the %d findings Wiz holds from semgrep-wiz fixed", fixed, tenantHeld),
+			Override: override})
+		if !o.AllowMassResolve {
+			for _, s := range p.Sources {
+				if s.Uploads() {
+					s.Action, s.Reason = ActionSkipGuard, "held back by the tenant-wide mass-resolve guard"
+				}
+			}
+			p.MassResolveHeld = true
+		}
+	}
+}
+
+// Release lets the sources the mass-resolve guard held back go through
+// (the user confirmed), and recounts.
+func (p *Plan) Release() {
+	for _, s := range p.Sources {
+		if s.Action == ActionSkipGuard {
+			s.Action, s.Reason = ActionSend, ""
+			if s.repo == nil {
+				s.Action = ActionSendEmpty
+			}
+		}
+	}
+	p.MassResolveHeld = false
+	p.total()
+}
+
+func (p *Plan) total() {
+	p.Findings, p.New, p.Unchanged, p.Resolved, p.Repositories = 0, 0, 0, 0, 0
+	for _, s := range p.Sources {
+		if !s.Uploads() {
+			continue
+		}
+		p.Repositories++
+		p.New += s.New
+		p.Unchanged += s.Unchanged
+		p.Resolved += len(s.Fixed)
+		p.Findings += s.New + s.Unchanged
+	}
+}

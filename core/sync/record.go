@@ -1,0 +1,174 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/user"
+	stdsync "sync"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+)
+
+// recorder writes a run into the ledger: the run row, its events (step
+// boundaries, failures, warnings, activity changes — not every progress
+// tick) and its upload. Writes use their own short deadline, so a
+// cancelled run is still recorded as cancelled.
+type recorder struct {
+	l     *ledger.Ledger
+	runID string
+	next  Sink
+
+	mu        stdsync.Mutex
+	run       ledger.Run
+	started   bool
+	buf       []ledger.Event
+	lastAct   string
+	uploadRow int64
+}
+
+func recordCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 10*time.Second)
+}
+
+func (r *recorder) sink(e Event) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	r.next.emit(e)
+	if r.l == nil {
+		return
+	}
+	switch e.Kind {
+	case BytesSent, StepProgress:
+		return
+	}
+	le := ledger.Event{Time: e.Time, Kind: string(e.Kind), Step: string(e.Step), Repo: e.Repo, Message: e.Message, Done: e.Done, Total: e.Total}
+	if a := e.Activity; a != nil {
+		st := a.Status
+		if a.NotFound {
+			st = "NOT_FOUND"
+		}
+		le.ActivityID, le.ActivityStatus = a.ID, st
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e.Kind == ActivityStatus {
+		if le.ActivityStatus == r.lastAct {
+			return
+		}
+		r.lastAct = le.ActivityStatus
+	}
+	r.buf = append(r.buf, le)
+	if e.Kind == StepFinished || e.Kind == StepFailed {
+		r.flushLocked()
+	}
+}
+
+func (r *recorder) flushLocked() {
+	if !r.started || len(r.buf) == 0 {
+		return
+	}
+	ctx, cancel := recordCtx()
+	defer cancel()
+	if err := r.l.AddEvents(ctx, r.runID, r.buf...); err == nil {
+		r.buf = r.buf[:0]
+	}
+}
+
+func (r *recorder) start(ctx context.Context, o Options, at time.Time) error {
+	pol, _ := json.Marshal(o.Collect.Policy)
+	src := "files"
+	if len(o.Collect.Files) == 0 {
+		src = "api:" + o.Collect.Deployment
+	}
+	host, _ := os.Hostname()
+	who := ""
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	trigger := o.Trigger
+	if trigger == "" {
+		trigger = "cli"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.run = ledger.Run{ID: r.runID, StartedAt: at, Trigger: trigger, User: who, Host: host, Policy: string(pol), Source: src, DryRun: o.DryRun, Status: "running"}
+	if err := r.l.StartRun(ctx, r.run); err != nil {
+		return err
+	}
+	r.started = true
+	return nil
+}
+
+func (r *recorder) finish(res *Result, p *Plan) {
+	if r.l == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.started {
+		return
+	}
+	r.flushLocked()
+	run := r.run
+	run.FinishedAt, run.Status, run.Error = res.FinishedAt, string(res.Status), res.Error
+	run.Sent, run.Excluded = res.Findings.Sent, res.Findings.Excluded
+	if p != nil {
+		run.New, run.Unchanged, run.Resolved, run.Repositories = p.New, p.Unchanged, p.Resolved, p.Repositories
+	}
+	ctx, cancel := recordCtx()
+	defer cancel()
+	_ = r.l.FinishRun(ctx, run)
+}
+
+func (r *recorder) addUpload(_ context.Context, up *UploadResult) {
+	if r.l == nil {
+		return
+	}
+	ctx, cancel := recordCtx()
+	defer cancel()
+	id, err := r.l.AddUpload(ctx, ledger.Upload{RunID: r.runID, File: up.File, Bytes: up.Bytes, SHA256: up.SHA256, DataSources: up.DataSources})
+	if err == nil {
+		r.uploadRow = id
+	}
+}
+
+func (r *recorder) updateUpload(_ context.Context, up *UploadResult, delivered bool) {
+	if r.l == nil || r.uploadRow == 0 {
+		return
+	}
+	ctx, cancel := recordCtx()
+	defer cancel()
+	_ = r.l.UpdateUpload(ctx, ledger.Upload{ID: r.uploadRow, RunID: r.runID, File: up.File, Bytes: up.Bytes, SHA256: up.SHA256,
+		UploadID: up.UploadID, SystemActivityID: up.SystemActivityID, Status: up.Status, StatusInfo: up.StatusInfo,
+		FindingsIncoming: up.FindingsIncoming, FindingsHandled: up.FindingsHandled, DataSources: up.DataSources, Delivered: delivered})
+}
+
+// commit records what Wiz holds now, for every source the upload carried.
+func (r *recorder) commit(_ context.Context, p *Plan, up *UploadResult) error {
+	if r.l == nil {
+		return nil
+	}
+	var sets []ledger.SentSet
+	for _, s := range p.Sources {
+		if !s.Uploads() {
+			continue
+		}
+		sets = append(sets, ledger.SentSet{Source: s.ledgerSource(r.runID), FindingIDs: s.ids})
+	}
+	ctx, cancel := recordCtx()
+	defer cancel()
+	return r.l.CommitSent(ctx, r.uploadRow, sets)
+}
+
+func (s *SourcePlan) ledgerSource(runID string) ledger.DataSource {
+	d := ledger.DataSource{ID: s.DataSourceID, RepoName: s.Name, RepoURL: s.URL, Branch: s.Branch, LastSentAt: time.Now().UTC(), LastRunID: runID, Count: len(s.ids)}
+	if s.repo != nil {
+		d.Deployment, d.FromFile, d.LastScanAt = s.repo.Repo.Deployment, s.repo.FromFile, s.repo.FullScan
+	} else {
+		d.Deployment, d.FromFile = s.src.Deployment, s.src.FromFile
+	}
+	return d
+}
