@@ -206,6 +206,7 @@ func (w *sentWriter) replace(s SentSet, runID string, now time.Time) error {
 			return err
 		}
 	}
+	dsArg := any(d.ID) // boxed once, not once per row
 	for len(ids) > 0 {
 		n := maxBatch
 		for n > len(ids) {
@@ -217,7 +218,7 @@ func (w *sentWriter) replace(s SentSet, runID string, now time.Time) error {
 		}
 		w.args = w.args[:0]
 		for _, id := range ids[:n] {
-			w.args = append(w.args, d.ID, id)
+			w.args = append(w.args, dsArg, id)
 		}
 		if _, err := st.ExecContext(w.ctx, w.args...); err != nil {
 			return err
