@@ -132,7 +132,7 @@ func TestUploadsOnCountsDeliveredPerUTCDay(t *testing.T) {
 
 	addUpload(t, l, Upload{RunID: "r1", DataSources: []string{ds, "other"}, CreatedAt: lateDay1, Delivered: true})
 	addUpload(t, l, Upload{RunID: "r1", DataSources: []string{ds}, CreatedAt: earlyDay2, Delivered: true})
-	addUpload(t, l, Upload{RunID: "r1", DataSources: []string{ds}, CreatedAt: lateDay1})                  // never delivered
+	addUpload(t, l, Upload{RunID: "r1", DataSources: []string{ds}, CreatedAt: lateDay1})                        // never delivered
 	addUpload(t, l, Upload{RunID: "r1", DataSources: []string{"other"}, CreatedAt: earlyDay2, Delivered: true}) // another source
 	// Created before midnight, delivered after: it counts on the day Wiz got it.
 	slow := addUpload(t, l, Upload{RunID: "r1", DataSources: []string{ds}, CreatedAt: lateDay1})
