@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
@@ -93,15 +94,69 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	if err := cmdSync(ctx, []string{"--yes"}, de); err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "\nWhat the Wiz stand-in now holds, per data source:")
-	held := wz.DataSources()
-	ids := make([]string, 0, len(held))
-	for id := range held {
-		ids = append(ids, id)
+	printHeld(e, wz)
+
+	// A day later: developers fixed some findings and a new full scan ran.
+	fixed := fixSome(sg, "acme/payments-api", 12)
+	fmt.Fprintf(e.stdout, "\n── 4. later: %d findings of acme/payments-api were fixed; semgrep-wiz preview ──\n", fixed)
+	if err := cmdPreview(ctx, nil, de); err != nil {
+		return err
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		fmt.Fprintf(e.stdout, "  %-48s %4d open\n", id, len(held[id].Open))
+	fmt.Fprintln(e.stdout, "\n── 5. semgrep-wiz sync --yes ─────────────────────────────────────")
+	if err := cmdSync(ctx, []string{"--yes"}, de); err != nil {
+		return err
+	}
+	printHeld(e, wz)
+	fmt.Fprintln(e.stdout, "\n── 6. semgrep-wiz history ────────────────────────────────────────")
+	if err := cmdHistory(ctx, nil, de); err != nil {
+		return err
 	}
 	return nil
+}
+
+// printHeld shows what the Wiz stand-in holds per data source.
+func printHeld(e env, wz *wiztest.Server) {
+	held := wz.DataSources()
+	ids := make([]string, 0, len(held))
+	width := 0
+	for id := range held {
+		ids = append(ids, id)
+		width = max(width, len(id))
+	}
+	sort.Strings(ids)
+	fmt.Fprintln(e.stdout, "\nWhat the Wiz stand-in now holds, per data source:")
+	for _, id := range ids {
+		fmt.Fprintf(e.stdout, "  %-*s %4d open, %4d resolved\n", width, id, len(held[id].Open), len(held[id].Resolved))
+	}
+}
+
+// fixSome removes up to n open high/critical findings of a project's
+// default branch from the Semgrep stand-in, as a fix and a new full scan
+// would, and records that scan.
+func fixSome(sg *semgreptest.Server, project string, n int) int {
+	fixed := 0
+	sg.Update(func(ds *semgreptest.Dataset) {
+		for i := range ds.Projects {
+			p := &ds.Projects[i]
+			if p.Name != project {
+				continue
+			}
+			branch := p.PrimaryBranch
+			if branch == "" {
+				branch = p.DefaultBranch
+			}
+			var kept []semgreptest.Finding
+			for _, f := range p.Findings {
+				if fixed < n && f.EffectiveStatus() == "open" && (f.Severity == "critical" || f.Severity == "high") && strings.TrimPrefix(f.Ref, "refs/heads/") == strings.TrimPrefix(branch, "refs/heads/") {
+					fixed++
+					continue
+				}
+				kept = append(kept, f)
+			}
+			p.Findings = kept
+			now := time.Now().UTC()
+			p.Scans = append(p.Scans, semgreptest.Scan{ID: 1 << 40, Branch: branch, IsFullScan: true, Status: "SCAN_STATUS_COMPLETED", StartedAt: now.Add(-2 * time.Minute), CompletedAt: now.Add(-time.Minute)})
+		}
+	})
+	return fixed
 }

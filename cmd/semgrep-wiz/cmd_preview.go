@@ -104,7 +104,10 @@ func (pv preview) sources() []source {
 		default:
 			s.state, s.note = stateOf(s.sp), s.sp.Reason
 			if s.sp.Uploads() && len(r.Sent) == 0 {
-				s.note = "sent empty: Wiz resolves what it held"
+				s.note = "no findings: sent with an empty list"
+				if s.sp.Held > 0 {
+					s.note = fmt.Sprintf("all findings gone: sent empty, Wiz resolves its %d", s.sp.Held)
+				}
 			}
 		}
 		out = append(out, s)

@@ -58,32 +58,37 @@ func (l *Ledger) DataSources(ctx context.Context) ([]DataSource, error) {
 // Held returns the sorted finding ids Wiz holds from us for a data source;
 // empty for one never sent.
 func (l *Ledger) Held(ctx context.Context, dataSourceID string) ([]string, error) {
-	// The stored count sizes the slice, saving the regrowth of large sets.
-	var n int
-	err := l.db.QueryRowContext(ctx, `SELECT count FROM data_sources WHERE id=?`, dataSourceID).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
+	// One concatenated string split in place costs two allocations per set
+	// instead of several per id: a plan reads a million of them. The ids
+	// share that string's memory. CommitSent keeps the separator (a control
+	// character) out of ids.
+	var all sql.NullString
+	err := l.db.QueryRowContext(ctx, `SELECT group_concat(finding_id, char(31) ORDER BY finding_id) FROM sent WHERE data_source_id=?`,
+		dataSourceID).Scan(&all)
+	if err != nil {
+		return nil, fmt.Errorf("reading findings held for %s: %w", dataSourceID, err)
+	}
+	if !all.Valid {
 		return []string{}, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading findings held for %s: %w", dataSourceID, err)
+	return strings.Split(all.String, idSeparator), nil
+}
+
+// idSeparator joins ids in Held's query: char(31), the unit separator.
+const idSeparator = "\x1f"
+
+// validFindingID rejects empty ids and ids with control characters (which
+// would also break Held's separator).
+func validFindingID(id string) error {
+	if id == "" {
+		return errors.New("empty finding id")
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT finding_id FROM sent WHERE data_source_id=? ORDER BY finding_id`, dataSourceID)
-	if err != nil {
-		return nil, fmt.Errorf("reading findings held for %s: %w", dataSourceID, err)
-	}
-	defer rows.Close()
-	out := make([]string, 0, n)
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("reading findings held for %s: %w", dataSourceID, err)
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("finding id %q contains a control character", id)
 		}
-		out = append(out, id)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading findings held for %s: %w", dataSourceID, err)
-	}
-	return out, nil
+	return nil
 }
 
 // maxBatch is the most rows one INSERT carries (2 parameters each, well
@@ -127,7 +132,10 @@ func (l *Ledger) CommitSent(ctx context.Context, uploadID int64, sets []SentSet)
 			return err
 		}
 		defer w.close()
-		for _, s := range sets {
+		// Data source order makes the inserts appends to the table's B-tree.
+		order := slices.Clone(sets)
+		slices.SortFunc(order, func(a, b SentSet) int { return strings.Compare(a.Source.ID, b.Source.ID) })
+		for _, s := range order {
 			if err := w.replace(s, runID, now); err != nil {
 				return fmt.Errorf("data source %s: %w", s.Source.ID, err)
 			}
@@ -184,8 +192,10 @@ func (w *sentWriter) replace(s SentSet, runID string, now time.Time) error {
 	ids := slices.Clone(s.FindingIDs)
 	slices.Sort(ids) // key order makes the inserts appends to the B-tree
 	ids = slices.Compact(ids)
-	if len(ids) > 0 && ids[0] == "" {
-		return errors.New("empty finding id")
+	for _, id := range ids {
+		if err := validFindingID(id); err != nil {
+			return err
+		}
 	}
 	d := s.Source
 	if d.LastSentAt.IsZero() {
