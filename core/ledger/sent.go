@@ -63,7 +63,10 @@ func (l *Ledger) Held(ctx context.Context, dataSourceID string) ([]string, error
 	// share that string's memory. CommitSent keeps the separator (a control
 	// character) out of ids.
 	var all sql.NullString
-	err := l.db.QueryRowContext(ctx, `SELECT group_concat(finding_id, char(31) ORDER BY finding_id) FROM sent WHERE data_source_id=?`,
+	// No ORDER BY inside group_concat: it would sort through a temporary
+	// B-tree although the primary key scan is already in order. The order
+	// is checked below instead.
+	err := l.db.QueryRowContext(ctx, `SELECT group_concat(finding_id, char(31)) FROM sent WHERE data_source_id=?`,
 		dataSourceID).Scan(&all)
 	if err != nil {
 		return nil, fmt.Errorf("reading findings held for %s: %w", dataSourceID, err)
@@ -71,7 +74,11 @@ func (l *Ledger) Held(ctx context.Context, dataSourceID string) ([]string, error
 	if !all.Valid {
 		return []string{}, nil
 	}
-	return strings.Split(all.String, idSeparator), nil
+	ids := strings.Split(all.String, idSeparator)
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
+	}
+	return ids, nil
 }
 
 // idSeparator joins ids in Held's query: char(31), the unit separator.
