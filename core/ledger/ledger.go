@@ -76,8 +76,10 @@ func open(ctx context.Context, stateDir string, steps []string) (*Ledger, error)
 	// large commit; NORMAL sync is crash-safe in WAL mode (a killed process
 	// never leaves a half-applied transaction); IMMEDIATE write transactions
 	// take the write lock up front so two writers queue instead of
-	// deadlocking on a lock upgrade.
-	dsn := path + fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate", busyTimeoutMS)
+	// deadlocking on a lock upgrade. journal_size_limit shrinks the WAL file
+	// back after a large commit instead of leaving it at its peak size.
+	dsn := path + fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"+
+		"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(%d)&_txlock=immediate", busyTimeoutMS, 32<<20)
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, openError(path, err)
@@ -128,8 +130,9 @@ func openError(path string, err error) error {
 		case sqlite3.SQLITE_CORRUPT:
 			return fmt.Errorf("%s is damaged (move it aside to start a fresh ledger)", path)
 		}
+		return fmt.Errorf("opening ledger %s: %s", path, oneLine(se.Error()))
 	}
-	return fmt.Errorf("opening ledger %s: %s", path, oneLine(err.Error()))
+	return fmt.Errorf("opening ledger %s: %w", path, err)
 }
 
 func oneLine(s string) string {

@@ -37,9 +37,10 @@ func (e *LockedError) Error() string {
 		who = "holder unknown"
 	}
 	if !e.Since.IsZero() {
-		s := e.Since.Local()
+		// The clock time reads best; the date only when it is not today.
+		s, now := e.Since.Local(), time.Now()
 		layout := time.TimeOnly
-		if y, m, d := s.Date(); y != time.Now().Year() || m != time.Now().Month() || d != time.Now().Day() {
+		if s.Format(time.DateOnly) != now.Format(time.DateOnly) {
 			layout = time.DateTime
 		}
 		who += ", since " + s.Format(layout)

@@ -133,6 +133,7 @@ func TestCommitSentRejectsBadInput(t *testing.T) {
 		"empty source id": {up, []SentSet{{Source: DataSource{}}}},
 		"source twice":    {up, []SentSet{{Source: DataSource{ID: "a"}}, {Source: DataSource{ID: "a"}}}},
 		"empty finding":   {up, []SentSet{{Source: DataSource{ID: "a"}, FindingIDs: []string{"y", ""}}}},
+		"control char":    {up, []SentSet{{Source: DataSource{ID: "a"}, FindingIDs: []string{"y\x1fz"}}}},
 	} {
 		err := l.CommitSent(ctx, c.upload, c.sets)
 		if err == nil {
