@@ -3,7 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
@@ -57,8 +57,8 @@ type SourcePlan struct {
 
 	repo *Repo             // nil for a source that left the selection
 	src  ledger.DataSource // what the ledger knows, for sources that left
-	held map[string]bool
-	ids  []string // the Wiz ids this upload carries, in order
+	held []string          // sorted: what Wiz holds (a sorted slice is a fraction of a map's memory)
+	ids  []string          // the Wiz ids this upload carries, in order
 }
 
 // FixedCount is len(Fixed), for templates and JSON.
@@ -68,7 +68,10 @@ func (s *SourcePlan) FixedCount() int { return len(s.Fixed) }
 func (s *SourcePlan) Uploads() bool { return s.Action == ActionSend || s.Action == ActionSendEmpty }
 
 // IsHeld reports whether Wiz holds the (Wiz) finding id from us.
-func (s *SourcePlan) IsHeld(wizID string) bool { return s.held[wizID] }
+func (s *SourcePlan) IsHeld(wizID string) bool {
+	_, ok := slices.BinarySearch(s.held, wizID)
+	return ok
+}
 
 // GuardTrip is one guard that stopped (part of) an upload.
 type GuardTrip struct {
@@ -147,28 +150,26 @@ func BuildPlan(ctx context.Context, col *Collection, mem *ledger.Ledger, o PlanO
 			p.Sources = append(p.Sources, s)
 			continue
 		}
-		now := map[string]bool{}
+		seenID := make(map[string]struct{}, len(r.Sent))
 		for i := range r.Sent {
-			f := &r.Sent[i]
-			id := wizID(r, f)
-			if now[id] {
+			id := wizID(r, &r.Sent[i])
+			if _, dup := seenID[id]; dup {
 				continue
 			}
-			now[id] = true
+			seenID[id] = struct{}{}
 			s.ids = append(s.ids, id)
-			if held[id] {
+			if s.IsHeld(id) {
 				s.Unchanged++
 			} else {
 				s.New++
 			}
 		}
-		for id := range held {
-			if !now[id] {
+		for _, id := range held {
+			if _, still := seenID[id]; !still {
 				s.Fixed = append(s.Fixed, id)
 			}
 		}
-		sort.Strings(s.Fixed)
-		p.Sources = append(p.Sources, s)
+		p.Sources = append(p.Sources, s) // Fixed is sorted: held is
 	}
 
 	var known []ledger.DataSource
@@ -194,10 +195,7 @@ func BuildPlan(ctx context.Context, col *Collection, mem *ledger.Ledger, o PlanO
 			s := &SourcePlan{DataSourceID: d.ID, Name: d.RepoName, URL: d.RepoURL, Branch: d.Branch, Action: ActionSendEmpty,
 				Reason: "left the selection (filtered out, archived or deleted): sent once empty so Wiz resolves its findings",
 				src:    d, held: held, Held: len(held)}
-			for id := range held {
-				s.Fixed = append(s.Fixed, id)
-			}
-			sort.Strings(s.Fixed)
+			s.Fixed = held
 			p.Sources = append(p.Sources, s)
 		}
 	}
@@ -220,19 +218,19 @@ func wizID(r *Repo, f *finding.Finding) string {
 	return wizschema.FindingID(f.ID, b, def)
 }
 
-func heldSet(ctx context.Context, mem *ledger.Ledger, id string) (map[string]bool, error) {
-	out := map[string]bool{}
+// heldSet is what Wiz holds from us for a data source, sorted.
+func heldSet(ctx context.Context, mem *ledger.Ledger, id string) ([]string, error) {
 	if mem == nil {
-		return out, nil
+		return nil, nil
 	}
 	ids, err := mem.Held(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading what Wiz holds for %s: %w", id, err)
 	}
-	for _, x := range ids {
-		out[x] = true
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
 	}
-	return out, nil
+	return ids, nil
 }
 
 func applyBudget(ctx context.Context, p *Plan, mem *ledger.Ledger, o PlanOptions) error {
