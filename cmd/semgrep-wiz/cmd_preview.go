@@ -43,6 +43,9 @@ func cmdPreview(ctx context.Context, args []string, e env) error {
 	opts.AllFindings = all
 	col, err := sync.Collect(ctx, opts)
 	if err != nil {
+		if ce := asConfigError(err); ce != nil {
+			return ce
+		}
 		return jobFailed{err.Error()}
 	}
 	plan, err := sync.BuildPlan(ctx, col, led, sync.PlanOptions{Guards: a.guards(), FullRun: len(a.files) == 0})

@@ -68,6 +68,9 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	} else {
 		printResult(e.stdout, res)
 	}
+	if ce := asConfigError(runErr); ce != nil {
+		return ce
+	}
 	switch res.Status {
 	case sync.StatusSuccess, sync.StatusDryRun, sync.StatusNothingToDo:
 		return nil

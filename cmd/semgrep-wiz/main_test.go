@@ -300,38 +300,6 @@ func TestFailedRepositoryIsLeftOutNotSentPartially(t *testing.T) {
 	}
 }
 
-func TestBadConfigurationSendsNothing(t *testing.T) {
-	cases := map[string]struct {
-		key, value, mention string
-	}{
-		"http endpoint":   {"WIZ_API_ENDPOINT", "http://api.us17.app.wiz.io/graphql", "wiz.api_endpoint"},
-		"bad auth url":    {"WIZ_AUTH_URL", "ftp://auth.app.wiz.io", "wiz.auth_url"},
-		"no semgrep key":  {"SEMGREP_APP_TOKEN", "", "semgrep.token"},
-		"no wiz secret":   {"WIZ_CLIENT_SECRET", "", "wiz.client_secret"},
-		"bad deployment":  {"SEMGREP_DEPLOYMENT", "Not A Slug!", "semgrep.deployment"},
-		"gov with io api": {"WIZ_AUTH_URL", "https://auth.app.wiz.us/oauth/token", "wiz"},
-	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, wiztest.Options{})
-			if name == "gov with io api" {
-				h.vars["WIZ_API_ENDPOINT"] = "https://api.us17.app.wiz.io/graphql"
-			}
-			h.vars[c.key] = c.value
-			code, _, stderr := h.run("sync", "--yes")
-			if code != 2 {
-				t.Fatalf("exit %d, want 2: %s", code, stderr)
-			}
-			if !strings.Contains(stderr, c.mention) {
-				t.Errorf("error does not name %s: %s", c.mention, stderr)
-			}
-			if len(h.wz.Requests()) != 0 || len(h.sg.Requests()) != 0 {
-				t.Error("a remote was contacted despite a configuration error")
-			}
-		})
-	}
-}
-
 func TestCheckReportsMissingScope(t *testing.T) {
 	h := newHarness(t, wiztest.Options{Scopes: []string{"read:system_activities", "create:external_data_ingestion"}})
 	code, out, _ := h.run("check", "--json")

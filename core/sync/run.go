@@ -173,6 +173,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 
+	if !o.DryRun {
+		// Credentials first: a wrong secret should not cost a full fetch.
+		if _, err := o.Wiz.Token(ctx); err != nil {
+			o.Events.emit(Event{Kind: StepFailed, Step: StepUpload, Message: err.Error()})
+			return finish(StatusFailure, fmt.Errorf("signing in to Wiz: %w", err))
+		}
+	}
 	col, err := Collect(ctx, o.Collect)
 	if err != nil {
 		return finish(StatusFailure, err)
