@@ -197,7 +197,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if plan.Repositories == 0 && !plan.MassResolveHeld {
 		summarise(col, plan, res, o.Ledger != nil)
 		if len(plan.FailedRepos) > 0 {
-			return finish(StatusFailure, fmt.Errorf("%d repositories could not be read and nothing else is to be sent", len(plan.FailedRepos)))
+			return finish(StatusFailure, fmt.Errorf("%s could not be read and nothing else is to be sent", repos(len(plan.FailedRepos))))
 		}
 		return finish(StatusNothingToDo, nil)
 	}
@@ -242,9 +242,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		st = StatusPartial
 	}
 	if len(plan.FailedRepos) > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%d repositories could not be read and were left out (their findings in Wiz are unchanged)", len(plan.FailedRepos)))
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%s could not be read and left out (their findings in Wiz are unchanged)", repos(len(plan.FailedRepos))))
 	}
 	return finish(st, nil)
+}
+
+func repos(n int) string {
+	if n == 1 {
+		return "1 repository"
+	}
+	return fmt.Sprintf("%d repositories", n)
 }
 
 func overrideText(t GuardTrip) string {
