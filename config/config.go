@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Config is the whole configuration after precedence has been applied.
@@ -394,9 +395,15 @@ func withDefaultPath(raw, def string) string {
 	return trimTrailingSlash(raw)
 }
 
+// trimTrailingSlash drops one trailing slash. It leaves "x /" alone: the
+// blank it would uncover is trimmed by the next Normalize, which would then
+// not be idempotent (Validate reports the blank either way).
 func trimTrailingSlash(raw string) string {
 	if strings.HasSuffix(raw, "/") && !strings.HasSuffix(raw, "//") && !strings.ContainsAny(raw, "?#") {
-		return strings.TrimSuffix(raw, "/")
+		t := strings.TrimSuffix(raw, "/")
+		if t == strings.TrimRightFunc(t, unicode.IsSpace) {
+			return t
+		}
 	}
 	return raw
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -415,10 +416,14 @@ func allKeys() []string {
 }
 
 func unknownKeyMsg(name string) string {
-	if env, ok := secretKind(name); ok {
-		return fmt.Sprintf("%s: secrets are not read from the config file; set %s, or store it in the OS keyring or the 0600 credentials file", name, env)
+	shown := name
+	if strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
+		shown = strconv.Quote(name) // a quoted YAML key may hold line breaks
 	}
-	msg := "unknown setting " + name
+	if env, ok := secretKind(name); ok {
+		return fmt.Sprintf("%s: secrets are not read from the config file; set %s, or store it in the OS keyring or the 0600 credentials file", shown, env)
+	}
+	msg := "unknown setting " + shown
 	if s := suggest(name, allKeys()); s != "" {
 		msg += "; did you mean " + s + "?"
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
+	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
 // Demo credentials of the local stand-ins. They are not secrets: they open
@@ -30,7 +31,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	var c common
 	var headless bool
 	fs := newFlagSet("demo", "", &c, e)
-	fs.BoolVar(&headless, "headless", false, "run check, preview and sync in this terminal without the full-screen app")
+	fs.BoolVar(&headless, "headless", false, "run check, preview, sync and history as plain output instead of the full-screen app")
 	if err := parse(fs, "demo [--headless]", args, e); err != nil {
 		return helpOK(err)
 	}
@@ -79,6 +80,12 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	de.pollInterval = 300 * time.Millisecond
 	de.triggeredBy = "demo"
 
+	if !headless {
+		if e.isInteractive() && isTerminal(e.stdout) {
+			return runTUI(ctx, &common{}, de, uic.Home)
+		}
+		fmt.Fprintln(e.stderr, "semgrep-wiz demo: not a terminal, so running the headless demo (the app needs a terminal).")
+	}
 	fmt.Fprintf(e.stdout, "semgrep-wiz demo: a local Semgrep stand-in at %s and a local Wiz stand-in at %s,\n", sg.URL, wz.URL)
 	fmt.Fprintf(e.stdout, "with sample data for deployment %q. Nothing leaves this machine.\n\n", ds.Deployment.Slug)
 

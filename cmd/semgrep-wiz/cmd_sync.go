@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
@@ -15,14 +18,19 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	var c common
 	var yes, dryRun, asJSON, allowMass bool
 	var out string
+	var timeout time.Duration
 	fs := newFlagSet("sync", "", &c, e)
 	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation (needed when not run interactively)")
 	fs.BoolVar(&dryRun, "dry-run", false, "write the upload file and contact no Wiz endpoint")
 	fs.StringVar(&out, "out", "", "keep the upload file in this directory")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
 	fs.BoolVar(&allowMass, "allow-mass-resolve", false, "upload even when it would mark a large share of what Wiz holds fixed")
-	if err := parse(fs, "sync [--yes] [--dry-run] [--out DIR] [--json] [--allow-mass-resolve]", args, e); err != nil {
+	fs.DurationVar(&timeout, "timeout", 2*time.Hour, "give up the whole sync after this long (0: no limit)")
+	if err := parse(fs, "sync [--yes] [--dry-run] [--out DIR] [--json] [--allow-mass-resolve] [--timeout 2h]", args, e); err != nil {
 		return helpOK(err)
+	}
+	if timeout < 0 {
+		return usagef("sync: --timeout %s is negative; use 0 for no limit", timeout)
 	}
 	interactive := e.isInteractive()
 	if !yes && !dryRun && !interactive {
@@ -58,7 +66,12 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if !yes && !dryRun {
 		o.Confirm = func(p *sync.Plan) bool { return confirm(e, p) }
 	}
-	res, runErr := sync.Run(ctx, o)
+	runCtx, cancel := withSyncTimeout(ctx, timeout)
+	defer cancel()
+	res, runErr := sync.Run(runCtx, o)
+	if errors.Is(context.Cause(runCtx), errSyncTimedOut) && ctx.Err() == nil {
+		runErr = recordTimeout(ctx, led, res, timeout)
+	}
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -77,10 +90,41 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	case sync.StatusCancelled:
 		return jobFailed{"sync cancelled; nothing more was sent"}
 	}
-	if runErr != nil && asJSON {
+	if runErr != nil && (asJSON || errors.Is(context.Cause(runCtx), errSyncTimedOut)) {
 		return jobFailed{runErr.Error()}
 	}
 	return jobFailed{"sync finished with status " + string(res.Status)}
+}
+
+// errSyncTimedOut is the cause of a run's context when --timeout ran out.
+var errSyncTimedOut = errors.New("sync timed out")
+
+// withSyncTimeout bounds the whole run (lock, collect, upload, poll); 0
+// means no limit, for syncs known to take longer.
+func withSyncTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, d, errSyncTimedOut)
+}
+
+// recordTimeout turns the run the pipeline saw cancelled into what it was,
+// a failure that ran out of time, in the result and in the history.
+func recordTimeout(ctx context.Context, led *ledger.Ledger, res *sync.Result, d time.Duration) error {
+	msg := fmt.Sprintf("timed out after %s (sync --timeout); nothing more was sent", d)
+	if res.Error != "" {
+		msg += ": " + res.Error
+	}
+	res.Status, res.Error = sync.StatusFailure, msg
+	if res.RunID != "" {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if r, err := led.GetRun(lctx, res.RunID); err == nil {
+			r.Status, r.Error = string(sync.StatusFailure), msg
+			_ = led.FinishRun(lctx, r)
+		}
+	}
+	return errors.New(oneLine(msg))
 }
 
 func confirm(e env, p *sync.Plan) bool {

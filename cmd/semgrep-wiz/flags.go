@@ -103,3 +103,12 @@ func (c *common) fileContext(getenv func(string) string) (repoURL, repoName, bra
 	}
 	return
 }
+
+// overrides are the flags that take part in configuration precedence.
+func (c *common) overrides() config.Overrides {
+	return config.Overrides{
+		ConfigFile: c.configFile, StateDir: c.stateDir,
+		WizAPIEndpoint: c.wizAPIEndpoint, WizAuthURL: c.wizAuthURL, WizClientID: c.wizClientID,
+		SemgrepAPIURL: c.semgrepAPIURL, SemgrepDeployment: c.semgrepDeployment,
+	}
+}

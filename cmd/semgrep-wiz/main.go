@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,9 +25,11 @@ const (
 	usageHeader = `semgrep-wiz sends Semgrep Code (SAST) findings to Wiz.
 
 Usage:
+  semgrep-wiz [flags]             the terminal app (the setup wizard first if nothing is configured)
   semgrep-wiz <command> [flags]
 
 Commands:
+  setup     the setup wizard alone (--accessible: plain prompts)
   check     test the connection to Wiz and Semgrep (--json, --upload)
   preview   show what would be sent (--json | --csv, --all)
   sync      run one sync (--yes, --dry-run, --out DIR, --json, --allow-mass-resolve)
@@ -98,14 +101,14 @@ func (u usageError) Unwrap() error { return u.err }
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
 func run(ctx context.Context, args []string, e env) int {
-	if len(args) == 0 {
-		// The terminal app opens here once it exists; until then, guide.
-		fmt.Fprint(e.stderr, usageHeader)
-		return exitUsage
+	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version") {
+		return exitCode(cmdTUI(ctx, args, e, ""), e)
 	}
 	cmd, rest := args[0], args[1:]
 	var err error
 	switch cmd {
+	case "setup":
+		err = cmdSetup(ctx, rest, e)
 	case "check":
 		err = cmdCheck(ctx, rest, e)
 	case "preview":

@@ -35,6 +35,10 @@ type Options struct {
 	UserAgent  string        // sent on every request
 	MaxRetries int           // retries after the first attempt; 0 → 4, negative → none
 	RetryBase  time.Duration // first back-off step; 0 → 500 ms (tests set it small)
+	// RequestTimeout bounds each attempt, reading the answer included,
+	// whatever HTTPClient does (a shared client may bound only the phases
+	// before the body); 0 → 60 s. A timed-out attempt is retried.
+	RequestTimeout time.Duration
 }
 
 // Client calls the Semgrep web API. It is safe for concurrent use.
@@ -46,6 +50,7 @@ type Client struct {
 	ua         string
 	maxRetries int
 	retryBase  time.Duration
+	timeout    time.Duration
 }
 
 // New returns a Client for o.
@@ -57,6 +62,7 @@ func New(o Options) *Client {
 		ua:         o.UserAgent,
 		maxRetries: o.MaxRetries,
 		retryBase:  o.RetryBase,
+		timeout:    o.RequestTimeout,
 	}
 	if c.base == "" {
 		c.base = DefaultBaseURL
@@ -76,6 +82,9 @@ func New(o Options) *Client {
 	}
 	if c.retryBase <= 0 {
 		c.retryBase = 500 * time.Millisecond
+	}
+	if c.timeout <= 0 {
+		c.timeout = 60 * time.Second
 	}
 	return c
 }
@@ -300,11 +309,15 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 		u += "?" + q.Encode()
 	}
 	return c.retry(ctx, func(ctx context.Context) (time.Duration, error) {
+		// The attempt's own deadline; ctx stays the caller's, so a
+		// cancellation is told apart from a timeout.
+		actx, cancel := context.WithTimeout(ctx, c.timeout)
+		defer cancel()
 		var rd io.Reader
 		if body != nil {
 			rd = bytes.NewReader(body)
 		}
-		req, err := http.NewRequestWithContext(ctx, method, u, rd)
+		req, err := http.NewRequestWithContext(actx, method, u, rd)
 		if err != nil {
 			// Only a malformed base URL gets here; the URL holds no secret.
 			return 0, &APIError{Op: op, Kind: KindRequest, Message: "invalid Semgrep API URL " + c.base}
@@ -334,8 +347,12 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 			if ctx.Err() != nil {
 				return 0, fmt.Errorf("%s: %w", op, ctx.Err())
 			}
+			msg := "the response was cut off (" + oneLine(rerr.Error(), 120) + ")"
+			if actx.Err() != nil {
+				msg = fmt.Sprintf("timed out after %s reading the response from %s", c.timeout, req.URL.Host)
+			}
 			return 0, &APIError{Op: op, Status: resp.StatusCode, Kind: KindTransport,
-				Message: "the response was cut off (" + rerr.Error() + ")", retryable: true, err: rerr}
+				Message: msg, retryable: true, err: rerr}
 		}
 		if len(data) > maxResponse {
 			return 0, &APIError{Op: op, Status: resp.StatusCode, Kind: KindBadResponse,
@@ -390,7 +407,7 @@ func transportError(op, host string, err error) *APIError {
 	case errors.As(err, &dnse) && dnse.IsNotFound:
 		e.Message = "host " + host + " not found"
 		e.retryable = false
-	case errors.As(err, &ne) && ne.Timeout():
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		e.Message = "timed out talking to " + host
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Message = "connection to " + host + " refused"

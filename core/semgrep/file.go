@@ -234,10 +234,16 @@ var fingerprintRe = regexp.MustCompile(`^[0-9a-fA-F]{32,128}(_[0-9]+)?$`)
 // are the same on every result and so are never identities.
 func matchBasedID(fp string) string {
 	fp = strings.TrimSpace(fp)
-	if fp == finding.NotLoggedIn || !fingerprintRe.MatchString(fp) {
+	if isNotLoggedIn(fp) || !fingerprintRe.MatchString(fp) {
 		return ""
 	}
 	return fp
+}
+
+// isNotLoggedIn reports the CLI's "requires login" placeholder, blanks
+// around it included: it is never code or an identity.
+func isNotLoggedIn(s string) bool {
+	return strings.TrimSpace(s) == finding.NotLoggedIn
 }
 
 // rawString returns raw as a string when it is a JSON string.

@@ -543,32 +543,3 @@ func TestRepoNameFromURL(t *testing.T) {
 		}
 	}
 }
-
-// FuzzRead: no input may panic, and every error is one line naming the
-// file. The seeds are garbage, truncated and typed-wrong documents.
-func FuzzRead(f *testing.F) {
-	seeds := []string{
-		"", "{", "}", "[]", "null", `{"results": null}`, `{"results": [{}]}`,
-		`{"results": [{"check_id": "a", "path": "b", "start": null, "end": [], "extra": null}]}`,
-		`{"results": [{"check_id": "a", "path": "b", "extra": {"severity": 5}}]}`,
-		`{"results": [{"check_id": "a", "path": "b", "extra": {"metadata": {"cwe": {"x": 1}, "owasp": [null], "semgrep.dev": "x"}}}]}`,
-		`{"version": "2.1.0", "runs": [null]}`, `{"version": "2.1.0", "runs": [{"results": [null]}]}`,
-		`{"version": "2.1.0", "runs": [{"results": [{"ruleIndex": 99, "rule": {"index": -5}, "locations": [{}]}]}]}`,
-		`{"version": "2.1.0", "runs": [{"tool": {"driver": {"rules": [{"properties": {"tags": 5, "security-severity": {}}}]}}}]}`,
-		`{"version": "2.1.0", "runs": [{"results": [{"fingerprints": {"matchBasedId/v1": 1}, "suppressions": [null]}]}]}`,
-		`{"results": [{"check_id": "a", "path": "b"}], "errors": [{"type": ["X", {}]}], "time": {"rules": 5}}`,
-		"\xff\xfe{", `{"results": "` + strings.Repeat("x", 100),
-	}
-	for _, s := range seeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		_, err := Read(bytes.NewReader(data), "fuzz.json", FileOptions{RepoURL: "https://github.com/a/b"})
-		if err != nil {
-			msg := err.Error()
-			if !strings.HasPrefix(msg, "reading fuzz.json: ") || strings.ContainsAny(msg, "\n\r") {
-				t.Errorf("bad error %q", msg)
-			}
-		}
-	})
-}

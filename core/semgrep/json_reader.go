@@ -122,7 +122,7 @@ func (m *cliMatch) toFinding(name string, o FileOptions) finding.Finding {
 	if lang := LanguageForPath(f.Path); lang != "" {
 		f.Languages = []string{lang}
 	}
-	if lines := rawString(m.Extra.Lines); lines != finding.NotLoggedIn {
+	if lines := rawString(m.Extra.Lines); !isNotLoggedIn(lines) {
 		f.Snippet = lines
 	}
 	f.MatchBasedID = matchBasedID(rawString(m.Extra.Fingerprint))

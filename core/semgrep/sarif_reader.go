@@ -248,7 +248,7 @@ func (r *sarifResult) toFinding(name string, o FileOptions, rules []ruleInfo, by
 			if f.EndLine == 0 {
 				f.EndLine = f.StartLine // SARIF: endLine defaults to startLine
 			}
-			if rg.Snippet != nil && rg.Snippet.Text != finding.NotLoggedIn {
+			if rg.Snippet != nil && !isNotLoggedIn(rg.Snippet.Text) {
 				f.Snippet = rg.Snippet.Text
 			}
 		}

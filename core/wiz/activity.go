@@ -2,6 +2,7 @@ package wiz
 
 import (
 	"context"
+	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/retry"
 )
@@ -130,6 +131,9 @@ func (c *Client) WaitActivity(ctx context.Context, id string, onPoll func(a *Act
 	start := c.now()
 	deadline := start.Add(c.cfg.PollDeadline)
 	interval := c.cfg.PollInterval
+	// The grace runs from the first NOT_FOUND answer: a first poll that
+	// took long (rate limited, retried) must not use it up unseen.
+	var notFoundSince time.Time
 	for {
 		a, err := c.SystemActivity(ctx, id)
 		switch {
@@ -144,7 +148,10 @@ func (c *Client) WaitActivity(ctx context.Context, id string, onPoll func(a *Act
 			if onPoll != nil {
 				onPoll(nil, true)
 			}
-			if c.now().Sub(start) >= c.cfg.NotFoundGrace {
+			if notFoundSince.IsZero() {
+				notFoundSince = c.now()
+			}
+			if c.now().Sub(notFoundSince) >= c.cfg.NotFoundGrace {
 				return nil, &Error{Op: op, Kind: KindNotFound,
 					Message: "system activity " + id + " did not appear within " + c.cfg.NotFoundGrace.String(),
 					Hint:    "the activity never appeared — check the integration id (Wiz customers use 55c176cc-d155-43a2-98ed-aa56873a1ca1)",

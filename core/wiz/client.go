@@ -27,6 +27,12 @@ type Config struct {
 	UserAgent    string       // default "semgrep-wiz"
 	MaxRetries   int          // retries of transient failures; default 4 (negative → none)
 	RetryBase    time.Duration
+	// RequestTimeout bounds each attempt of a token or GraphQL request, and
+	// the wait for the upload storage's answer once the whole file is sent
+	// (the transfer itself is bounded only by the context: a large file on
+	// a slow link takes long). Default 30 s for the token, 130 s otherwise.
+	// A timed-out attempt is retried.
+	RequestTimeout time.Duration
 
 	PollInterval    time.Duration // first wait between activity polls; default 3s
 	PollMaxInterval time.Duration // polls back off up to this; default 30s
@@ -109,6 +115,14 @@ func New(cfg Config) (*Client, error) {
 	// The library's own retry sleeps ignore the context; we retry ourselves.
 	c.gql = graphql.NewClient(endpoint, statusDoer{hc: hc}, graphql.WithRetry(0))
 	return c, nil
+}
+
+// attemptTimeout is RequestTimeout, or def when it is not set.
+func (c *Client) attemptTimeout(def time.Duration) time.Duration {
+	if c.cfg.RequestTimeout > 0 {
+		return c.cfg.RequestTimeout
+	}
+	return def
 }
 
 // Endpoint is the normalised GraphQL endpoint URL.

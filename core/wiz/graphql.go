@@ -96,7 +96,7 @@ func (c *Client) exec(ctx context.Context, op operation, vars map[string]any, ou
 }
 
 func (c *Client) execOnce(ctx context.Context, tok string, op operation, vars map[string]any) ([]byte, *Error) {
-	actx, cancel := context.WithTimeout(ctx, graphqlAttemptTimeout)
+	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout(graphqlAttemptTimeout))
 	defer cancel()
 	gc := c.gql.WithRequestModifier(func(r *http.Request) {
 		r.Header.Set("Authorization", "Bearer "+tok)
@@ -160,7 +160,7 @@ func (c *Client) classifyHTTP(op operation, hs *httpStatusError) *Error {
 	if json.Unmarshal(hs.body, &body) == nil && len(body.Errors) > 0 && st != http.StatusUnauthorized {
 		if ge := c.classifyGraphQL(op, body.Errors, false); ge.Kind != KindProtocol {
 			ge.HTTPStatus = st
-			if ge.Kind == KindRateLimited {
+			if ge.Kind == KindRateLimited || ge.Kind == KindServer {
 				ge.retryAfter = parseRetryAfter(hs.retryAfter, c.now())
 			}
 			return ge
@@ -182,6 +182,7 @@ func (c *Client) classifyHTTP(op operation, hs *httpStatusError) *Error {
 		e.Hint = "other integrations share the tenant's API budget; try again later"
 	case st >= 500:
 		e.Kind, e.Message = KindServer, "the Wiz API failed (HTTP "+itoa(st)+")"
+		e.retryAfter = parseRetryAfter(hs.retryAfter, c.now())
 	case st == http.StatusBadRequest:
 		e.Kind, e.Message = KindBadRequest, "the Wiz API rejected the request (HTTP 400)"
 	default:

@@ -109,7 +109,8 @@ type tokenResponse struct {
 // fetchToken makes one token request. The response body is never quoted
 // in errors: some identity providers echo the request, secret included.
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, *Error) {
-	ctx, cancel := context.WithTimeout(ctx, tokenAttemptTimeout)
+	limit := c.attemptTimeout(tokenAttemptTimeout)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
@@ -126,13 +127,21 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, *Error)
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return "", 0, &Error{Op: "token", Kind: KindNetwork, Message: "contacting " + SafeURL(c.authURL) + ": " + causeText(err),
+		cause := causeText(err)
+		if ctx.Err() != nil {
+			cause = "no answer within " + limit.String()
+		}
+		return "", 0, &Error{Op: "token", Kind: KindNetwork, Message: "contacting " + SafeURL(c.authURL) + ": " + cause,
 			Hint: networkHint("the Wiz authentication URL", "WIZ_AUTH_URL"), err: stripURL(err), noRetry: unknownHost(err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", 0, &Error{Op: "token", Kind: KindNetwork, HTTPStatus: resp.StatusCode, Message: "reading the token response: " + causeText(err), err: stripURL(err)}
+		cause := causeText(err)
+		if ctx.Err() != nil {
+			cause = "timed out after " + limit.String()
+		}
+		return "", 0, &Error{Op: "token", Kind: KindNetwork, HTTPStatus: resp.StatusCode, Message: "reading the token response: " + cause, err: stripURL(err)}
 	}
 	if e := c.tokenStatusError(resp); e != nil {
 		return "", 0, e
@@ -170,7 +179,8 @@ func (c *Client) tokenStatusError(resp *http.Response) *Error {
 		return &Error{Op: "token", Kind: KindRateLimited, HTTPStatus: st, Message: "the token endpoint is rate limiting us (HTTP 429)",
 			retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now())}
 	case st >= 500:
-		return &Error{Op: "token", Kind: KindServer, HTTPStatus: st, Message: "the token endpoint failed (HTTP " + itoa(st) + ")"}
+		return &Error{Op: "token", Kind: KindServer, HTTPStatus: st, Message: "the token endpoint failed (HTTP " + itoa(st) + ")",
+			retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now())}
 	default:
 		return &Error{Op: "token", Kind: KindProtocol, HTTPStatus: st, Message: "unexpected HTTP " + itoa(st) + " from the token endpoint"}
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Upload is a slot for one file: the presigned URL to PUT it to and the
@@ -59,8 +62,19 @@ func (c *Client) PutFile(ctx context.Context, uploadURL, path string, progress f
 	if _, err := url.Parse(uploadURL); err != nil {
 		return &Error{Op: op, Kind: KindProtocol, Message: "the upload URL is malformed"}
 	}
+	lost := false // an attempt sent the whole file but its answer was lost
 	e := c.retry(ctx, op, func(ctx context.Context) *Error {
-		return c.putOnce(ctx, op, uploadURL, path, progress)
+		e, sent := c.putOnce(ctx, op, uploadURL, path, progress)
+		if e != nil && e.Kind == KindUploadURLExpired && lost {
+			// Refused after an attempt whose answer was lost: the slot has
+			// the file (a URL does not expire within a retry's wait, and
+			// storage may refuse a second write to a slot). A fresh slot
+			// would upload it twice; should the file not be there after
+			// all, its activity never appears and the poll says so.
+			return nil
+		}
+		lost = lost || (e != nil && sent && e.HTTPStatus == 0)
+		return e
 	})
 	if e != nil {
 		return e
@@ -68,26 +82,37 @@ func (c *Client) PutFile(ctx context.Context, uploadURL, path string, progress f
 	return nil
 }
 
-func (c *Client) putOnce(ctx context.Context, op, uploadURL, path string, progress func(sent, total int64)) *Error {
+// putOnce makes one PUT; sent reports that the whole file went out.
+func (c *Client) putOnce(ctx context.Context, op, uploadURL, path string, progress func(sent, total int64)) (e *Error, sent bool) {
 	f, err := os.Open(path)
 	if err != nil {
-		return &Error{Op: op, Kind: KindConfig, Message: "opening " + path + ": " + causeText(err), err: err}
+		return &Error{Op: op, Kind: KindConfig, Message: "opening " + path + ": " + causeText(err), err: err}, false
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return &Error{Op: op, Kind: KindConfig, Message: "reading " + path + ": " + causeText(err), err: err}
+		return &Error{Op: op, Kind: KindConfig, Message: "reading " + path + ": " + causeText(err), err: err}, false
 	}
 	size := st.Size()
+	// The transfer has no deadline of its own (a large file on a slow link
+	// takes long); the storage's answer must come within the attempt
+	// timeout once the last byte is out.
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	limit := c.attemptTimeout(graphqlAttemptTimeout)
+	clock := &answerClock{limit: limit, cancel: cancel}
+	defer clock.stop()
 	var body io.Reader = http.NoBody // a zero length with a real body would go out chunked
 	if size > 0 {
-		body = &progressReader{r: f, total: size, fn: progress}
+		body = &progressReader{r: f, total: size, fn: progress, sent0: clock.start}
+	} else {
+		clock.start()
 	}
 	// NewRequest parses the URL once and keeps RawQuery byte for byte; the
 	// signature covers it, so it must not be re-encoded.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, uploadURL, body)
+	req, err := http.NewRequestWithContext(actx, http.MethodPut, uploadURL, body)
 	if err != nil {
-		return &Error{Op: op, Kind: KindProtocol, Message: "the upload URL is malformed"}
+		return &Error{Op: op, Kind: KindProtocol, Message: "the upload URL is malformed"}, false
 	}
 	req.ContentLength = size
 	req.Header.Set("Content-Type", "application/json")
@@ -98,14 +123,83 @@ func (c *Client) putOnce(ctx context.Context, op, uploadURL, path string, progre
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return canceled(op, ctx.Err())
+			return canceled(op, ctx.Err()), clock.started()
 		}
-		return &Error{Op: op, Kind: KindNetwork, Message: "uploading to " + SafeURL(uploadURL) + ": " + causeText(err),
-			Hint: networkHint("the upload URL's host", "your proxy settings"), err: stripURL(err), noRetry: unknownHost(err)}
+		cause := causeText(err)
+		if clock.fired() {
+			cause = "no answer within " + limit.String() + " after the file was sent"
+		}
+		return &Error{Op: op, Kind: KindNetwork, Message: "uploading to " + SafeURL(uploadURL) + ": " + cause,
+			Hint: networkHint("the upload URL's host", "your proxy settings"), err: stripURL(err), noRetry: unknownHost(err)}, clock.started()
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if isHTMLType(resp.Header.Get("Content-Type")) {
+			// Storage answers a PUT with no body (or XML); a web page means
+			// something in between took the upload, and Wiz never got it.
+			return &Error{Op: op, Kind: KindUploadRejected, HTTPStatus: resp.StatusCode,
+				Message: "the upload was answered with a web page, not by the storage, from " + SafeURL(uploadURL),
+				Hint:    networkHint("the upload URL's host", "your proxy settings")}, true
+		}
+		// Stored. The answer's body says nothing more, and waiting for it
+		// could only turn a finished upload into a second one.
+		return nil, true
+	}
 	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return putStatusError(op, uploadURL, resp.StatusCode, string(respBody))
+	e = putStatusError(op, uploadURL, resp.StatusCode, string(respBody))
+	if e != nil && retryable(e) {
+		e.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+	}
+	return e, true
+}
+
+// answerClock cancels a PUT whose answer does not come within limit of
+// start (the last byte sent).
+type answerClock struct {
+	limit  time.Duration
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	t      *time.Timer
+	done   bool
+}
+
+func (a *answerClock) start() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.t == nil {
+		a.t = time.AfterFunc(a.limit, func() {
+			a.mu.Lock()
+			a.done = true
+			a.mu.Unlock()
+			a.cancel()
+		})
+	}
+}
+
+// started reports that the whole file went out.
+func (a *answerClock) started() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.t != nil
+}
+
+func (a *answerClock) fired() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.done
+}
+
+func (a *answerClock) stop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.t != nil {
+		a.t.Stop()
+	}
+}
+
+func isHTMLType(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "text/html" || mt == "application/xhtml+xml"
 }
 
 // putStatusError classifies S3's answer. Only S3's error code is quoted:
@@ -121,8 +215,13 @@ func putStatusError(op, uploadURL string, st int, body string) *Error {
 		return &Error{Op: op, Kind: KindUploadURLExpired, HTTPStatus: st,
 			Message: "the upload URL has expired or was refused (" + orDefault(code, "HTTP 403") + ")" + where,
 			Hint:    "request a fresh upload slot and upload again"}
+	case st == http.StatusTooManyRequests:
+		return &Error{Op: op, Kind: KindRateLimited, HTTPStatus: st, Message: "the upload storage is rate limiting us (HTTP 429)" + where}
+	case st == http.StatusBadRequest && code == "RequestTimeout":
+		// S3's "socket not read from or written to in time": transient.
+		return &Error{Op: op, Kind: KindNetwork, HTTPStatus: st, Message: "the upload storage timed out receiving the file (RequestTimeout)" + where}
 	case st >= 500:
-		return &Error{Op: op, Kind: KindServer, HTTPStatus: st, Message: "the upload storage failed (HTTP " + itoa(st) + ")" + where}
+		return &Error{Op: op, Kind: KindServer, HTTPStatus: st, Message: "the upload storage failed (HTTP " + itoa(st) + orDefault(wrapCode(code), "") + ")" + where}
 	default:
 		return &Error{Op: op, Kind: KindUploadRejected, HTTPStatus: st,
 			Message: "the upload was refused (HTTP " + itoa(st) + orDefault(wrapCode(code), "") + ")" + where}
@@ -158,12 +257,14 @@ func xmlElement(body, name string) string {
 	return oneLine(rest[:end], 60)
 }
 
-// progressReader reports bytes as the transport reads them.
+// progressReader reports bytes as the transport reads them, and calls
+// sent0 once the last one is out.
 type progressReader struct {
 	r     io.Reader
 	sent  int64
 	total int64
 	fn    func(sent, total int64)
+	sent0 func()
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
@@ -173,6 +274,9 @@ func (p *progressReader) Read(b []byte) (int, error) {
 		if p.fn != nil {
 			p.fn(p.sent, p.total)
 		}
+	}
+	if p.sent0 != nil && p.sent >= p.total {
+		p.sent0()
 	}
 	return n, err
 }

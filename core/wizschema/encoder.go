@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
@@ -208,14 +209,21 @@ func (e *Encoder) writeFinding(f *finding.Finding, ctx *findingContext, a *Asset
 	}
 	e.sf = mapFinding(f, ctx)
 	sf := &e.sf
-	if err := checkFindingPolicy(sf); err != nil {
-		return fmt.Errorf("%s, finding %q (rule %q, %s): %w", where, sf.ID, f.RuleID, f.Location(), err)
+	err := checkFindingPolicy(sf)
+	if err == nil && strings.TrimSpace(f.ID) == "" {
+		// Off the default branch the Wiz id is "<id>@<branch>", never
+		// empty; the finding's own id must be checked.
+		err = errors.New("finding id is empty")
+	}
+	if err != nil {
+		// %q: a path may hold a line break.
+		return fmt.Errorf("%s, finding %q (rule %q, %q): %w", where, sf.ID, f.RuleID, f.Location(), err)
 	}
 	if err := checkFinding(sf); err != nil {
 		return fmt.Errorf("%s, finding %q: does not match the Wiz SAST schema: %w", where, sf.ID, err)
 	}
 	if _, dup := e.findingIDs[sf.ID]; dup {
-		return fmt.Errorf("%s, finding %q: duplicate finding id in one asset (%s)", where, sf.ID, f.Location())
+		return fmt.Errorf("%s, finding %q: duplicate finding id in one asset (at %q)", where, sf.ID, f.Location())
 	}
 	e.findingIDs[sf.ID] = struct{}{}
 	b, err := e.marshal(sf)

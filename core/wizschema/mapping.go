@@ -316,7 +316,7 @@ func mapFinding(f *finding.Finding, c *findingContext) SASTFinding {
 	if sf.ExternalFindingLink == "" {
 		sf.ExternalFindingLink = f.LineURL
 	}
-	if f.Snippet != finding.NotLoggedIn {
+	if strings.TrimSpace(f.Snippet) != finding.NotLoggedIn {
 		sf.Snippet = f.Snippet
 	}
 	if sf.CommitHash != c.lastSHA || c.lastSHA == "" {

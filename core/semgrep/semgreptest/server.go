@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -43,6 +44,7 @@ type Request struct {
 	Body          []byte
 	Authorization bool // an "Authorization: Bearer …" header was sent
 	UserAgent     string
+	At            time.Time // when the request arrived
 }
 
 // Server is the stand-in. URL is the API base including /api/v1.
@@ -58,6 +60,11 @@ type Server struct {
 	reqs    []Request
 	latency time.Duration
 	hs      *httptest.Server
+
+	faultRate     float64
+	rng           *rand.Rand
+	randomFaulted map[string]bool // requests whose last attempt got a random fault
+	randomFaults  int
 }
 
 // ref points at one finding in the dataset.
@@ -170,6 +177,7 @@ func (s *Server) SetFindings(project string, fs ...Finding) error {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	at := time.Now()
 	rest, ok := strings.CutPrefix(r.URL.Path, "/api/v1/")
 	op, arg := "", ""
 	if ok {
@@ -182,6 +190,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: body,
 		Authorization: strings.HasPrefix(auth, "Bearer ") && len(auth) > len("Bearer "),
 		UserAgent:     r.UserAgent(),
+		At:            at,
 	})
 	latency := s.latency
 	s.mu.Unlock()
@@ -196,10 +205,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	handle := func(w http.ResponseWriter) { s.dispatch(w, r, op, arg, auth, body) }
-	if f := s.takeFault(op, r.URL.Query()); f != nil {
-		if applyFault(w, r, f, handle) {
-			return
-		}
+	f := s.takeFault(op, r.URL.Query())
+	if f == nil {
+		f = s.randomFault(op, r.Method+" "+r.URL.RequestURI()+" "+string(body))
+	}
+	if f != nil && applyFault(w, r, f, handle) {
+		return
 	}
 	handle(w)
 }

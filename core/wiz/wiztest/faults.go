@@ -1,8 +1,11 @@
 package wiztest
 
 import (
+	"bytes"
 	"io"
+	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"time"
 )
@@ -24,8 +27,13 @@ type Fault struct {
 	Times int           // how many matching requests; 0 means 1
 	Delay time.Duration // wait first; alone, the request is then served normally
 	Reset bool          // drop the connection without an answer
-	// Truncate answers 200 with a Content-Length longer than the body sent.
+	// Truncate serves the real answer (so a PUT is stored, a slot issued)
+	// with its full Content-Length but only half of its body.
 	Truncate bool
+	// SlowBody serves the real answer with its headers at once and its
+	// body trickled out over this long (the client may give up first; the
+	// real handler has run either way).
+	SlowBody time.Duration
 }
 
 // Inject queues a fault; faults for the same Op apply in order.
@@ -36,6 +44,13 @@ func (s *Server) Inject(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults drops every injected fault not yet used up.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // PendingFaults counts injected faults not yet used up.
@@ -71,8 +86,18 @@ func (s *Server) takeFault(op string) *Fault {
 }
 
 // applyFault acts out f; it reports false when the request should still
-// be served normally (a pure Delay).
-func (s *Server) applyFault(w http.ResponseWriter, raw http.ResponseWriter, r *http.Request, op string, f *Fault) bool {
+// be served normally (a pure Delay). serve runs the real handler.
+func (s *Server) applyFault(w http.ResponseWriter, raw http.ResponseWriter, r *http.Request, op string, f *Fault, serve func(http.ResponseWriter)) bool {
+	if f.Delay > 0 {
+		// Take the body in first: the delay is a server slow to answer, a
+		// client must not be left blocked sending, and only once the body
+		// is read does the server notice a client that gave up.
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxUpload))
+		if err != nil {
+			return true
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		select {
@@ -82,12 +107,9 @@ func (s *Server) applyFault(w http.ResponseWriter, raw http.ResponseWriter, r *h
 		case <-t.C:
 		}
 	}
-	if op == "put" {
-		// Read the upload so the client sees our answer, not a broken pipe.
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxUpload))
-	}
 	switch {
 	case f.Reset:
+		discardUpload(r, op)
 		if rec, ok := w.(*statusRecorder); ok {
 			rec.status = 0 // no answer was sent
 		}
@@ -95,13 +117,24 @@ func (s *Server) applyFault(w http.ResponseWriter, raw http.ResponseWriter, r *h
 			conn.Close()
 		}
 		return true
-	case f.Truncate:
-		body := s.faultBody(op, http.StatusOK, "")
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)+100))
-		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, body[:len(body)/2])
+	case f.Truncate, f.SlowBody > 0:
+		rec := httptest.NewRecorder()
+		serve(rec)
+		body := rec.Body.Bytes()
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		if f.Truncate {
+			// Fewer bytes than declared: the server drops the connection.
+			_, _ = w.Write(body[:len(body)/2])
+			return true
+		}
+		trickle(w, r, body, f.SlowBody)
 		return true
 	case f.Status != 0:
+		discardUpload(r, op)
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
@@ -114,16 +147,92 @@ func (s *Server) applyFault(w http.ResponseWriter, raw http.ResponseWriter, r *h
 		_, _ = io.WriteString(w, body)
 		return true
 	case f.GraphQLCode != "":
+		discardUpload(r, op)
 		setFaultContentType(w, op)
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, s.faultBody(op, http.StatusOK, f.GraphQLCode))
 		return true
 	case f.Body != "":
+		discardUpload(r, op)
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, f.Body)
 		return true
 	}
 	return false
+}
+
+// discardUpload reads a PUT's body so the client sees the faulted answer,
+// not a broken pipe. Only for answers that replace the real handler: a
+// pure Delay must leave the body to it.
+func discardUpload(r *http.Request, op string) {
+	if op == "put" {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxUpload))
+	}
+}
+
+// trickle writes body in ten pieces spread over d, flushing each, and
+// stops when the client goes away.
+func trickle(w http.ResponseWriter, r *http.Request, body []byte, d time.Duration) {
+	const pieces = 10
+	step := max(1, (len(body)+pieces-1)/pieces)
+	rc := http.NewResponseController(w)
+	for i := 0; i < len(body); i += step {
+		_, _ = w.Write(body[i:min(i+step, len(body))])
+		_ = rc.Flush()
+		t := time.NewTimer(d / pieces)
+		select {
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// randomFault decides whether a request the tests did not fault gets one
+// of the transient faults of Options.FaultRate (500, 503, 429 with
+// Retry-After: 0, or a reset connection). A request whose previous attempt
+// was faulted this way is always served, so bounded retries get through.
+func (s *Server) randomFault(op, key string) *Fault {
+	if s.opts.FaultRate <= 0 {
+		return nil
+	}
+	switch op {
+	case "token", "put", "upload-request", "activity", "activities", "vcs":
+	default:
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.randomFaulted[key] {
+		delete(s.randomFaulted, key)
+		return nil
+	}
+	if s.rng.Float64() >= s.opts.FaultRate {
+		return nil
+	}
+	s.randomFaulted[key] = true
+	s.randomFaults++
+	switch s.rng.IntN(4) {
+	case 0:
+		return &Fault{Op: op, Status: http.StatusInternalServerError}
+	case 1:
+		return &Fault{Op: op, Status: http.StatusServiceUnavailable}
+	case 2:
+		return &Fault{Op: op, Status: http.StatusTooManyRequests, RetryAfter: "0"}
+	}
+	return &Fault{Op: op, Reset: true}
+}
+
+// RandomFaults counts the faults Options.FaultRate injected so far.
+func (s *Server) RandomFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.randomFaults
+}
+
+func newRand(seed int64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(seed), 0x3c6ef372fe94f82b))
 }
 
 func setFaultContentType(w http.ResponseWriter, op string) {

@@ -12,7 +12,9 @@ package wiztest
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -56,6 +58,14 @@ type Options struct {
 	UnresolvedRepoURLs []string
 	// VCSBranches is what versionControlResources returns.
 	VCSBranches []VCSBranch
+	// FaultRate, when > 0, fails that share of token, GraphQL and PUT
+	// requests at random with a transient fault: HTTP 500, 503, 429 with
+	// Retry-After: 0, or a reset connection. A request is never failed
+	// twice in a row (the same op, path and GraphQL variables), so a client
+	// that retries at least once always gets through. FaultSeed seeds the
+	// draws; with concurrent clients which request gets which draw varies.
+	FaultRate float64
+	FaultSeed int64
 }
 
 // VCSBranch is one REPOSITORY_BRANCH resource the stand-in knows.
@@ -121,19 +131,24 @@ type Server struct {
 	faults         []*Fault
 	dataSources    map[string]*dsState
 	limiters       map[string]*rate.Limiter
+	rng            *mrand.Rand
+	randomFaulted  map[string]bool
+	randomFaults   int
 }
 
 // New returns a stand-in that is not listening; serve Handler() yourself.
 func New(o Options) *Server {
 	o.setDefaults()
 	return &Server{
-		opts:         o,
-		tokens:       map[string]*issuedToken{},
-		slots:        map[string]*slot{},
-		activities:   map[string]*slot{},
-		dataSources:  map[string]*dsState{},
-		limiters:     map[string]*rate.Limiter{},
-		nextUploadID: 48213,
+		opts:          o,
+		tokens:        map[string]*issuedToken{},
+		slots:         map[string]*slot{},
+		activities:    map[string]*slot{},
+		dataSources:   map[string]*dsState{},
+		limiters:      map[string]*rate.Limiter{},
+		nextUploadID:  48213,
+		rng:           newRand(o.FaultSeed),
+		randomFaulted: map[string]bool{},
 	}
 }
 
@@ -165,35 +180,46 @@ func (s *Server) Options() Options { return s.opts }
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	at := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	var op string
 	var gq *gqlRequest
+	key := r.URL.Path
 	switch {
 	case r.URL.Path == "/oauth/token":
 		op = "token"
 	case r.URL.Path == "/graphql":
 		gq = readGraphQL(r)
 		op = gq.op
+		vars, _ := json.Marshal(gq.Variables)
+		key += " " + op + " " + string(vars)
 	case strings.HasPrefix(r.URL.Path, "/s3/"):
 		op = "put"
 	default:
 		op = "other"
 	}
-	defer func() { s.record(r, op, rec.status) }()
+	defer func() { s.record(r, op, rec.status, at) }()
 
-	if f := s.takeFault(op); f != nil && s.applyFault(rec, w, r, op, f) {
+	real := func(w http.ResponseWriter) {
+		switch op {
+		case "token":
+			s.handleToken(w, r)
+		case "put":
+			s.handlePut(w, r)
+		case "other":
+			http.NotFound(w, r)
+		default:
+			s.handleGraphQL(w, r, gq)
+		}
+	}
+	f := s.takeFault(op)
+	if f == nil {
+		f = s.randomFault(op, key)
+	}
+	if f != nil && s.applyFault(rec, w, r, op, f, real) {
 		return
 	}
-	switch op {
-	case "token":
-		s.handleToken(rec, r)
-	case "put":
-		s.handlePut(rec, r)
-	case "other":
-		http.NotFound(rec, r)
-	default:
-		s.handleGraphQL(rec, r, gq)
-	}
+	real(rec)
 }
 
 // statusRecorder remembers the status for the request log.

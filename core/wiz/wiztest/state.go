@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
@@ -22,7 +23,8 @@ type Request struct {
 	ContentType   string
 	ContentLength int64 // -1 when unknown (chunked)
 	UserAgent     string
-	Status        int // the status the stand-in answered; 0 for a reset connection
+	Status        int       // the status the stand-in answered; 0 for a reset connection
+	At            time.Time // when the request arrived
 }
 
 // Stats is an incoming/handled counter pair.
@@ -238,7 +240,7 @@ func (s *Server) visibleActivities() []map[string]any {
 	return nodes
 }
 
-func (s *Server) record(r *http.Request, op string, status int) {
+func (s *Server) record(r *http.Request, op string, status int, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{
@@ -248,6 +250,7 @@ func (s *Server) record(r *http.Request, op string, status int) {
 		ContentLength: r.ContentLength,
 		UserAgent:     r.Header.Get("User-Agent"),
 		Status:        status,
+		At:            at,
 	})
 }
 

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	stdsync "sync"
+
+	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/version"
+	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
+)
+
+// service is the terminal app's seam to core: every call re-reads the
+// configuration (so a save in the wizard takes effect at once) and builds
+// the clients it needs, exactly as the headless commands do.
+type service struct {
+	flags *common
+	e     env
+
+	mu  stdsync.Mutex
+	led *ledger.Ledger
+}
+
+var _ uic.Service = (*service)(nil)
+
+func newService(c *common, e env) *service { return &service{flags: c, e: e} }
+
+// Close releases the ledger.
+func (s *service) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.led != nil {
+		s.led.Close()
+		s.led = nil
+	}
+}
+
+func (s *service) load(n needs) (*app, error) { return loadApp(s.flags, s.e, n) }
+
+func (s *service) ledger(ctx context.Context, a *app) (*ledger.Ledger, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.led != nil {
+		return s.led, nil
+	}
+	l, err := a.openLedger(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.led = l
+	return l, nil
+}
+
+func (s *service) Configured() bool {
+	_, err := s.load(needs{wiz: true, semgrep: len(s.flags.from) == 0})
+	return err == nil
+}
+
+// rawConfig loads without validating (the wizard edits what is there).
+func (s *service) rawConfig() (*config.Config, config.Paths, config.SecretStore, error) {
+	o := s.flags.overrides()
+	paths := config.ResolvePaths(o, s.e.getenv)
+	store := s.e.secrets
+	if store == nil {
+		store = config.DefaultSecretStore(paths)
+	}
+	cfg, err := config.Load(o, s.e.getenv, store)
+	return cfg, paths, store, err
+}
+
+func (s *service) Config() config.Config {
+	cfg, _, _, err := s.rawConfig()
+	if err != nil || cfg == nil {
+		return *config.Default()
+	}
+	out := *cfg
+	out.Wiz.ClientSecret, out.Semgrep.Token = "", ""
+	return out
+}
+
+func (s *service) HasSecret(name string) bool {
+	cfg, _, _, err := s.rawConfig()
+	if err != nil || cfg == nil {
+		return false
+	}
+	switch name {
+	case config.SecretWizClientSecret:
+		return cfg.Wiz.ClientSecret != ""
+	case config.SecretSemgrepToken:
+		return cfg.Semgrep.Token != ""
+	}
+	return false
+}
+
+func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semgrepToken string) error {
+	cur, paths, store, err := s.rawConfig()
+	if err != nil && cur == nil {
+		// A broken file is replaced by what the wizard saves.
+		cur = config.Default()
+	}
+	c.Wiz.ClientSecret, c.Semgrep.Token = wizSecret, semgrepToken
+	check := c
+	if check.Wiz.ClientSecret == "" {
+		check.Wiz.ClientSecret = cur.Wiz.ClientSecret
+	}
+	if check.Semgrep.Token == "" {
+		check.Semgrep.Token = cur.Semgrep.Token
+	}
+	check.Normalize()
+	if err := check.Validate(config.Needs{Wiz: true, Semgrep: true}); err != nil {
+		return err
+	}
+	c.Normalize()
+	if err := config.Save(&c, paths, store); err != nil {
+		return fmt.Errorf("saving the configuration: %w", err)
+	}
+	return nil
+}
+
+func (s *service) DeleteConfig(context.Context) error {
+	_, paths, store, _ := s.rawConfig()
+	return config.Delete(paths, store)
+}
+
+func (s *service) Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error) {
+	if token == "" {
+		cfg, _, _, _ := s.rawConfig()
+		if cfg != nil {
+			token = cfg.Semgrep.Token
+		}
+	}
+	if apiURL == "" {
+		apiURL = config.DefaultSemgrepAPIURL
+	}
+	if err := config.ValidateEndpoint(apiURL); err != nil {
+		return nil, fmt.Errorf("semgrep.api_url: %w", err)
+	}
+	c := semgrep.New(semgrep.Options{BaseURL: apiURL, Token: token, HTTPClient: newHTTPClient(s.e, config.ResolvePaths(s.flags.overrides(), s.e.getenv)), UserAgent: version.UserAgent()})
+	ds, err := c.Deployments(ctx)
+	if err != nil {
+		if h := semgrep.Hint(err); h != "" {
+			return nil, fmt.Errorf("%w — %s", err, h)
+		}
+	}
+	return ds, err
+}
+
+func (s *service) Check(ctx context.Context, includeUpload bool) ([]sync.CheckResult, error) {
+	a, err := s.load(needs{wiz: true, semgrep: len(s.flags.from) == 0})
+	if err != nil {
+		return nil, err
+	}
+	return sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload}), nil
+}
+
+func (s *service) Preview(ctx context.Context, all bool) (*uic.Preview, error) {
+	a, err := s.load(needs{semgrep: true})
+	if err != nil {
+		return nil, err
+	}
+	led, err := s.ledger(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	events, closeLog := a.events(env{getenv: s.e.getenv, stderr: discard{}})
+	defer closeLog()
+	o := a.collectOptions(s.e, events)
+	o.AllFindings = all
+	col, err := sync.Collect(ctx, o)
+	if err != nil {
+		return nil, explain(err)
+	}
+	plan, err := sync.BuildPlan(ctx, col, led, sync.PlanOptions{Guards: a.guards(), FullRun: len(a.files) == 0})
+	if err != nil {
+		return nil, err
+	}
+	return &uic.Preview{Collection: col, Plan: plan, Policy: a.policy.Describe()}, nil
+}
+
+func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui sync.Sink) (*sync.Result, error) {
+	a, err := s.load(needs{wiz: !o.DryRun, semgrep: true})
+	if err != nil {
+		return nil, err
+	}
+	led, err := s.ledger(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	logEvents, closeLog := a.events(env{getenv: s.e.getenv, stderr: discard{}})
+	defer closeLog()
+	events := func(ev sync.Event) {
+		logEvents(ev)
+		if ui != nil {
+			ui(ev)
+		}
+	}
+	out := ""
+	if o.DryRun {
+		out = a.workDir()
+	}
+	res, err := sync.Run(ctx, sync.Options{
+		Collect: a.collectOptions(s.e, events), Schema: a.schemaOptions(), Wiz: a.wiz, Ledger: led,
+		Guards: a.guards(), AllowMassResolve: o.AllowMassResolve, Trigger: "tui",
+		DryRun: o.DryRun, OutDir: out, WorkDir: a.workDir(), Events: events,
+	})
+	return res, explain(err)
+}
+
+func (s *service) Runs(ctx context.Context, n int) ([]ledger.Run, error) {
+	a, err := s.load(needs{})
+	if err != nil {
+		return nil, err
+	}
+	led, err := s.ledger(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return led.Runs(ctx, n)
+}
+
+func (s *service) Run(ctx context.Context, id string) (uic.RunDetail, error) {
+	a, err := s.load(needs{})
+	if err != nil {
+		return uic.RunDetail{}, err
+	}
+	led, err := s.ledger(ctx, a)
+	if err != nil {
+		return uic.RunDetail{}, err
+	}
+	var d uic.RunDetail
+	if d.Run, err = led.GetRun(ctx, id); err != nil {
+		return d, err
+	}
+	if d.Events, err = led.Events(ctx, d.Run.ID); err != nil {
+		return d, err
+	}
+	d.Uploads, err = led.Uploads(ctx, d.Run.ID)
+	return d, err
+}
+
+func (s *service) Home(ctx context.Context) (uic.HomeInfo, error) {
+	h := uic.HomeInfo{Configured: s.Configured()}
+	cfg := s.Config()
+	h.WizEndpoint, h.Deployment = cfg.Wiz.APIEndpoint, cfg.Semgrep.Deployment
+	h.Source = "Semgrep API"
+	if len(s.flags.from) > 0 {
+		h.Source = fmt.Sprintf("%d file(s) given with --from", len(s.flags.from))
+	}
+	if p, err := policyFrom(cfg.Policy); err == nil {
+		h.Policy = p.Describe()
+	}
+	a, err := s.load(needs{})
+	if err != nil {
+		return h, nil // not configured: the home screen says what to do
+	}
+	led, err := s.ledger(ctx, a)
+	if err != nil {
+		return h, err
+	}
+	if runs, err := led.Runs(ctx, 1); err == nil && len(runs) > 0 {
+		h.LastRun = &runs[0]
+	}
+	if ds, err := led.DataSources(ctx); err == nil {
+		for _, d := range ds {
+			if d.Count > 0 {
+				h.DataSources++
+				h.HeldTotal += d.Count
+			}
+		}
+	}
+	if p, err := led.PendingUploads(ctx); err == nil {
+		h.Pending = len(p)
+	}
+	return h, nil
+}
+
+// explain turns a configuration-class failure into its one-line,
+// setting-naming message (the same as the headless commands print).
+func explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ce := asConfigError(err); ce != nil {
+		var u usageError
+		if errors.As(ce, &u) {
+			return u.err
+		}
+		return ce
+	}
+	return err
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

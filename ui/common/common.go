@@ -1,0 +1,159 @@
+// Package common is the contract between the root model and the screens:
+// the shared Common (styles, keys, size, service), the Screen interface,
+// the Service seam to core, and the messages screens and root exchange.
+package common
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
+)
+
+// ScreenID names a screen.
+type ScreenID string
+
+const (
+	Home     ScreenID = "home"
+	Setup    ScreenID = "setup"
+	Check    ScreenID = "check"
+	Findings ScreenID = "findings"
+	Sync     ScreenID = "sync"
+	History  ScreenID = "history"
+)
+
+// Common is shared by the root and every screen. The root owns it and
+// updates Styles (light/dark) and the size; screens read it.
+type Common struct {
+	Styles  theme.Styles
+	Keys    keys.Global
+	Service Service
+	// Ctx is the app's context: commands derive theirs from it, so quitting
+	// cancels whatever is running.
+	Ctx context.Context
+	// Events delivers core pipeline events to the program (through the
+	// relay in ui.Run); screens pass it to Service.Sync.
+	Events sync.Sink
+	// Now is the clock (fixed in golden tests).
+	Now func() time.Time
+}
+
+// Screen is what every screen implements.
+type Screen interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) (Screen, tea.Cmd)
+	View() string
+	// SetSize is the area the screen may draw in (the root keeps a title
+	// line and a status/help line for itself).
+	SetSize(width, height int)
+	Title() string
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+	// InputFocused reports that a text input has focus: printable keys
+	// (q, ?, digits) then belong to the screen, not the root.
+	InputFocused() bool
+}
+
+// NavigateMsg asks the root to show another screen. Arg carries a
+// parameter (a run id for History).
+type NavigateMsg struct {
+	To  ScreenID
+	Arg string
+}
+
+// Navigate returns a command that asks for a screen.
+func Navigate(to ScreenID, arg string) tea.Cmd {
+	return func() tea.Msg { return NavigateMsg{To: to, Arg: arg} }
+}
+
+// StatusMsg shows a short message in the status bar.
+type StatusMsg struct {
+	Text string
+	Err  bool
+}
+
+// ConfigChangedMsg tells the root the integration was saved or deleted.
+type ConfigChangedMsg struct{ Deleted bool }
+
+// EventMsg is a core pipeline event delivered by the relay.
+type EventMsg struct{ Event sync.Event }
+
+// BusyMsg tells the root whether a sync is running (quitting then asks
+// first, and the running screen is told to cancel).
+type BusyMsg struct{ Busy bool }
+
+// CancelRequestMsg is sent by the root to the screen running a sync when
+// the user presses ctrl+c (or quits) during it: the screen asks, then
+// cancels cleanly.
+type CancelRequestMsg struct{}
+
+// Service is everything the UI asks of core. Every method may block and
+// must be called from a tea.Cmd, never from Update.
+type Service interface {
+	// Configured reports whether enough is configured to talk to both
+	// services (the wizard opens first otherwise).
+	Configured() bool
+	// Config is the current configuration with secrets blanked.
+	Config() config.Config
+	// HasSecret reports whether a secret is stored (config.Secret* names).
+	HasSecret(name string) bool
+	// SaveConfig validates and saves; an empty secret keeps the stored one.
+	SaveConfig(ctx context.Context, c config.Config, wizSecret, semgrepToken string) error
+	// DeleteConfig removes the config file and both stored secrets.
+	DeleteConfig(ctx context.Context) error
+	// Deployments lists what a Semgrep token can see (token "" means the
+	// stored one).
+	Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error)
+	Check(ctx context.Context, includeUpload bool) ([]sync.CheckResult, error)
+	// Preview collects and plans without sending (all: every status and
+	// severity, so exclusions show with reasons).
+	Preview(ctx context.Context, all bool) (*Preview, error)
+	// Sync runs one sync; events go to the sink.
+	Sync(ctx context.Context, o SyncOptions, events sync.Sink) (*sync.Result, error)
+	Runs(ctx context.Context, n int) ([]ledger.Run, error)
+	Run(ctx context.Context, id string) (RunDetail, error)
+	Home(ctx context.Context) (HomeInfo, error)
+}
+
+// Preview is a collection and its plan.
+type Preview struct {
+	Collection *sync.Collection
+	Plan       *sync.Plan
+	Policy     string
+}
+
+// SyncOptions are the choices the sync screen makes.
+type SyncOptions struct {
+	// AllowMassResolve is set when the user confirmed a plan in which the
+	// mass-resolve guard held sources back.
+	AllowMassResolve bool
+	DryRun           bool
+}
+
+// RunDetail is one past run.
+type RunDetail struct {
+	Run     ledger.Run
+	Events  []ledger.Event
+	Uploads []ledger.Upload
+}
+
+// HomeInfo is the integration's state for the home screen.
+type HomeInfo struct {
+	Configured  bool
+	WizEndpoint string
+	Deployment  string
+	Source      string // "Semgrep API" or the files given with --from
+	Policy      string
+	LastRun     *ledger.Run
+	DataSources int
+	HeldTotal   int // findings Wiz holds from us
+	Pending     int // uploads whose activity had not finished
+}

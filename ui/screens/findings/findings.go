@@ -1,0 +1,399 @@
+// Package findings is the findings preview: everything the next sync would
+// do, finding by finding — sent (new or unchanged), marked fixed in Wiz,
+// held back by a guard, or excluded with the policy's reason — with the
+// exact JSON object each sent finding becomes. It asks core for the
+// preview in a command and keeps 100,000 rows instant with vtable.
+package findings
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/components/vtable"
+)
+
+// viewQuery is what the user chose to see; comparable, so a load that
+// raced with a change can tell it must recompute.
+type viewQuery struct {
+	text         string
+	sortCol      int // -1: preview order
+	desc         bool
+	showExcluded bool
+}
+
+func (v viewQuery) query() vtable.Query {
+	q := vtable.Query{Filter: v.text, Sort: v.sortCol >= 0, SortCol: v.sortCol, Desc: v.desc}
+	if !v.showExcluded {
+		q.Keep = notExcluded
+	}
+	return q
+}
+
+// loadedMsg answers a load; gen drops answers to superseded loads.
+type loadedMsg struct {
+	gen     int
+	err     error
+	preview *common.Preview
+	data    *vtable.Data
+	perm    []int
+	vq      viewQuery
+	repos   *vtable.Data
+	totals  Totals
+}
+
+// Model is the findings preview screen.
+type Model struct {
+	c    *common.Common
+	keys KeyMap
+
+	width, height int
+
+	// loading is true while a load runs; loaded once one succeeded.
+	loading, loaded bool
+	err             error
+	loadGen         int
+	cancel          context.CancelFunc
+	spin            spinner.Model
+
+	preview *common.Preview
+	totals  Totals
+	table   *vtable.Model
+	repos   *vtable.Model
+	vq      viewQuery
+	rq      viewQuery // the totals view's sort
+
+	filter    textinput.Model
+	filtering bool
+
+	showTotals  bool
+	detail      bool
+	detailFocus bool
+	detailOpen  string // id of the row the detail shows, to reset its scroll
+	detailLines []string
+	detailJSON  string
+	scroll      int
+	lay         layout
+	pt          *paints
+}
+
+// New builds the screen; Init starts the load.
+func New(c *common.Common) *Model {
+	m := &Model{c: c, keys: DefaultKeyMap(), vq: viewQuery{sortCol: -1}, rq: viewQuery{sortCol: -1, showExcluded: true}}
+	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Accent))
+	m.table = vtable.New(&c.Styles, findingColumns())
+	m.table.Empty = "Nothing to show: no findings in the selected repositories."
+	m.table.SetStyler(cellClasses, pickFindingStyle)
+	m.repos = vtable.New(&c.Styles, repoColumns())
+	m.repos.Empty = "No repositories."
+	m.repos.SetStyler(cellClasses, pickRepoStyle)
+	m.filter = textinput.New()
+	m.filter.Prompt = "/ "
+	m.filter.Placeholder = "rule, path, repository, CWE, state…"
+	m.filter.CharLimit = 200
+	return m
+}
+
+var _ common.Screen = (*Model)(nil)
+
+// Init starts the spinner and the load.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.spin.Tick, m.load())
+}
+
+// load asks core for the preview and prepares every row off the event
+// loop: building rows, cell text and the first permutation is O(rows).
+func (m *Model) load() tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.loadGen++
+	m.loading = true
+	ctx, cancel := context.WithCancel(m.c.Ctx)
+	m.cancel = cancel
+	gen, vq, svc := m.loadGen, m.vq, m.c.Service
+	return func() tea.Msg {
+		defer cancel()
+		p, err := svc.Preview(ctx, true)
+		if err != nil {
+			return loadedMsg{gen: gen, err: err}
+		}
+		if p == nil {
+			p = &common.Preview{}
+		}
+		b := buildRows(p)
+		data := vtable.NewData(findingColumns(), b.rows)
+		return loadedMsg{gen: gen, preview: p, data: data, perm: data.Compute(vq.query()), vq: vq,
+			repos: vtable.NewData(repoColumns(), b.repos), totals: b.totals}
+	}
+}
+
+// Update handles results, ticks and keys.
+func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	m.refreshPaints()
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case loadedMsg:
+		cmd = m.loadedMsg(msg)
+	case spinner.TickMsg:
+		if m.loading {
+			m.spin, cmd = m.spin.Update(msg)
+		}
+	case vtable.ResultMsg:
+		if !m.table.Update(msg) {
+			m.repos.Update(msg)
+		}
+	case tea.KeyPressMsg:
+		cmd = m.key(msg)
+	case tea.PasteMsg:
+		if m.filtering {
+			m.filter, cmd = m.filter.Update(msg)
+		}
+	default:
+		if m.filtering {
+			m.filter, cmd = m.filter.Update(msg)
+		}
+	}
+	m.syncDetail()
+	return m, cmd
+}
+
+func (m *Model) loadedMsg(msg loadedMsg) tea.Cmd {
+	if msg.gen != m.loadGen {
+		return nil // a newer load is on its way
+	}
+	m.loading = false
+	m.err = msg.err
+	if msg.err != nil {
+		return nil
+	}
+	m.loaded = true
+	m.preview, m.totals = msg.preview, msg.totals
+	m.layout() // the totals decide which columns the totals view needs
+	m.table.SetData(msg.data, msg.vq.query(), msg.perm)
+	m.repos.SetData(msg.repos, m.rq.query(), nil)
+	if msg.vq != m.vq {
+		return m.table.SetQuery(m.vq.query())
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if m.filtering {
+		switch {
+		case key.Matches(msg, k.ApplyFilter):
+			return m.setFilter(m.filter.Value())
+		case key.Matches(msg, k.ClearFilter):
+			return m.setFilter("")
+		}
+		var cmd tea.Cmd
+		m.filter, cmd = m.filter.Update(msg)
+		return cmd
+	}
+	if key.Matches(msg, k.Reload) && !m.loading {
+		return tea.Batch(m.load(), m.spin.Tick)
+	}
+	if !m.loaded {
+		if key.Matches(msg, k.Back) {
+			return common.Navigate(common.Home, "")
+		}
+		return nil
+	}
+	if m.showTotals {
+		return m.totalsKey(msg)
+	}
+	if m.detail && m.detailFocus {
+		if m.scrollKey(msg) {
+			return nil
+		}
+	}
+	switch {
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+		m.filter.SetStyles(inputStyles(&m.c.Styles))
+		m.filter.SetValue(m.vq.text)
+		m.filter.CursorEnd()
+		m.layout()
+		return m.filter.Focus()
+	case key.Matches(msg, k.Detail):
+		m.detail, m.detailFocus = !m.detail, false
+		m.layout()
+	case key.Matches(msg, k.Focus):
+		m.detailFocus = m.detail && !m.detailFocus
+	case key.Matches(msg, k.Sort):
+		m.vq.sortCol++
+		if m.vq.sortCol >= numCols {
+			m.vq.sortCol = -1
+		}
+		m.vq.desc = false
+		return m.table.SetQuery(m.vq.query())
+	case key.Matches(msg, k.Reverse):
+		if m.vq.sortCol < 0 {
+			return func() tea.Msg { return common.StatusMsg{Text: "Choose a sort column with s first."} }
+		}
+		m.vq.desc = !m.vq.desc
+		return m.table.SetQuery(m.vq.query())
+	case key.Matches(msg, k.Excluded):
+		m.vq.showExcluded = !m.vq.showExcluded
+		return m.table.SetQuery(m.vq.query())
+	case key.Matches(msg, k.Totals):
+		m.showTotals = true
+		m.layout()
+	case key.Matches(msg, k.Back):
+		switch {
+		case m.detailFocus:
+			m.detailFocus = false
+		case m.detail:
+			m.detail = false
+			m.layout()
+		case m.vq.text != "":
+			return m.setFilter("")
+		default:
+			return common.Navigate(common.Home, "")
+		}
+	default:
+		m.table.Update(msg)
+	}
+	return nil
+}
+
+func (m *Model) totalsKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Totals), key.Matches(msg, k.Back):
+		m.showTotals = false
+		m.layout()
+	case key.Matches(msg, k.Sort):
+		m.rq.sortCol++
+		if m.rq.sortCol >= len(repoColNames) {
+			m.rq.sortCol = -1
+		}
+		m.rq.desc = false
+		return m.repos.SetQuery(m.rq.query())
+	case key.Matches(msg, k.Reverse):
+		if m.rq.sortCol >= 0 {
+			m.rq.desc = !m.rq.desc
+			return m.repos.SetQuery(m.rq.query())
+		}
+	default:
+		m.repos.Update(msg)
+	}
+	return nil
+}
+
+// scrollKey scrolls the detail pane when it has the focus.
+func (m *Model) scrollKey(msg tea.KeyPressMsg) bool {
+	k := m.keys
+	page := max(m.lay.detailH-2, 1)
+	switch {
+	case key.Matches(msg, k.ScrollUp):
+		m.scroll--
+	case key.Matches(msg, k.ScrollDown):
+		m.scroll++
+	case key.Matches(msg, k.ScrollPgUp):
+		m.scroll -= page
+	case key.Matches(msg, k.ScrollPgDn):
+		m.scroll += page
+	case key.Matches(msg, k.ScrollTop):
+		m.scroll = 0
+	case key.Matches(msg, k.ScrollEnd):
+		m.scroll = len(m.detailLines)
+	default:
+		return false
+	}
+	m.clampScroll()
+	return true
+}
+
+func (m *Model) clampScroll() {
+	m.scroll = min(max(m.scroll, 0), max(len(m.detailLines)-m.detailBodyH(), 0))
+}
+
+func (m *Model) setFilter(text string) tea.Cmd {
+	text = strings.TrimSpace(text)
+	m.filtering = false
+	m.filter.Blur()
+	m.filter.SetValue(text)
+	m.layout()
+	if text == m.vq.text {
+		return nil
+	}
+	m.vq.text = text
+	return m.table.SetQuery(m.vq.query())
+}
+
+// SetSize is the area below the root's title line and above its help line.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.refreshPaints()
+	m.layout()
+	m.syncDetail()
+}
+
+// Title names the screen.
+func (m *Model) Title() string { return "Findings preview" }
+
+// InputFocused is true while the filter input has the keys.
+func (m *Model) InputFocused() bool { return m.filtering }
+
+// ShortHelp is the status-line help for the current mode.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch {
+	case m.filtering:
+		return []key.Binding{k.ApplyFilter, k.ClearFilter}
+	case !m.loaded:
+		if m.loading {
+			return nil
+		}
+		return []key.Binding{withHelp(k.Reload, "retry")}
+	case m.showTotals:
+		return []key.Binding{k.Table.Up, k.Table.Down, k.Sort, k.Reverse, withHelp(k.Totals, "back to findings")}
+	case m.detail && m.detailFocus:
+		return []key.Binding{withHelp(k.ScrollUp, "scroll"), withHelp(k.ScrollDown, "scroll"), withHelp(k.Focus, "back to table"), withHelp(k.Back, "close")}
+	case m.detail:
+		return []key.Binding{withHelp(k.Detail, "close detail"), withHelp(k.Focus, "scroll detail"), k.Filter, withHelp(k.Sort, "sort")}
+	}
+	// Short words: the status line has to fit 80 columns with ? and q.
+	return []key.Binding{k.Filter, k.Detail, withHelp(k.Sort, "sort"), withHelp(k.Excluded, "excluded"), withHelp(k.Totals, "totals")}
+}
+
+// FullHelp is every key of the screen.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return append(k.Table.FullHelp(),
+		[]key.Binding{k.Filter, k.Sort, k.Reverse, k.Excluded},
+		[]key.Binding{k.Detail, k.Focus, k.Totals, k.Reload, k.Back},
+	)
+}
+
+func withHelp(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}
+
+// Selected is the row under the cursor (tests and callers that want to
+// act on it).
+func (m *Model) Selected() (*Row, bool) {
+	r, ok := m.table.Selected()
+	if !ok {
+		return nil, false
+	}
+	return asRow(r), true
+}
+
+// DetailJSON is the JSON object the detail pane shows for the selected
+// finding ("" when nothing is sent for it).
+func (m *Model) DetailJSON() string { return m.detailJSON }
+
+// Totals are the preview's counts per state.
+func (m *Model) Totals() Totals { return m.totals }
+
+// Table is the findings table (read-only use).
+func (m *Model) Table() *vtable.Model { return m.table }

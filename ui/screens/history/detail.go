@@ -1,0 +1,249 @@
+package history
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
+)
+
+// noStyles gives the plain words of statusWord (cached cell text).
+var noStyles theme.Styles
+
+// View draws the list or the open run.
+func (m *Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	if m.openID != "" {
+		return m.detailView()
+	}
+	return m.listView()
+}
+
+// layoutDetail sizes the viewport and lays the run out again when the
+// width changed (reset: a new run, start at the top).
+func (m *Model) layoutDetail(reset bool) {
+	m.vp.SetWidth(max(m.width, 0))
+	m.vp.SetHeight(max(m.height-1, 0))
+	if m.detail == nil || m.width <= 0 {
+		return
+	}
+	if reset || m.vpWidth != m.width || m.vpDark != m.c.Styles.IsDark {
+		y := m.vp.YOffset()
+		m.vp.SetContentLines(m.detailLines(m.width))
+		m.vpWidth, m.vpDark = m.width, m.c.Styles.IsDark
+		if reset {
+			m.vp.GotoTop()
+		} else {
+			m.vp.SetYOffset(y)
+		}
+	}
+}
+
+func (m *Model) detailView() string {
+	st := m.c.Styles
+	w := m.width
+	if m.detail == nil {
+		if m.detailErr != nil {
+			return strings.Join(wrapIndent("✗ Could not open run "+m.openID+": "+m.detailErr.Error(), st.Err, 0, w), "\n") + "\n\n" +
+				st.Muted.Render(trunc("Press r to try again, esc to go back to the list.", w))
+		}
+		return st.Muted.Render(trunc("Loading run "+m.openID+"…", w))
+	}
+	total := m.vp.TotalLineCount()
+	top := m.vp.YOffset() + 1
+	bottom := min(m.vp.YOffset()+m.vp.Height(), total)
+	pos := fmt.Sprintf("lines %d–%d of %d", top, bottom, total)
+	if m.dLoading {
+		pos += " · reloading…"
+	}
+	return m.vp.View() + "\n" + st.Muted.Render(trunc(pos+" · esc back to the list", w))
+}
+
+// detailLines lays out the run for width w: every line fits (long values
+// wrap under their label, at spaces).
+func (m *Model) detailLines(w int) []string {
+	st := m.c.Styles
+	d := m.detail
+	r := d.Run
+	var out []string
+	add := func(lines ...string) { out = append(out, lines...) }
+	kv := func(indent int, label, value string, vs lipgloss.Style) {
+		add(labelled(st, indent, 10, label, value, vs, w)...)
+	}
+
+	word, ws := statusWord(st, r.Status)
+	add(trunc(st.Subtitle.Render("Run "+r.ID)+"  "+ws.Render(word), w), "")
+
+	when := r.StartedAt.UTC().Format("2006-01-02 15:04:05") + " UTC · " + ago(m.c.Now(), r.StartedAt)
+	switch {
+	case !r.FinishedAt.IsZero():
+		when += " · took " + took(r)
+	case r.Status == ledger.StatusRunning:
+		when += " · not finished"
+	}
+	kv(2, "When", when, st.Text)
+	who := "by " + orDash(r.Trigger)
+	if r.User != "" {
+		who += " · " + r.User
+		if r.Host != "" {
+			who += "@" + r.Host
+		}
+	}
+	kv(2, "Who", who, st.Text)
+	src := sourceText(r.Source)
+	if r.DryRun {
+		src += " · dry run: nothing was sent to Wiz"
+	}
+	kv(2, "Source", src, st.Text)
+	kv(2, "Findings", fmt.Sprintf("%s sent (%s new, %s unchanged) · %s marked fixed · %s excluded",
+		commas(r.Sent), commas(r.New), commas(r.Unchanged), commas(r.Resolved), commas(r.Excluded)), st.Text)
+	kv(2, "Repos", repositories(r.Repositories), st.Text)
+	if r.Error != "" {
+		kv(2, "Error", "✗ "+r.Error, st.Err)
+	}
+
+	add("", st.Subtitle.Render(fmt.Sprintf("Uploads (%d)", len(d.Uploads))))
+	if len(d.Uploads) == 0 {
+		add(wrapIndent("none: nothing was sent to Wiz in this run", st.Muted, 2, w)...)
+	}
+	for i, u := range d.Uploads {
+		if i > 0 {
+			add("")
+		}
+		add(wrapIndent("Upload "+orDash(u.UploadID), st.Header, 2, w)...)
+		kv(4, "Activity", orDash(u.SystemActivityID), st.Text)
+		uw, us := uploadWord(st, u.Status)
+		kv(4, "Status", uw, us)
+		if u.StatusInfo != "" {
+			kv(4, "Wiz says", u.StatusInfo, st.Text)
+		}
+		handled, hs := "—", st.Text
+		if u.FindingsIncoming > 0 || u.FindingsHandled > 0 {
+			handled = fmt.Sprintf("%s of %s handled", commas(u.FindingsHandled), commas(u.FindingsIncoming))
+			if u.Status == "SUCCESS" && u.FindingsHandled < u.FindingsIncoming {
+				handled, hs = "! "+handled+" (partial success)", st.Warn
+			}
+		}
+		kv(4, "Findings", handled, hs)
+		file := humanBytes(u.Bytes)
+		if u.SHA256 != "" {
+			file += " · sha256 " + prefix(u.SHA256, 12)
+		}
+		kv(4, "File", file, st.Text)
+		if len(u.DataSources) > 0 {
+			kv(4, "Sources", dataSources(u.DataSources), st.Text)
+		}
+		if pendingAtWiz(u) {
+			add(wrapIndent("… pending at Wiz: run semgrep-wiz history refresh "+r.ID, st.Warn, 4, w)...)
+		}
+	}
+
+	add("", st.Subtitle.Render(fmt.Sprintf("Steps (%d)", len(d.Events))))
+	if len(d.Events) == 0 {
+		add(wrapIndent("no steps were recorded", st.Muted, 2, w)...)
+	}
+	for _, ev := range d.Events {
+		add(eventLines(st, ev, w)...)
+	}
+	return out
+}
+
+// Widths of the step columns: kind names are at most "activity_status".
+const (
+	kindW = 15
+	stepW = 7
+)
+
+func eventLines(st theme.Styles, ev ledger.Event, w int) []string {
+	ks, ms := st.Muted, st.Text
+	switch ev.Kind {
+	case "step_failed", "repo_failed":
+		ks, ms = st.Err, st.Err
+	case "warning":
+		ks, ms = st.Warn, st.Warn
+	case "step_finished":
+		ks = st.OK
+	}
+	head := "  " + ev.Time.UTC().Format("15:04:05") + "  " + ks.Render(cell(ev.Kind, kindW, false)) + "  " +
+		st.Text.Render(cell(ev.Step, stepW, false)) + "  "
+	indent := 2 + 8 + 2 + kindW + 2 + stepW + 2
+	msg := eventText(ev)
+	if w-indent < 20 {
+		// Too narrow for columns: the message goes on its own lines.
+		return append([]string{trunc(head, w)}, wrapIndent(msg, ms, 4, w)...)
+	}
+	lines := wrapWords(msg, w-indent)
+	out := []string{head + ms.Render(lines[0])}
+	for _, l := range lines[1:] {
+		out = append(out, strings.Repeat(" ", indent)+ms.Render(l))
+	}
+	return out
+}
+
+// eventText is an event's message as the headless history prints it.
+func eventText(ev ledger.Event) string {
+	var parts []string
+	if ev.Repo != "" {
+		parts = append(parts, ev.Repo+":")
+	}
+	if ev.Message != "" {
+		parts = append(parts, ev.Message)
+	}
+	if ev.ActivityID != "" {
+		parts = append(parts, "activity "+ev.ActivityID+" "+ev.ActivityStatus)
+	}
+	return strings.Join(parts, " ")
+}
+
+// labelled is "label  value" with the value wrapped under itself.
+func labelled(st theme.Styles, indent, labelW int, label, value string, vs lipgloss.Style, w int) []string {
+	pad := strings.Repeat(" ", indent)
+	vw := w - indent - labelW
+	if vw < 10 {
+		return append([]string{trunc(pad+st.Muted.Render(label), w)}, wrapIndent(value, vs, indent+2, w)...)
+	}
+	lines := wrapWords(value, vw)
+	out := []string{pad + st.Muted.Render(cell(label, labelW, false)) + vs.Render(lines[0])}
+	for _, l := range lines[1:] {
+		out = append(out, pad+strings.Repeat(" ", labelW)+vs.Render(l))
+	}
+	return out
+}
+
+// wrapIndent wraps plain text to w with every line indented and styled.
+func wrapIndent(s string, style lipgloss.Style, indent, w int) []string {
+	lines := wrapWords(s, max(w-indent, 1))
+	pad := strings.Repeat(" ", indent)
+	for i, l := range lines {
+		lines[i] = trunc(pad+style.Render(l), w)
+	}
+	return lines
+}
+
+func repositories(n int) string {
+	if n == 1 {
+		return "1 repository"
+	}
+	return commas(n) + " repositories"
+}
+
+// dataSources names up to three data sources and counts the rest.
+func dataSources(ids []string) string {
+	const show = 3
+	if len(ids) <= show {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:show], ", ") + fmt.Sprintf(" and %s more", commas(len(ids)-show))
+}
+
+func prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

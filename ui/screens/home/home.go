@@ -1,0 +1,161 @@
+// Package home is the Home screen: the integration's state at a glance,
+// the next thing to do (spelled out, on a key), and a menu of the screens.
+package home
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+)
+
+// homeMsg answers a load; gen drops answers a newer load superseded.
+type homeMsg struct {
+	gen  int
+	info common.HomeInfo
+	err  error
+}
+
+type keyMap struct {
+	Up, Down, Open, Setup, Reload key.Binding
+}
+
+func defaultKeys() keyMap {
+	return keyMap{
+		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Setup:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "set up / edit")),
+		Reload: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload")),
+	}
+}
+
+// item is one menu entry.
+type item struct {
+	label string
+	key   string // the key that does the same from anywhere ("" if none)
+	to    common.ScreenID
+	arg   string
+}
+
+var (
+	configuredMenu = []item{
+		{"Check connection", "2", common.Check, ""},
+		{"Preview findings", "3", common.Findings, ""},
+		{"Sync now", "4", common.Sync, ""},
+		{"History", "5", common.History, ""},
+		{"Edit integration", "s", common.Setup, ""},
+		{"Delete integration", "", common.Setup, "delete"},
+	}
+	unconfiguredMenu = []item{
+		{"Set up the integration", "s", common.Setup, ""},
+		{"History", "5", common.History, ""},
+	}
+)
+
+// Model is the Home screen.
+type Model struct {
+	c    *common.Common
+	keys keyMap
+
+	width, height int
+
+	info    *common.HomeInfo
+	err     error
+	loading bool
+	gen     int
+	cursor  int
+}
+
+var _ common.Screen = (*Model)(nil)
+
+// New builds the screen.
+func New(c *common.Common) *Model {
+	return &Model{c: c, keys: defaultKeys()}
+}
+
+// Init loads the integration's state.
+func (m *Model) Init() tea.Cmd { return m.load() }
+
+func (m *Model) load() tea.Cmd {
+	m.gen++
+	m.loading = true
+	gen, svc, ctx := m.gen, m.c.Service, m.c.Ctx
+	return func() tea.Msg {
+		info, err := svc.Home(ctx)
+		return homeMsg{gen: gen, info: info, err: err}
+	}
+}
+
+// menu is the list for what is known: before the first answer (or after
+// an error) the full menu, so nothing is out of reach.
+func (m *Model) menu() []item {
+	if m.info != nil && !m.info.Configured {
+		return unconfiguredMenu
+	}
+	return configuredMenu
+}
+
+// Update handles the load answer and keys.
+func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case homeMsg:
+		if msg.gen != m.gen {
+			return m, nil
+		}
+		m.loading, m.err = false, msg.err
+		if msg.err != nil {
+			return m, nil
+		}
+		info := msg.info
+		m.info = &info
+		// The cursor starts on the next action, so enter does it.
+		m.cursor = 0
+		na := next(info, m.c.Now())
+		for i, it := range m.menu() {
+			if it.to == na.to && it.arg == na.arg {
+				m.cursor = i
+				break
+			}
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		k := m.keys
+		menu := m.menu()
+		switch {
+		case key.Matches(msg, k.Up):
+			m.cursor = max(m.cursor-1, 0)
+		case key.Matches(msg, k.Down):
+			m.cursor = min(m.cursor+1, len(menu)-1)
+		case key.Matches(msg, k.Open):
+			it := menu[min(m.cursor, len(menu)-1)]
+			return m, common.Navigate(it.to, it.arg)
+		case key.Matches(msg, k.Setup):
+			return m, common.Navigate(common.Setup, "")
+		case key.Matches(msg, k.Reload):
+			return m, m.load()
+		}
+	}
+	return m, nil
+}
+
+// SetSize sets the drawing area.
+func (m *Model) SetSize(width, height int) { m.width, m.height = width, height }
+
+// Title names the screen.
+func (m *Model) Title() string { return "Home" }
+
+// InputFocused is always false: the screen has no text input.
+func (m *Model) InputFocused() bool { return false }
+
+// ShortHelp lists the main keys.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	return []key.Binding{k.Up, k.Down, k.Open, k.Setup, k.Reload}
+}
+
+// FullHelp lists every key of the screen.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{{k.Up, k.Down, k.Open}, {k.Setup, k.Reload}}
+}

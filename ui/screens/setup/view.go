@@ -1,0 +1,256 @@
+package setup
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/semgrep-wiz/semgrep-wiz/config"
+)
+
+// headerLines are the step line and the blank under it.
+const headerLines = 2
+
+// View implements common.Screen.
+func (m *Model) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	st := m.c.Styles
+	var lines []string
+	switch m.page {
+	case pageDelete, pageDeleting:
+		lines = m.deleteView()
+	case pageReview, pageSaving:
+		lines = append(m.header(), m.reviewView()...)
+	case pageLoading:
+		lines = append(m.header(),
+			st.Text.Render("Asking Semgrep for the deployments this token can see…"),
+			"",
+			st.Muted.Render("esc goes back to the token"))
+	default:
+		lines = m.header()
+		switch {
+		case !m.ready:
+			lines = append(lines, st.Muted.Render("Reading which secrets are stored…"))
+		case m.form != nil:
+			lines = append(lines, m.banner()...)
+			if v := m.form.View(); v != "" {
+				lines = append(lines, strings.Split(v, "\n")...)
+			}
+			lines = append(lines, m.errorLines()...)
+		}
+	}
+	return clip(lines, m.width, m.height)
+}
+
+// header is the step line: "Step 2 of 4 · Semgrep" and, when it fits,
+// the breadcrumb with the current step in brackets.
+func (m *Model) header() []string {
+	st := m.c.Styles
+	n, name := m.page.step()
+	left := st.Subtitle.Render(fmt.Sprintf("Step %d of %d · %s", n, len(steps), name))
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		if i+1 == n {
+			parts[i] = st.Accent.Bold(true).Render("[" + s + "]")
+		} else {
+			parts[i] = st.Muted.Render(s)
+		}
+	}
+	right := strings.Join(parts, st.Subtle.Render(" › "))
+	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap >= 2 {
+		left += strings.Repeat(" ", gap) + right
+	}
+	return []string{left, ""}
+}
+
+// banner sits above the deployment form when the live list failed.
+func (m *Model) banner() []string {
+	if m.page != pageDeployment || m.deployErr == nil {
+		return nil
+	}
+	st := m.c.Styles
+	w := m.width
+	out := wrapStyled(st.Err, "✗ Could not list the deployments: "+m.deployErr.Error(), w)
+	out = append(out, wrapStyled(st.Muted, "Press esc to go back and correct the API URL or token (then it is asked again), or type the slug by hand.", w)...)
+	return append(out, "")
+}
+
+// errorLines are the form's validation errors, under the form.
+func (m *Model) errorLines() []string {
+	if m.form == nil {
+		return nil
+	}
+	var out []string
+	for _, err := range m.form.Errors() {
+		out = append(out, wrapStyled(m.c.Styles.Err, "✗ "+err.Error(), m.width)...)
+	}
+	return out
+}
+
+func errSig(f *huh.Form) string {
+	if f == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, err := range f.Errors() {
+		b.WriteString(err.Error())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// fitForm gives the form the room left by the header, banner and errors.
+// huh sizes itself only from a WindowSizeMsg (the root sends none to
+// screens), so the screen sends one.
+func (m *Model) fitForm() tea.Cmd {
+	if m.form == nil || m.width <= 0 || m.height <= 0 || m.form.State != huh.StateNormal {
+		return nil
+	}
+	m.errSig = errSig(m.form)
+	h := m.height - headerLines - len(m.banner()) - len(m.errorLines())
+	_, cmd := m.form.Update(tea.WindowSizeMsg{Width: min(m.width, maxFormWidth), Height: max(h, 3)})
+	return cmd
+}
+
+// row is one line of the review summary.
+type row struct{ section, label, value string }
+
+// summary describes the configuration about to be saved. Secrets show
+// only whether they are new or kept.
+func summary(c config.Config, v *values, have stored) []row {
+	secret := func(typed string, stored bool) string {
+		switch {
+		case strings.TrimSpace(typed) != "":
+			return "new"
+		case stored:
+			return "•••• (stored)"
+		}
+		return "✗ not set"
+	}
+	yesNo := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	sev := make([]string, len(c.Policy.Severities))
+	for i, s := range c.Policy.Severities {
+		sev[i] = strings.ToUpper(s)
+	}
+	repos := "all"
+	if v.Repos == reposChosen {
+		inc := "every repository"
+		if len(c.Policy.IncludeRepos) > 0 {
+			inc = strings.Join(c.Policy.IncludeRepos, ", ")
+		}
+		repos = "include " + inc
+		if len(c.Policy.ExcludeRepos) > 0 {
+			repos += "; exclude " + strings.Join(c.Policy.ExcludeRepos, ", ")
+		}
+	}
+	return []row{
+		{"Wiz", "API endpoint URL", c.Wiz.APIEndpoint},
+		{"Wiz", "Authentication URL", c.Wiz.AuthURL},
+		{"Wiz", "Client ID", c.Wiz.ClientID},
+		{"Wiz", "Client secret", secret(v.WizSecret, have.wiz)},
+		{"Semgrep", "API URL", c.Semgrep.APIURL},
+		{"Semgrep", "API token", secret(v.Token, have.semgrep)},
+		{"Semgrep", "Deployment", c.Semgrep.Deployment},
+		{"What to send", "Severities", strings.Join(sev, ", ")},
+		{"What to send", "Full scans only", yesNo(c.Policy.FullScansOnly)},
+		{"What to send", "Default branch only", yesNo(c.Policy.DefaultBranchOnly)},
+		{"What to send", "Repositories", repos},
+	}
+}
+
+const labelWidth = 21
+
+func (m *Model) reviewView() []string {
+	st := m.c.Styles
+	var out []string
+	switch {
+	case m.page == pageSaving:
+		out = append(out, st.Text.Render("Saving…"), "")
+	case m.saveErr != nil:
+		out = append(out, st.Err.Render("✗ Not saved:"))
+		for _, p := range problems(m.saveErr) {
+			for i, l := range wrapStyled(st.Err, p, m.width-4) {
+				lead := "    "
+				if i == 0 {
+					lead = "  • "
+				}
+				out = append(out, st.Err.Render(lead)+l)
+			}
+		}
+		out = append(out, "")
+	}
+	section := ""
+	for _, r := range summary(m.v.apply(m.base), &m.v, m.stored) {
+		if r.section != section {
+			section = r.section
+			out = append(out, st.Subtitle.Render(section))
+		}
+		val := r.value
+		if val == "" {
+			val = "✗ not set"
+		}
+		out = append(out, "  "+st.Muted.Render(fmt.Sprintf("%-*s", labelWidth, r.label))+st.Text.Render(val))
+	}
+	out = append(out, "")
+	return append(out, wrapStyled(st.Muted, "enter saves and runs the connection check · esc back · D deletes the integration", m.width)...)
+}
+
+func (m *Model) deleteView() []string {
+	st := m.c.Styles
+	w := m.width
+	out := []string{st.Warn.Bold(true).Render("Delete the integration"), ""}
+	out = append(out, st.Text.Render("This removes:"),
+		st.Text.Render("  • the configuration file"),
+		st.Text.Render("  • the stored Wiz client secret and Semgrep token"),
+		"")
+	out = append(out, wrapStyled(st.Muted, "The history in the ledger is kept. Findings already sent stay in Wiz until Wiz expires them (7 days without a refresh).", w)...)
+	out = append(out, "")
+	switch {
+	case m.page == pageDeleting:
+		out = append(out, st.Text.Render("Deleting…"))
+	default:
+		if m.deleteErr != nil {
+			out = append(out, wrapStyled(st.Err, "✗ Not deleted: "+m.deleteErr.Error(), w)...)
+			out = append(out, "")
+		}
+		out = append(out, st.Subtitle.Render("Delete the integration? ")+st.Key.Render("y")+st.Muted.Render("/")+st.Key.Render("N"))
+	}
+	return out
+}
+
+// wrapStyled word-wraps plain text to width and styles each line.
+func wrapStyled(s lipgloss.Style, text string, width int) []string {
+	if width < 1 {
+		width = 1
+	}
+	lines := strings.Split(ansi.Wrap(text, width, " "), "\n")
+	for i, l := range lines {
+		lines[i] = s.Render(l)
+	}
+	return lines
+}
+
+// clip keeps a view inside the screen's area.
+func clip(lines []string, w, h int) string {
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	return strings.Join(lines, "\n")
+}

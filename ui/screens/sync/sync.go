@@ -1,0 +1,531 @@
+// Package sync is the sync screen: it plans, states what will happen and
+// asks, then runs the sync with live steps, a byte progress bar and the
+// Wiz activity status, and ends on the run's summary.
+package sync
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+)
+
+// State is where the screen is.
+type State int
+
+const (
+	Planning   State = iota // reading and planning, nothing sent
+	PlanFailed              // the plan could not be built
+	Confirming              // the plan is shown; waiting for y
+	Running                 // the sync runs
+	Done                    // the run's result is shown
+)
+
+// CancelRequestMsg asks the screen to offer cancelling the running sync
+// (the root sends it on ctrl+c). It is the common message, so the root
+// need not import this package.
+type CancelRequestMsg = common.CancelRequestMsg
+
+// planMsg is a plan's answer; a re-plan makes older ones stale.
+type planMsg struct {
+	gen     int
+	preview *common.Preview
+	err     error
+}
+
+// resultMsg is the sync's answer.
+type resultMsg struct {
+	gen int
+	res *coresync.Result
+	err error
+}
+
+// elapsedMsg redraws the elapsed time once a second while running.
+type elapsedMsg struct{ gen int }
+
+// KeyMap are the screen's keys.
+type KeyMap struct {
+	Start, Back, DryRun, SendAnyway, Replan key.Binding
+	Cancel, Yes, No                         key.Binding
+	History, Home                           key.Binding
+	Up, Down                                key.Binding
+}
+
+// DefaultKeyMap is the screen's default key map.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Start:      key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "start")),
+		Back:       key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "back")),
+		DryRun:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dry run")),
+		SendAnyway: key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "send anyway")),
+		Replan:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "plan again")),
+		Cancel:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "cancel sync")),
+		Yes:        key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:         key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		History:    key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "history of this run")),
+		Home:       key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter/esc", "home")),
+		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll up")),
+		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll down")),
+	}
+}
+
+type stepStatus int
+
+const (
+	stepPending stepStatus = iota
+	stepActive
+	stepOK
+	stepFailed
+	stepStopped // was active when the run ended
+)
+
+type step struct {
+	id     coresync.Step
+	label  string
+	status stepStatus
+	msg    string
+}
+
+type repoFailure struct{ repo, msg string }
+
+// Model is the sync screen.
+type Model struct {
+	c    *common.Common
+	keys KeyMap
+
+	width, height int
+	offset        int
+
+	state State
+
+	planGen int
+	preview *common.Preview
+	planErr error
+
+	// Choices on the confirmation.
+	allowMass bool
+	dryRun    bool
+
+	runGen     int
+	opts       common.SyncOptions
+	cancel     context.CancelFunc
+	started    time.Time
+	askCancel  bool
+	cancelling bool
+	steps      []step
+	bytesDone  int64
+	bytesTotal int64
+	activity   *coresync.ActivityInfo
+	failures   []repoFailure
+	warnings   []string
+	result     *coresync.Result
+	runErr     error
+
+	spin     spinner.Model
+	spinning bool
+}
+
+// New returns the screen; Init starts planning.
+func New(c *common.Common) *Model {
+	return &Model{c: c, keys: DefaultKeyMap(),
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Accent))}
+}
+
+// Init plans the sync; while one runs it keeps showing it.
+func (m *Model) Init() tea.Cmd {
+	if m.state == Running {
+		return nil
+	}
+	return m.plan()
+}
+
+// State reports where the screen is.
+func (m *Model) State() State { return m.state }
+
+// Result is the finished run's result (nil before).
+func (m *Model) Result() *coresync.Result { return m.result }
+
+func (m *Model) plan() tea.Cmd {
+	m.planGen++
+	m.state, m.preview, m.planErr, m.offset = Planning, nil, nil, 0
+	m.allowMass = false
+	gen, svc, ctx := m.planGen, m.c.Service, m.c.Ctx
+	run := func() tea.Msg {
+		p, err := svc.Preview(ctx, false)
+		return planMsg{gen: gen, preview: p, err: err}
+	}
+	return tea.Batch(run, m.tick())
+}
+
+// start runs the sync with the confirmed choices.
+func (m *Model) start() tea.Cmd {
+	m.runGen++
+	m.state, m.offset = Running, 0
+	m.opts = common.SyncOptions{AllowMassResolve: m.allowMass, DryRun: m.dryRun}
+	m.started = m.c.Now()
+	m.askCancel, m.cancelling = false, false
+	m.bytesDone, m.bytesTotal, m.activity = 0, 0, nil
+	m.failures, m.warnings, m.result, m.runErr = nil, nil, nil, nil
+	m.steps = []step{
+		{id: coresync.StepCollect, label: "Reading findings"},
+		{id: coresync.StepSelect, label: "Applying the policy"},
+		{id: coresync.StepEncode, label: "Writing the upload file"},
+	}
+	if !m.dryRun {
+		m.steps = append(m.steps,
+			step{id: coresync.StepUpload, label: "Uploading to Wiz"},
+			step{id: coresync.StepPoll, label: "Waiting for Wiz to process"})
+	}
+	ctx, cancel := context.WithCancel(m.c.Ctx)
+	m.cancel = cancel
+	gen, svc, opts, sink := m.runGen, m.c.Service, m.opts, m.c.Events
+	run := func() tea.Msg {
+		res, err := svc.Sync(ctx, opts, sink)
+		return resultMsg{gen: gen, res: res, err: err}
+	}
+	busy := func() tea.Msg { return common.BusyMsg{Busy: true} }
+	return tea.Batch(busy, run, m.tick(), m.elapsedTick())
+}
+
+func (m *Model) elapsedTick() tea.Cmd {
+	gen := m.runGen
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return elapsedMsg{gen: gen} })
+}
+
+// tick starts the spinner unless a tick is already in flight.
+func (m *Model) tick() tea.Cmd {
+	if m.spinning {
+		return nil
+	}
+	m.spinning = true
+	return m.spin.Tick
+}
+
+func (m *Model) busy() bool { return m.state == Planning || m.state == Running }
+
+// Update handles answers, events, ticks and keys.
+func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case planMsg:
+		if msg.gen != m.planGen || m.state != Planning {
+			return m, nil
+		}
+		m.preview, m.planErr = msg.preview, msg.err
+		switch {
+		case msg.err != nil:
+			m.state = PlanFailed
+		case msg.preview == nil || msg.preview.Plan == nil:
+			m.state, m.planErr = PlanFailed, fmt.Errorf("no plan came back")
+		default:
+			m.state = Confirming
+		}
+		return m, nil
+	case resultMsg:
+		if msg.gen != m.runGen || m.state != Running {
+			return m, nil
+		}
+		return m, m.finish(msg.res, msg.err)
+	case common.EventMsg:
+		switch {
+		case m.state == Running:
+			m.event(msg.Event)
+		case m.state == Done && m.result != nil && lateKinds[msg.Event.Kind]:
+			// The relay may deliver a run's last events after its result.
+			m.event(msg.Event)
+		}
+		return m, nil
+	case elapsedMsg:
+		if msg.gen != m.runGen || m.state != Running {
+			return m, nil // the loop ends with its run
+		}
+		return m, m.elapsedTick()
+	case spinner.TickMsg:
+		if msg.ID != m.spin.ID() {
+			return m, nil
+		}
+		if !m.busy() {
+			m.spinning = false
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case CancelRequestMsg:
+		if m.state == Running && !m.cancelling {
+			m.askCancel = true
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	}
+	return m, nil
+}
+
+func (m *Model) finish(res *coresync.Result, err error) tea.Cmd {
+	m.state, m.result, m.runErr, m.offset = Done, res, err, 0
+	m.askCancel = false
+	if m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
+	for i := range m.steps {
+		switch s := &m.steps[i]; s.status {
+		case stepActive:
+			s.status, s.msg = stepStopped, "stopped"
+			switch s.id {
+			case coresync.StepUpload:
+				s.msg = "stopped at " + m.bytesLine()
+			case coresync.StepPoll:
+				s.msg = "stopped; last seen " + m.activityLine()
+			}
+		case stepPending:
+			m.steps[i].status, m.steps[i].msg = stepStopped, "not reached"
+		case stepFailed:
+			if res != nil && res.Status == coresync.StatusCancelled {
+				s.status = stepStopped // cancelled, not broken
+			}
+		}
+	}
+	return func() tea.Msg { return common.BusyMsg{Busy: false} }
+}
+
+// lateKinds are the events still applied once the result is shown: they
+// complete the record, and none of them restarts a spinner.
+var lateKinds = map[coresync.Kind]bool{
+	coresync.StepFinished: true, coresync.StepFailed: true,
+	coresync.RepoFailed: true, coresync.Warning: true,
+}
+
+func (m *Model) stepOf(id coresync.Step) *step {
+	for i := range m.steps {
+		if m.steps[i].id == id {
+			return &m.steps[i]
+		}
+	}
+	return nil
+}
+
+// event folds one pipeline event into the live view.
+func (m *Model) event(e coresync.Event) {
+	s := m.stepOf(e.Step)
+	switch e.Kind {
+	case coresync.StepStarted:
+		if s != nil {
+			s.status, s.msg = stepActive, ""
+		}
+		switch e.Step {
+		case coresync.StepUpload:
+			m.bytesDone, m.bytesTotal = 0, e.Total
+		case coresync.StepPoll:
+			if e.Message != "" {
+				m.activity = &coresync.ActivityInfo{ID: e.Message, NotFound: true}
+			}
+		}
+	case coresync.StepProgress:
+		if s != nil {
+			s.msg = progressText(e)
+		}
+	case coresync.StepFinished:
+		if s != nil {
+			s.status, s.msg = stepOK, finishedText(e)
+		}
+		if e.Step == coresync.StepUpload && e.Total > 0 {
+			m.bytesDone, m.bytesTotal = e.Total, e.Total
+		}
+		if e.Activity != nil {
+			m.activity = e.Activity
+		}
+	case coresync.StepFailed:
+		if s != nil {
+			s.status, s.msg = stepFailed, e.Message
+		}
+	case coresync.RepoFailed:
+		m.failures = append(m.failures, repoFailure{repo: e.Repo, msg: e.Message})
+	case coresync.BytesSent:
+		m.bytesDone = e.Done
+		if e.Total > 0 {
+			m.bytesTotal = e.Total
+		}
+	case coresync.ActivityStatus:
+		if e.Activity != nil {
+			m.activity = e.Activity
+		}
+	case coresync.Warning:
+		if e.Message != "" && !slices.Contains(m.warnings, e.Message) {
+			m.warnings = append(m.warnings, e.Message)
+		}
+	}
+}
+
+func progressText(e coresync.Event) string {
+	switch {
+	case e.Message != "":
+		return e.Message
+	case e.Step == coresync.StepCollect && e.Total > 0:
+		s := fmt.Sprintf("%s of %s repositories read", commas(e.Done), commas(e.Total))
+		if e.Repo != "" {
+			s += " (" + e.Repo + ")"
+		}
+		return s
+	case e.Total > 0:
+		return fmt.Sprintf("%s of %s", commas(e.Done), commas(e.Total))
+	}
+	return ""
+}
+
+func finishedText(e coresync.Event) string {
+	switch e.Step {
+	case coresync.StepCollect:
+		return fmt.Sprintf("%s %s read", commas(e.Done), plural(e.Done, "repository", "repositories"))
+	case coresync.StepEncode:
+		return bytesText(e.Done) + " written"
+	case coresync.StepUpload:
+		return bytesText(e.Total) + " sent"
+	case coresync.StepPoll:
+		if e.Activity != nil && e.Activity.StatusInfo != "" {
+			return e.Activity.Status + " — " + e.Activity.StatusInfo
+		}
+	}
+	return e.Message
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.offset = max(0, m.offset-1)
+		return nil
+	case key.Matches(msg, k.Down):
+		m.offset++
+		return nil
+	}
+	switch m.state {
+	case Planning:
+		if key.Matches(msg, k.Back) {
+			m.planGen++ // the answer is no longer wanted
+			return common.Navigate(common.Home, "")
+		}
+	case PlanFailed:
+		switch {
+		case key.Matches(msg, k.Replan):
+			return m.plan()
+		case key.Matches(msg, k.Back):
+			return common.Navigate(common.Home, "")
+		}
+	case Confirming:
+		switch {
+		case key.Matches(msg, k.Start):
+			if m.sendable() {
+				return m.start()
+			}
+		case key.Matches(msg, k.Back):
+			return common.Navigate(common.Home, "")
+		case key.Matches(msg, k.DryRun):
+			m.dryRun = !m.dryRun
+		case key.Matches(msg, k.SendAnyway):
+			if m.preview.Plan.MassResolveHeld {
+				m.allowMass = !m.allowMass
+			}
+		case key.Matches(msg, k.Replan):
+			return m.plan()
+		}
+	case Running:
+		if m.askCancel {
+			if key.Matches(msg, k.Yes) {
+				m.askCancel, m.cancelling = false, true
+				if m.cancel != nil {
+					m.cancel()
+				}
+				return nil
+			}
+			m.askCancel = false // anything else is "no"
+			return nil
+		}
+		if key.Matches(msg, k.Cancel) && !m.cancelling {
+			m.askCancel = true
+		}
+	case Done:
+		switch {
+		case key.Matches(msg, k.History):
+			if m.result != nil && m.result.RunID != "" {
+				return common.Navigate(common.History, m.result.RunID)
+			}
+		case key.Matches(msg, k.Home):
+			return common.Navigate(common.Home, "")
+		}
+	}
+	return nil
+}
+
+// sendable reports whether y has something to start.
+func (m *Model) sendable() bool {
+	return m.preview != nil && m.preview.Plan != nil && totalsOf(m.preview.Plan, m.allowMass).repos > 0
+}
+
+// SetSize is the area the screen may draw in.
+func (m *Model) SetSize(width, height int) { m.width, m.height = width, height }
+
+// Title names the screen.
+func (m *Model) Title() string { return "Sync" }
+
+// InputFocused is always false: the screen has no text input.
+func (m *Model) InputFocused() bool { return false }
+
+// ShortHelp lists the keys that apply now.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch m.state {
+	case Planning:
+		return []key.Binding{k.Back}
+	case PlanFailed:
+		return []key.Binding{k.Replan, k.Back}
+	case Confirming:
+		out := []key.Binding{}
+		if m.sendable() {
+			out = append(out, k.Start)
+		}
+		out = append(out, k.Back, k.DryRun)
+		if m.preview != nil && m.preview.Plan.MassResolveHeld {
+			out = append(out, k.SendAnyway)
+		}
+		return append(out, k.Replan)
+	case Running:
+		if m.askCancel {
+			return []key.Binding{k.Yes, k.No}
+		}
+		return []key.Binding{k.Cancel}
+	default:
+		return []key.Binding{k.History, k.Home}
+	}
+}
+
+// FullHelp lists the keys that apply now, with scrolling.
+func (m *Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{m.ShortHelp(), {m.keys.Up, m.keys.Down}}
+}
+
+// totals are what a plan sends, with or without what the mass-resolve
+// guard holds back.
+type totals struct{ findings, new, unchanged, fixed, repos int }
+
+func totalsOf(p *coresync.Plan, release bool) totals {
+	var t totals
+	for _, s := range p.Sources {
+		if !s.Uploads() && !(release && s.Action == coresync.ActionSkipGuard) {
+			continue
+		}
+		t.repos++
+		t.new += s.New
+		t.unchanged += s.Unchanged
+		t.fixed += len(s.Fixed)
+		t.findings += s.New + s.Unchanged
+	}
+	return t
+}

@@ -1,0 +1,236 @@
+// Package uitest holds what screen tests share: a fake Service whose
+// answers a test sets, a golden-file helper for views at fixed sizes, and
+// a way to run the commands a model returns.
+package uitest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// Fixed is the clock of golden tests.
+var Fixed = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+// Common returns a Common for tests: dark theme, default keys, the fake
+// service, a fixed clock, and an event sink that records.
+func Common(svc common.Service) *common.Common {
+	return &common.Common{Styles: theme.Default(), Keys: keys.DefaultGlobal(), Service: svc, Ctx: context.Background(),
+		Events: func(sync.Event) {}, Now: func() time.Time { return Fixed }}
+}
+
+// Golden compares view (ANSI stripped, trailing spaces trimmed) with
+// testdata/<name>.golden; -update rewrites it.
+func Golden(t *testing.T, name, view string) {
+	t.Helper()
+	got := Plain(view)
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("view differs from %s (run with -update after checking):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+// Plain strips ANSI and trailing spaces, line by line.
+func Plain(view string) string {
+	lines := strings.Split(ansi.Strip(view), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Lines is the view's line count and widest line, for size assertions.
+func Lines(view string) (n, width int) {
+	for _, l := range strings.Split(view, "\n") {
+		n++
+		width = max(width, ansi.StringWidth(l))
+	}
+	return n, width
+}
+
+// Exec runs a command (and batches and sequences, recursively) and returns
+// the messages it produced, skipping ticks that would block (spinner and
+// timer ticks are returned unrun when they take longer than 50 ms).
+func Exec(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(2 * time.Second):
+		return nil
+	}
+	switch m := msg.(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range m {
+			out = append(out, Exec(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+// Key is a key press as Bubble Tea v2 delivers it.
+func Key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	}
+	r := []rune(s)
+	return tea.KeyPressMsg{Code: r[0], Text: s}
+}
+
+// Fake is a Service whose answers the test sets. Unset functions answer
+// with zero values; calls are counted.
+type Fake struct {
+	ConfiguredV   bool
+	ConfigV       config.Config
+	Secrets       map[string]bool
+	SaveFn        func(c config.Config, wizSecret, semgrepToken string) error
+	DeleteFn      func() error
+	DeploymentsFn func(apiURL, token string) ([]semgrep.Deployment, error)
+	CheckFn       func(includeUpload bool) ([]sync.CheckResult, error)
+	PreviewFn     func(all bool) (*common.Preview, error)
+	SyncFn        func(ctx context.Context, o common.SyncOptions, events sync.Sink) (*sync.Result, error)
+	RunsFn        func(n int) ([]ledger.Run, error)
+	RunFn         func(id string) (common.RunDetail, error)
+	HomeFn        func() (common.HomeInfo, error)
+	Calls         map[string]int
+}
+
+func (f *Fake) count(name string) {
+	if f.Calls == nil {
+		f.Calls = map[string]int{}
+	}
+	f.Calls[name]++
+}
+
+var errUnset = errors.New("not set in the fake")
+
+func (f *Fake) Configured() bool { return f.ConfiguredV }
+func (f *Fake) Config() config.Config {
+	return f.ConfigV
+}
+func (f *Fake) HasSecret(name string) bool { return f.Secrets[name] }
+func (f *Fake) SaveConfig(_ context.Context, c config.Config, ws, st string) error {
+	f.count("SaveConfig")
+	if f.SaveFn == nil {
+		return nil
+	}
+	return f.SaveFn(c, ws, st)
+}
+func (f *Fake) DeleteConfig(context.Context) error {
+	f.count("DeleteConfig")
+	if f.DeleteFn == nil {
+		return nil
+	}
+	return f.DeleteFn()
+}
+func (f *Fake) Deployments(_ context.Context, apiURL, token string) ([]semgrep.Deployment, error) {
+	f.count("Deployments")
+	if f.DeploymentsFn == nil {
+		return nil, errUnset
+	}
+	return f.DeploymentsFn(apiURL, token)
+}
+func (f *Fake) Check(_ context.Context, up bool) ([]sync.CheckResult, error) {
+	f.count("Check")
+	if f.CheckFn == nil {
+		return nil, errUnset
+	}
+	return f.CheckFn(up)
+}
+func (f *Fake) Preview(_ context.Context, all bool) (*common.Preview, error) {
+	f.count("Preview")
+	if f.PreviewFn == nil {
+		return nil, errUnset
+	}
+	return f.PreviewFn(all)
+}
+func (f *Fake) Sync(ctx context.Context, o common.SyncOptions, ev sync.Sink) (*sync.Result, error) {
+	f.count("Sync")
+	if f.SyncFn == nil {
+		return nil, errUnset
+	}
+	return f.SyncFn(ctx, o, ev)
+}
+func (f *Fake) Runs(_ context.Context, n int) ([]ledger.Run, error) {
+	f.count("Runs")
+	if f.RunsFn == nil {
+		return nil, nil
+	}
+	return f.RunsFn(n)
+}
+func (f *Fake) Run(_ context.Context, id string) (common.RunDetail, error) {
+	f.count("Run")
+	if f.RunFn == nil {
+		return common.RunDetail{}, errUnset
+	}
+	return f.RunFn(id)
+}
+func (f *Fake) Home(context.Context) (common.HomeInfo, error) {
+	f.count("Home")
+	if f.HomeFn == nil {
+		return common.HomeInfo{Configured: f.ConfiguredV}, nil
+	}
+	return f.HomeFn()
+}
+
+var _ common.Service = (*Fake)(nil)
+var _ = keys.DefaultGlobal
