@@ -170,8 +170,19 @@ func TestWatchCommand(t *testing.T) {
 	}
 	h.vars["WIZ_CLIENT_SECRET"] = testClientSecret
 	// Runs until its context ends (SIGINT/SIGTERM in the binary), then exits 0.
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	// Stop it once its first sync has uploaded (slow under -race).
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if len(h.wz.Uploads()) > 0 {
+				time.Sleep(300 * time.Millisecond)
+				cancel()
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
 	var stderr strings.Builder
 	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &strings.Builder{}, stderr: &stderr,
 		pollInterval: 10 * time.Millisecond, secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml")), testing: true}

@@ -32,7 +32,7 @@ Commands:
   setup     the setup wizard alone (--accessible: plain prompts)
   check     test the connection to Wiz and Semgrep (--json, --upload)
   preview   show what would be sent (--json | --csv, --all)
-  sync      run one sync (--yes, --dry-run, --out DIR, --json, --allow-mass-resolve)
+  sync      run one sync (--yes, --dry-run, --out DIR, --json, --allow-mass-resolve, --timeout 2h)
   history   past runs (--json, -n N); 'history show RUN', 'history refresh RUN'
   watch     stay running: sync after each new full scan, re-send daily (--interval 10m)
   demo      run against built-in local stand-ins of Semgrep and Wiz (--headless)
