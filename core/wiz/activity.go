@@ -123,7 +123,7 @@ func (c *Client) SystemActivity(ctx context.Context, id string) (*Activity, erro
 
 // WaitActivity polls an activity until it finishes, backing off from
 // PollInterval to PollMaxInterval. NOT_FOUND means "not registered yet"
-// until NotFoundGrace has passed. onPoll (may be nil) sees every answer.
+// until NotFoundGrace has passed since the first such answer. onPoll (may be nil) sees every answer.
 // It fails with KindTimeout at PollDeadline; the activity id is in the
 // message so the user can look it up later.
 func (c *Client) WaitActivity(ctx context.Context, id string, onPoll func(a *Activity, notFound bool)) (*Activity, error) {

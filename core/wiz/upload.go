@@ -104,7 +104,7 @@ func (c *Client) putOnce(ctx context.Context, op, uploadURL, path string, progre
 	defer clock.stop()
 	var body io.Reader = http.NoBody // a zero length with a real body would go out chunked
 	if size > 0 {
-		body = &progressReader{r: f, total: size, fn: progress, sent0: clock.start}
+		body = &progressReader{r: f, total: size, fn: progress, onEnd: clock.start}
 	} else {
 		clock.start()
 	}
@@ -258,13 +258,13 @@ func xmlElement(body, name string) string {
 }
 
 // progressReader reports bytes as the transport reads them, and calls
-// sent0 once the last one is out.
+// onEnd once the last one is out.
 type progressReader struct {
 	r     io.Reader
 	sent  int64
 	total int64
 	fn    func(sent, total int64)
-	sent0 func()
+	onEnd func()
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
@@ -275,8 +275,8 @@ func (p *progressReader) Read(b []byte) (int, error) {
 			p.fn(p.sent, p.total)
 		}
 	}
-	if p.sent0 != nil && p.sent >= p.total {
-		p.sent0()
+	if p.onEnd != nil && p.sent >= p.total {
+		p.onEnd()
 	}
 	return n, err
 }

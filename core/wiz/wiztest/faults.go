@@ -34,6 +34,9 @@ type Fault struct {
 	// body trickled out over this long (the client may give up first; the
 	// real handler has run either way).
 	SlowBody time.Duration
+	// Lost runs the real handler (a PUT is stored, a slot issued, a token
+	// minted) and then drops the connection without sending its answer.
+	Lost bool
 }
 
 // Inject queues a fault; faults for the same Op apply in order.
@@ -110,6 +113,15 @@ func (s *Server) applyFault(w http.ResponseWriter, raw http.ResponseWriter, r *h
 	switch {
 	case f.Reset:
 		discardUpload(r, op)
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.status = 0 // no answer was sent
+		}
+		if conn, _, err := http.NewResponseController(raw).Hijack(); err == nil {
+			conn.Close()
+		}
+		return true
+	case f.Lost:
+		serve(httptest.NewRecorder())
 		if rec, ok := w.(*statusRecorder); ok {
 			rec.status = 0 // no answer was sent
 		}
