@@ -402,7 +402,7 @@ func transportError(op, host string, err error) *APIError {
 	var dnse *net.DNSError
 	switch {
 	case errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne):
-		e.Message = "the TLS certificate of " + host + " could not be verified"
+		e.Message = "the TLS certificate of " + host + " is not trusted; if a private CA signs it, set SSL_CERT_FILE to that CA's PEM file"
 		e.retryable = false
 	case errors.As(err, &dnse) && dnse.IsNotFound:
 		e.Message = "host " + host + " not found"

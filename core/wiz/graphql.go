@@ -2,6 +2,8 @@ package wiz
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -131,7 +133,7 @@ func networkError(op string, err error) *Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		msg = "the request timed out"
 	}
-	return &Error{Op: op, Kind: KindNetwork, Message: "contacting Wiz: " + msg, Hint: networkHint("the Wiz API endpoint", "WIZ_API_ENDPOINT"), err: stripURL(err), noRetry: unknownHost(err)}
+	return &Error{Op: op, Kind: KindNetwork, Message: "contacting Wiz: " + msg, Hint: networkHint("the Wiz API endpoint", "WIZ_API_ENDPOINT"), err: stripURL(err), noRetry: permanentTransportError(err)}
 }
 
 // networkHint is the fix for a transport failure.
@@ -139,11 +141,16 @@ func networkHint(what, setting string) string {
 	return "check network access to " + what + " (proxy settings such as HTTPS_PROXY, firewall) and " + setting
 }
 
-// unknownHost reports a DNS answer that the name does not exist: retrying
-// will not make it exist.
-func unknownHost(err error) bool {
+// permanentTransportError reports failures that retrying cannot cure: a DNS answer that
+// the name does not exist, or a certificate that is not trusted.
+func permanentTransportError(err error) bool {
 	var dns *net.DNSError
-	return errors.As(err, &dns) && dns.IsNotFound
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	var hne x509.HostnameError
+	var cie x509.CertificateInvalidError
+	return errors.As(err, &dns) && dns.IsNotFound ||
+		errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie)
 }
 
 func endpointHint() string {

@@ -132,7 +132,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, *Error)
 			cause = "no answer within " + limit.String()
 		}
 		return "", 0, &Error{Op: "token", Kind: KindNetwork, Message: "contacting " + SafeURL(c.authURL) + ": " + cause,
-			Hint: networkHint("the Wiz authentication URL", "WIZ_AUTH_URL"), err: stripURL(err), noRetry: unknownHost(err)}
+			Hint: networkHint("the Wiz authentication URL", "WIZ_AUTH_URL"), err: stripURL(err), noRetry: permanentTransportError(err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

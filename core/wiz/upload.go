@@ -130,7 +130,7 @@ func (c *Client) putOnce(ctx context.Context, op, uploadURL, path string, progre
 			cause = "no answer within " + limit.String() + " after the file was sent"
 		}
 		return &Error{Op: op, Kind: KindNetwork, Message: "uploading to " + SafeURL(uploadURL) + ": " + cause,
-			Hint: networkHint("the upload URL's host", "your proxy settings"), err: stripURL(err), noRetry: unknownHost(err)}, clock.started()
+			Hint: networkHint("the upload URL's host", "your proxy settings"), err: stripURL(err), noRetry: permanentTransportError(err)}, clock.started()
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
