@@ -1,13 +1,13 @@
 package vtable
 
 import (
-	"strconv"
 	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
 
@@ -338,32 +338,6 @@ func (m *Model) layout() {
 	}
 }
 
-// Commas formats n with thousands separators (1,234,567).
-func Commas(n int) string {
-	s := strconv.Itoa(n)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	if len(s) <= 3 {
-		if neg {
-			return "-" + s
-		}
-		return s
-	}
-	b := make([]byte, 0, len(s)+len(s)/3+1)
-	if neg {
-		b = append(b, '-')
-	}
-	head := len(s) % 3
-	if head > 0 {
-		b = append(b, s[:head]...)
-	}
-	for i := head; i < len(s); i += 3 {
-		if len(b) > 0 && !(neg && len(b) == 1) {
-			b = append(b, ',')
-		}
-		b = append(b, s[i:i+3]...)
-	}
-	return string(b)
-}
+// Commas formats n with thousands separators (1,234,567); kept for
+// callers of vtable, the one copy is textfmt.Commas.
+func Commas(n int) string { return textfmt.Commas(n) }

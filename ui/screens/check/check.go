@@ -16,6 +16,7 @@ import (
 
 	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 // ingestionScope is the permission only the upload probe tests.
@@ -261,7 +262,7 @@ func (m *Model) result(r coresync.CheckResult) []string {
 // row is one check line; a detail that does not fit wraps in its column.
 func (m *Model) row(status, name, detail string) []string {
 	st := m.c.Styles
-	s := "  " + pad(status, statusW) + " " + st.Text.Render(pad(name, nameW))
+	s := "  " + textfmt.Pad(status, statusW) + " " + st.Text.Render(textfmt.Pad(name, nameW))
 	if detail == "" {
 		return []string{ansi.Truncate(s, m.width, "…")}
 	}
@@ -347,13 +348,6 @@ func clip(lines []string, n int) []string {
 		return lines[:max(0, n)]
 	}
 	return lines
-}
-
-func pad(s string, w int) string {
-	if n := ansi.StringWidth(s); n < w {
-		return s + strings.Repeat(" ", w-n)
-	}
-	return s
 }
 
 func plural(n int, one, many string) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/components/vtable"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 // State is what the upload does with one row's finding.
@@ -232,15 +233,15 @@ func (r *RepoRow) Cell(c int) string {
 	case 1:
 		return r.Branch
 	case 2:
-		return vtable.Commas(r.Totals.New)
+		return textfmt.Commas(r.Totals.New)
 	case 3:
-		return vtable.Commas(r.Totals.Unchanged)
+		return textfmt.Commas(r.Totals.Unchanged)
 	case 4:
-		return vtable.Commas(r.Totals.Fixed)
+		return textfmt.Commas(r.Totals.Fixed)
 	case 5:
-		return vtable.Commas(r.Totals.Held)
+		return textfmt.Commas(r.Totals.Held)
 	case 6:
-		return vtable.Commas(r.Totals.Excluded)
+		return textfmt.Commas(r.Totals.Excluded)
 	case 7:
 		return r.Plan
 	}

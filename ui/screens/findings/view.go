@@ -14,6 +14,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/components/vtable"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
 
@@ -158,7 +159,7 @@ func buildDetail(pt *paints, r *Row, w int) (lines []string, js string) {
 			if i == 0 {
 				lab = label
 			}
-			lines = append(lines, pt.muted.Render(pad(lab, labelW))+pt.text.Render(l))
+			lines = append(lines, pt.muted.Render(textfmt.Pad(lab, labelW))+pt.text.Render(l))
 		}
 	}
 	para := func(p vtable.Paint, text string) {
@@ -172,7 +173,7 @@ func buildDetail(pt *paints, r *Row, w int) (lines []string, js string) {
 		stateWord = r.stateText()
 	}
 	state := func() {
-		lines = append(lines, pt.muted.Render(pad("State", labelW))+pt.cls[clsNew+int(r.State)].Render(stateWord))
+		lines = append(lines, pt.muted.Render(textfmt.Pad("State", labelW))+pt.cls[clsNew+int(r.State)].Render(stateWord))
 		if r.State == StateExcluded || r.State == StateHeld {
 			field("Why", r.Reason)
 		}
@@ -241,13 +242,6 @@ func fit(lines []string, w int) []string {
 }
 
 const labelMin = 18
-
-func pad(s string, w int) string {
-	if n := ansi.StringWidth(s); n < w {
-		return s + strings.Repeat(" ", w-n)
-	}
-	return s
-}
 
 // View draws the totals line, the status line and the body. Body lines
 // are built to their width (the tables exactly, the detail by wrapping);
@@ -326,21 +320,21 @@ func totalsWith(p *paints, t Totals, w [6]string) string {
 	paint := func(k vtable.Paint, s string) string { return k.Render(s) }
 	sep := paint(p.muted, " · ")
 	parts := []string{
-		paint(p.info, w[0]+vtable.Commas(t.New)),
-		paint(p.text, w[1]+vtable.Commas(t.Unchanged)),
-		paint(p.ok, w[2]+vtable.Commas(t.Fixed)),
+		paint(p.info, w[0]+textfmt.Commas(t.New)),
+		paint(p.text, w[1]+textfmt.Commas(t.Unchanged)),
+		paint(p.ok, w[2]+textfmt.Commas(t.Fixed)),
 	}
 	if t.Held > 0 {
-		parts = append(parts, paint(p.warn, w[3]+vtable.Commas(t.Held)))
+		parts = append(parts, paint(p.warn, w[3]+textfmt.Commas(t.Held)))
 	}
-	parts = append(parts, paint(p.muted, w[4]+vtable.Commas(t.Excluded)))
-	repos := vtable.Commas(t.Repositories) + " " + w[5]
+	parts = append(parts, paint(p.muted, w[4]+textfmt.Commas(t.Excluded)))
+	repos := textfmt.Commas(t.Repositories) + " " + w[5]
 	if t.Repositories == 1 && w[5] == "repositories" {
 		repos = "1 repository"
 	}
 	s := strings.Join(parts, sep) + paint(p.muted, " — "+repos)
 	if t.Failed > 0 {
-		s += paint(p.err, " ("+vtable.Commas(t.Failed)+" failed)")
+		s += paint(p.err, " ("+textfmt.Commas(t.Failed)+" failed)")
 	}
 	return s
 }

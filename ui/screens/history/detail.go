@@ -7,10 +7,11 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
 
-// noStyles gives the plain words of statusWord (cached cell text).
+// noStyles gives the plain words of textfmt.StatusWord (cached cell text).
 var noStyles theme.Styles
 
 // View draws the list or the open run.
@@ -50,9 +51,9 @@ func (m *Model) detailView() string {
 	if m.detail == nil {
 		if m.detailErr != nil {
 			return strings.Join(wrapIndent("✗ Could not open run "+m.openID+": "+m.detailErr.Error(), st.Err, 0, w), "\n") + "\n\n" +
-				st.Muted.Render(trunc("Press r to try again, esc to go back to the list.", w))
+				st.Muted.Render(textfmt.Trunc("Press r to try again, esc to go back to the list.", w))
 		}
-		return st.Muted.Render(trunc("Loading run "+m.openID+"…", w))
+		return st.Muted.Render(textfmt.Trunc("Loading run "+m.openID+"…", w))
 	}
 	total := m.vp.TotalLineCount()
 	top := m.vp.YOffset() + 1
@@ -61,7 +62,7 @@ func (m *Model) detailView() string {
 	if m.dLoading {
 		pos += " · reloading…"
 	}
-	return m.vp.View() + "\n" + st.Muted.Render(trunc(pos+" · esc back to the list", w))
+	return m.vp.View() + "\n" + st.Muted.Render(textfmt.Trunc(pos+" · esc back to the list", w))
 }
 
 // detailLines lays out the run for width w: every line fits (long values
@@ -76,10 +77,10 @@ func (m *Model) detailLines(w int) []string {
 		add(labelled(st, indent, 10, label, value, vs, w)...)
 	}
 
-	word, ws := statusWord(st, r.Status)
-	add(trunc(st.Subtitle.Render("Run "+r.ID)+"  "+ws.Render(word), w), "")
+	word, ws := textfmt.StatusWord(st, r.Status)
+	add(textfmt.Trunc(st.Subtitle.Render("Run "+r.ID)+"  "+ws.Render(word), w), "")
 
-	when := r.StartedAt.UTC().Format("2006-01-02 15:04:05") + " UTC · " + ago(m.c.Now(), r.StartedAt)
+	when := r.StartedAt.UTC().Format("2006-01-02 15:04:05") + " UTC · " + textfmt.Ago(m.c.Now(), r.StartedAt)
 	switch {
 	case !r.FinishedAt.IsZero():
 		when += " · took " + took(r)
@@ -87,7 +88,7 @@ func (m *Model) detailLines(w int) []string {
 		when += " · not finished"
 	}
 	kv(2, "When", when, st.Text)
-	who := "by " + orDash(r.Trigger)
+	who := "by " + textfmt.OrDash(r.Trigger)
 	if r.User != "" {
 		who += " · " + r.User
 		if r.Host != "" {
@@ -101,7 +102,7 @@ func (m *Model) detailLines(w int) []string {
 	}
 	kv(2, "Source", src, st.Text)
 	kv(2, "Findings", fmt.Sprintf("%s sent (%s new, %s unchanged) · %s marked fixed · %s excluded",
-		commas(r.Sent), commas(r.New), commas(r.Unchanged), commas(r.Resolved), commas(r.Excluded)), st.Text)
+		textfmt.Commas(r.Sent), textfmt.Commas(r.New), textfmt.Commas(r.Unchanged), textfmt.Commas(r.Resolved), textfmt.Commas(r.Excluded)), st.Text)
 	kv(2, "Repos", repositories(r.Repositories), st.Text)
 	if r.Error != "" {
 		kv(2, "Error", "✗ "+r.Error, st.Err)
@@ -115,8 +116,8 @@ func (m *Model) detailLines(w int) []string {
 		if i > 0 {
 			add("")
 		}
-		add(wrapIndent("Upload "+orDash(u.UploadID), st.Header, 2, w)...)
-		kv(4, "Activity", orDash(u.SystemActivityID), st.Text)
+		add(wrapIndent("Upload "+textfmt.OrDash(u.UploadID), st.Header, 2, w)...)
+		kv(4, "Activity", textfmt.OrDash(u.SystemActivityID), st.Text)
 		uw, us := uploadWord(st, u.Status)
 		kv(4, "Status", uw, us)
 		if u.StatusInfo != "" {
@@ -124,13 +125,13 @@ func (m *Model) detailLines(w int) []string {
 		}
 		handled, hs := "—", st.Text
 		if u.FindingsIncoming > 0 || u.FindingsHandled > 0 {
-			handled = fmt.Sprintf("%s of %s handled", commas(u.FindingsHandled), commas(u.FindingsIncoming))
+			handled = fmt.Sprintf("%s of %s handled", textfmt.Commas(u.FindingsHandled), textfmt.Commas(u.FindingsIncoming))
 			if u.Status == "SUCCESS" && u.FindingsHandled < u.FindingsIncoming {
 				handled, hs = "! "+handled+" (partial success)", st.Warn
 			}
 		}
 		kv(4, "Findings", handled, hs)
-		file := humanBytes(u.Bytes)
+		file := textfmt.Bytes(u.Bytes)
 		if u.SHA256 != "" {
 			file += " · sha256 " + prefix(u.SHA256, 12)
 		}
@@ -175,9 +176,9 @@ func eventLines(st theme.Styles, ev ledger.Event, w int) []string {
 	msg := eventText(ev)
 	if w-indent < 20 {
 		// Too narrow for columns: the message goes on its own lines.
-		return append([]string{trunc(head, w)}, wrapIndent(msg, ms, 4, w)...)
+		return append([]string{textfmt.Trunc(head, w)}, wrapIndent(msg, ms, 4, w)...)
 	}
-	lines := wrapWords(msg, w-indent)
+	lines := textfmt.WrapWords(msg, w-indent)
 	out := []string{head + ms.Render(lines[0])}
 	for _, l := range lines[1:] {
 		out = append(out, strings.Repeat(" ", indent)+ms.Render(l))
@@ -205,9 +206,9 @@ func labelled(st theme.Styles, indent, labelW int, label, value string, vs lipgl
 	pad := strings.Repeat(" ", indent)
 	vw := w - indent - labelW
 	if vw < 10 {
-		return append([]string{trunc(pad+st.Muted.Render(label), w)}, wrapIndent(value, vs, indent+2, w)...)
+		return append([]string{textfmt.Trunc(pad+st.Muted.Render(label), w)}, wrapIndent(value, vs, indent+2, w)...)
 	}
-	lines := wrapWords(value, vw)
+	lines := textfmt.WrapWords(value, vw)
 	out := []string{pad + st.Muted.Render(cell(label, labelW, false)) + vs.Render(lines[0])}
 	for _, l := range lines[1:] {
 		out = append(out, pad+strings.Repeat(" ", labelW)+vs.Render(l))
@@ -217,10 +218,10 @@ func labelled(st theme.Styles, indent, labelW int, label, value string, vs lipgl
 
 // wrapIndent wraps plain text to w with every line indented and styled.
 func wrapIndent(s string, style lipgloss.Style, indent, w int) []string {
-	lines := wrapWords(s, max(w-indent, 1))
+	lines := textfmt.WrapWords(s, max(w-indent, 1))
 	pad := strings.Repeat(" ", indent)
 	for i, l := range lines {
-		lines[i] = trunc(pad+style.Render(l), w)
+		lines[i] = textfmt.Trunc(pad+style.Render(l), w)
 	}
 	return lines
 }
@@ -229,7 +230,7 @@ func repositories(n int) string {
 	if n == 1 {
 		return "1 repository"
 	}
-	return commas(n) + " repositories"
+	return textfmt.Commas(n) + " repositories"
 }
 
 // dataSources names up to three data sources and counts the rest.
@@ -238,7 +239,7 @@ func dataSources(ids []string) string {
 	if len(ids) <= show {
 		return strings.Join(ids, ", ")
 	}
-	return strings.Join(ids[:show], ", ") + fmt.Sprintf(" and %s more", commas(len(ids)-show))
+	return strings.Join(ids[:show], ", ") + fmt.Sprintf(" and %s more", textfmt.Commas(len(ids)-show))
 }
 
 func prefix(s string, n int) string {

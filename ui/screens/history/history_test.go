@@ -11,6 +11,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -476,7 +477,7 @@ func name(base string, sz [2]int) string {
 	return base + "-" + itoa(sz[0]) + "x" + itoa(sz[1]+2)
 }
 
-func itoa(n int) string { return commas(n) }
+func itoa(n int) string { return textfmt.Commas(n) }
 
 func TestResizeRelaysOutDetail(t *testing.T) {
 	m := loaded(t, fake(), fixtureRuns()[0].ID, 120, 38)

@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 // Columns of the run list. Both date forms are kept so the layout can pick
@@ -34,11 +35,11 @@ var numeric = [nCols]bool{cSent: true, cNew: true, cFixed: true, cRepos: true, c
 // the visible rows only, when drawing).
 func rowCells(r ledger.Run) [nCols]string {
 	st := r.StartedAt.UTC()
-	word, _ := statusWord(noStyles, r.Status)
+	word, _ := textfmt.StatusWord(noStyles, r.Status)
 	return [nCols]string{
 		cID: r.ID, cStartLong: st.Format("2006-01-02 15:04:05"), cStartShort: st.Format("2006-01-02 15:04"),
-		cTook: took(r), cBy: orDash(r.Trigger), cStatus: word,
-		cSent: commas(r.Sent), cNew: commas(r.New), cFixed: commas(r.Resolved), cRepos: commas(r.Repositories),
+		cTook: took(r), cBy: textfmt.OrDash(r.Trigger), cStatus: word,
+		cSent: textfmt.Commas(r.Sent), cNew: textfmt.Commas(r.New), cFixed: textfmt.Commas(r.Resolved), cRepos: textfmt.Commas(r.Repositories),
 		cNote: note(r),
 	}
 }
@@ -126,7 +127,7 @@ func (m *Model) listView() string {
 		return m.errorView()
 	}
 	if len(m.runs) == 0 {
-		return trunc(st.Subtitle.Render("No runs yet — press 4 to sync"), w) + "\n\n" + strings.Join(wrapIndent(
+		return textfmt.Trunc(st.Subtitle.Render("No runs yet — press 4 to sync"), w) + "\n\n" + strings.Join(wrapIndent(
 			"Every sync is recorded here, whether it ran from this app, a headless command or watch mode: its steps, counts and what Wiz said.",
 			st.Muted, 0, w), "\n")
 	}
@@ -134,16 +135,16 @@ func (m *Model) listView() string {
 	var b strings.Builder
 	caption := "Runs, newest first · " + plural(len(m.runs), "run")
 	if len(m.runs) >= listLimit {
-		caption += " (the latest " + commas(listLimit) + "; semgrep-wiz history -n N shows more)"
+		caption += " (the latest " + textfmt.Commas(listLimit) + "; semgrep-wiz history -n N shows more)"
 	}
 	if m.loading {
 		caption += " · reloading…"
 	}
-	b.WriteString(trunc(st.Subtitle.Render(caption), w))
+	b.WriteString(textfmt.Trunc(st.Subtitle.Render(caption), w))
 	b.WriteByte('\n')
 
 	l := m.pickLayout(w)
-	b.WriteString(trunc(st.TableHeader.Render(m.line(l, headers, w)), w))
+	b.WriteString(textfmt.Trunc(st.TableHeader.Render(m.line(l, headers, w)), w))
 
 	n := max(m.rowsVisible(), 1)
 	end := min(m.offset+n, len(m.runs))
@@ -186,7 +187,7 @@ func (m *Model) rowView(l layout, i, w int) string {
 		text := cell(cells[c], l.width[c], numeric[c])
 		switch c {
 		case cStatus:
-			_, s := statusWord(st, m.runs[i].Status)
+			_, s := textfmt.StatusWord(st, m.runs[i].Status)
 			b.WriteString(s.Render(text))
 		case cNote:
 			if m.runs[i].Error != "" {
@@ -207,20 +208,18 @@ func (m *Model) footer(w int) string {
 	st := m.c.Styles
 	r := m.runs[m.cursor]
 	first := st.Muted.Render("Run ") + st.Text.Render(r.ID) +
-		st.Muted.Render(" · "+commas(m.cursor+1)+" of "+commas(len(m.runs))+" · enter shows its steps and uploads")
+		st.Muted.Render(" · "+textfmt.Commas(m.cursor+1)+" of "+textfmt.Commas(len(m.runs))+" · enter shows its steps and uploads")
 	second := ""
 	if r.Error != "" {
-		second = st.Err.Render("✗ " + oneLine(r.Error))
+		second = st.Err.Render("✗ " + textfmt.OneLine(r.Error))
 	} else if r.DryRun {
 		second = st.Info.Render("• dry run: nothing was sent to Wiz")
 	}
-	return trunc(first, w) + "\n" + trunc(second, w)
+	return textfmt.Trunc(first, w) + "\n" + textfmt.Trunc(second, w)
 }
 
 func (m *Model) errorView() string {
 	st := m.c.Styles
 	return strings.Join(wrapIndent("✗ Could not read the history: "+m.err.Error(), st.Err, 0, m.width), "\n") + "\n\n" +
-		st.Muted.Render(trunc("Press r to try again.", m.width))
+		st.Muted.Render(textfmt.Trunc("Press r to try again.", m.width))
 }
-
-func trunc(s string, w int) string { return ansi.Truncate(s, max(w, 0), "…") }

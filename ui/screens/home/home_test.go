@@ -11,6 +11,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/policy"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
 
@@ -276,7 +277,7 @@ func TestGoldens(t *testing.T) {
 			m := loaded(t, fakeWith(info, nil), sz[0], sz[1])
 			v := m.View()
 			checkSize(t, v, sz[0], sz[1])
-			uitest.Golden(t, name+"-"+commas(sz[0])+"x"+commas(sz[1]+2), v)
+			uitest.Golden(t, name+"-"+textfmt.Commas(sz[0])+"x"+textfmt.Commas(sz[1]+2), v)
 		}
 	}
 }

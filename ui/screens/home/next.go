@@ -5,6 +5,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 // action is the next thing to do: "press <key> to <verb>", why, and where
@@ -35,7 +36,7 @@ func next(info common.HomeInfo, now time.Time) action {
 	switch r.Status {
 	case ledger.StatusRunning:
 		return action{key: "5", verb: "follow the running sync in History", to: common.History,
-			why: "A sync (by " + orDash(r.Trigger) + ") started " + ago(now, r.StartedAt) + " and has not finished."}
+			why: "A sync (by " + textfmt.OrDash(r.Trigger) + ") started " + textfmt.Ago(now, r.StartedAt) + " and has not finished."}
 	case "failure", ledger.StatusInterrupted:
 		how := "failed"
 		if r.Status == ledger.StatusInterrupted {
@@ -56,10 +57,10 @@ func next(info common.HomeInfo, now time.Time) action {
 	}
 	if age := now.Sub(lastTime(*r)); age >= staleAfter {
 		return action{key: "4", verb: "sync", to: common.Sync,
-			why: "The last sync was " + ago(now, lastTime(*r)) + "; Wiz drops findings not refreshed within 7 days."}
+			why: "The last sync was " + textfmt.Ago(now, lastTime(*r)) + "; Wiz drops findings not refreshed within 7 days."}
 	}
 	return action{key: "3", verb: "preview what changed since the last sync", to: common.Findings,
-		why: "The last sync was " + ago(now, lastTime(*r)) + "; press 4 to sync again."}
+		why: "The last sync was " + textfmt.Ago(now, lastTime(*r)) + "; press 4 to sync again."}
 }
 
 // lastTime is when a run ended (or started, while it runs).

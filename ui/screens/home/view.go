@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 // labelW is the width of the label column ("Last sync" and a gap).
@@ -19,10 +21,10 @@ func (m *Model) View() string {
 	var top []string
 	switch {
 	case m.err != nil:
-		top = append(top, wrap("✗ Could not read the integration's state: "+oneLine(m.err.Error()), st.Err, 0, w)...)
+		top = append(top, wrap("✗ Could not read the integration's state: "+textfmt.OneLine(m.err.Error()), st.Err, 0, w)...)
 		top = append(top, wrap("Press r to try again.", st.Muted, 0, w)...)
 	case m.info == nil:
-		top = append(top, trunc(st.Muted.Render("Reading the integration's state…"), w))
+		top = append(top, textfmt.Trunc(st.Muted.Render("Reading the integration's state…"), w))
 	case !m.info.Configured:
 		top = append(top, m.welcome()...)
 	default:
@@ -62,10 +64,10 @@ func (m *Model) state() []string {
 		out = append(out, labelled(st.Muted, label, value, vs, w)...)
 	}
 	one := func(label, value string, vs lipgloss.Style) {
-		out = append(out, trunc(st.Muted.Render(pad(label, labelW))+vs.Render(value), w))
+		out = append(out, textfmt.Trunc(st.Muted.Render(pad(label, labelW))+vs.Render(value), w))
 	}
 
-	row("Wiz", orDash(info.WizEndpoint), st.Text)
+	row("Wiz", textfmt.OrDash(info.WizEndpoint), st.Text)
 	var sem []string
 	if info.Deployment != "" {
 		sem = append(sem, "deployment "+info.Deployment)
@@ -73,28 +75,28 @@ func (m *Model) state() []string {
 	if info.Source != "" {
 		sem = append(sem, "source "+info.Source)
 	}
-	row("Semgrep", orDash(strings.Join(sem, " · ")), st.Text)
-	row("Policy", orDash(oneLine(info.Policy)), st.Text)
+	row("Semgrep", textfmt.OrDash(strings.Join(sem, " · ")), st.Text)
+	row("Policy", textfmt.OrDash(textfmt.OneLine(info.Policy)), st.Text)
 
 	if r := info.LastRun; r == nil {
 		one("Last sync", "never", st.Muted)
 	} else {
-		word, ws := statusWord(st, r.Status)
-		when := ago(m.c.Now(), lastTime(*r)) + " · " + r.StartedAt.UTC().Format("2006-01-02 15:04") + " UTC · by " + orDash(r.Trigger)
+		word, ws := textfmt.StatusWord(st, r.Status)
+		when := textfmt.Ago(m.c.Now(), lastTime(*r)) + " · " + r.StartedAt.UTC().Format("2006-01-02 15:04") + " UTC · by " + textfmt.OrDash(r.Trigger)
 		// The status word keeps its own style on the first wrapped line.
-		lines := wrapWords(word+" · "+when, max(w-labelW, 1))
-		out = append(out, trunc(st.Muted.Render(pad("Last sync", labelW))+ws.Render(word)+st.Text.Render(strings.TrimPrefix(lines[0], word)), w))
+		lines := textfmt.WrapWords(word+" · "+when, max(w-labelW, 1))
+		out = append(out, textfmt.Trunc(st.Muted.Render(pad("Last sync", labelW))+ws.Render(word)+st.Text.Render(strings.TrimPrefix(lines[0], word)), w))
 		for _, l := range lines[1:] {
-			out = append(out, trunc(strings.Repeat(" ", labelW)+st.Text.Render(l), w))
+			out = append(out, textfmt.Trunc(strings.Repeat(" ", labelW)+st.Text.Render(l), w))
 		}
-		counts := commas(r.Sent) + " sent · " + commas(r.New) + " new · " + commas(r.Resolved) + " marked fixed · " +
+		counts := textfmt.Commas(r.Sent) + " sent · " + textfmt.Commas(r.New) + " new · " + textfmt.Commas(r.Resolved) + " marked fixed · " +
 			plural(r.Repositories, "repository", "repositories")
 		if r.DryRun {
 			counts += " · dry run, nothing sent"
 		}
 		one("", counts, st.Text)
 		if r.Error != "" {
-			one("", "✗ "+oneLine(r.Error), st.Err)
+			one("", "✗ "+textfmt.OneLine(r.Error), st.Err)
 		}
 	}
 
@@ -116,7 +118,7 @@ func (m *Model) welcome() []string {
 	st := m.c.Styles
 	w := m.width
 	var out []string
-	out = append(out, trunc(st.Subtitle.Render("semgrep-wiz sends Semgrep Code findings to Wiz's Security Graph."), w), "")
+	out = append(out, textfmt.Trunc(st.Subtitle.Render("semgrep-wiz sends Semgrep Code findings to Wiz's Security Graph."), w), "")
 	out = append(out, wrap("Nothing is configured yet. Setting up takes:", st.Text, 0, w)...)
 	for _, b := range []string{
 		"from Wiz: the API endpoint URL, the authentication URL, and a service account's client id and secret",
@@ -134,7 +136,7 @@ func (m *Model) nextStep() []string {
 	st := m.c.Styles
 	a := next(*m.info, m.c.Now())
 	head := st.Subtitle.Render(pad("Next step", labelW)) + st.Text.Render("press ") + st.Key.Render(a.key) + st.Text.Render(" to "+a.verb)
-	out := []string{trunc(head, m.width)}
+	out := []string{textfmt.Trunc(head, m.width)}
 	if a.why != "" {
 		out = append(out, labelled(st.Muted, "", a.why, st.Muted, m.width)...)
 	}
@@ -148,10 +150,10 @@ func (m *Model) menuLines() []string {
 	var out []string
 	for i, it := range m.menu() {
 		if i == m.cursor {
-			out = append(out, trunc("  "+st.Selected.Render("› "+pad(it.label, labelCol)+pad(it.key, 3)), m.width))
+			out = append(out, textfmt.Trunc("  "+st.Selected.Render("› "+pad(it.label, labelCol)+pad(it.key, 3)), m.width))
 			continue
 		}
-		out = append(out, trunc("    "+st.Text.Render(pad(it.label, labelCol))+st.Key.Render(it.key), m.width))
+		out = append(out, textfmt.Trunc("    "+st.Text.Render(pad(it.label, labelCol))+st.Key.Render(it.key), m.width))
 	}
 	return out
 }
@@ -162,7 +164,7 @@ func labelled(ls lipgloss.Style, label, value string, vs lipgloss.Style, w int) 
 	if vw < 10 {
 		return wrap(label+" "+value, vs, 0, w)
 	}
-	lines := wrapWords(value, vw)
+	lines := textfmt.WrapWords(value, vw)
 	out := []string{ls.Render(pad(label, labelW)) + vs.Render(lines[0])}
 	for _, l := range lines[1:] {
 		out = append(out, strings.Repeat(" ", labelW)+vs.Render(l))
@@ -172,10 +174,10 @@ func labelled(ls lipgloss.Style, label, value string, vs lipgloss.Style, w int) 
 
 // wrap wraps plain text to w, indented and styled.
 func wrap(s string, style lipgloss.Style, indent, w int) []string {
-	lines := wrapWords(s, max(w-indent, 1))
+	lines := textfmt.WrapWords(s, max(w-indent, 1))
 	p := strings.Repeat(" ", indent)
 	for i, l := range lines {
-		lines[i] = trunc(p+style.Render(l), w)
+		lines[i] = textfmt.Trunc(p+style.Render(l), w)
 	}
 	return lines
 }

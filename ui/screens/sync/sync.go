@@ -15,6 +15,7 @@ import (
 
 	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 // State is where the screen is.
@@ -369,13 +370,13 @@ func progressText(e coresync.Event) string {
 	case e.Message != "":
 		return e.Message
 	case e.Step == coresync.StepCollect && e.Total > 0:
-		s := fmt.Sprintf("%s of %s repositories read", commas(e.Done), commas(e.Total))
+		s := fmt.Sprintf("%s of %s repositories read", textfmt.Commas(e.Done), textfmt.Commas(e.Total))
 		if e.Repo != "" {
 			s += " (" + e.Repo + ")"
 		}
 		return s
 	case e.Total > 0:
-		return fmt.Sprintf("%s of %s", commas(e.Done), commas(e.Total))
+		return fmt.Sprintf("%s of %s", textfmt.Commas(e.Done), textfmt.Commas(e.Total))
 	}
 	return ""
 }
@@ -383,7 +384,7 @@ func progressText(e coresync.Event) string {
 func finishedText(e coresync.Event) string {
 	switch e.Step {
 	case coresync.StepCollect:
-		return fmt.Sprintf("%s %s read", commas(e.Done), plural(e.Done, "repository", "repositories"))
+		return fmt.Sprintf("%s %s read", textfmt.Commas(e.Done), plural(e.Done, "repository", "repositories"))
 	case coresync.StepEncode:
 		return bytesText(e.Done) + " written"
 	case coresync.StepUpload:

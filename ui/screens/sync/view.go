@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
 
@@ -58,22 +59,22 @@ func (m *Model) confirmView() (body, footer []string) {
 		s := fmt.Sprintf("Write the upload file for %s in %s — nothing is sent to Wiz (dry run).",
 			count(t.findings, "finding", "findings"), count(t.repos, "repository", "repositories"))
 		if t.fixed > 0 {
-			s += fmt.Sprintf(" A real sync would mark %s fixed in Wiz.", commas(t.fixed))
+			s += fmt.Sprintf(" A real sync would mark %s fixed in Wiz.", textfmt.Commas(t.fixed))
 		}
 		body = append(body, m.wrap(s, 0, st.Subtitle)...)
 	default:
 		s := fmt.Sprintf("Send %s for %s to Wiz.", count(t.findings, "finding", "findings"), count(t.repos, "repository", "repositories"))
 		if t.fixed > 0 {
-			s += fmt.Sprintf(" %s will be marked fixed in Wiz.", commas(t.fixed))
+			s += fmt.Sprintf(" %s will be marked fixed in Wiz.", textfmt.Commas(t.fixed))
 		} else {
 			s += " Nothing will be marked fixed."
 		}
 		body = append(body, m.wrap(s, 0, st.Subtitle)...)
 	}
 	if t.repos > 0 {
-		parts := []string{commas(t.new) + " new", commas(t.unchanged) + " unchanged (already in Wiz)"}
+		parts := []string{textfmt.Commas(t.new) + " new", textfmt.Commas(t.unchanged) + " unchanged (already in Wiz)"}
 		if p.Excluded > 0 {
-			parts = append(parts, commas(p.Excluded)+" excluded by the policy")
+			parts = append(parts, textfmt.Commas(p.Excluded)+" excluded by the policy")
 		}
 		body = append(body, m.wrap(strings.Join(parts, " · "), 2, st.Text)...)
 	}
@@ -112,7 +113,7 @@ func (m *Model) confirmView() (body, footer []string) {
 		default:
 			continue
 		}
-		line := "  " + sym + " " + pad(st.Text.Render(word), len("held by guard")) + " " + st.Text.Render(s.Name) + st.Muted.Render(" — "+s.Reason)
+		line := "  " + sym + " " + textfmt.Pad(st.Text.Render(word), len("held by guard")) + " " + st.Text.Render(s.Name) + st.Muted.Render(" — "+s.Reason)
 		out = append(out, ansi.Truncate(line, m.width, "…"))
 	}
 	if len(out) > 0 {
@@ -178,9 +179,9 @@ func (m *Model) stepLines() []string {
 		case stepStopped:
 			sym = st.Warn.Render("–")
 		}
-		label := st.Text.Render(pad(s.label, labelW))
+		label := st.Text.Render(textfmt.Pad(s.label, labelW))
 		if s.status == stepPending {
-			label = st.Muted.Render(pad(s.label, labelW))
+			label = st.Muted.Render(textfmt.Pad(s.label, labelW))
 		}
 		msg := s.msg
 		if s.status == stepActive {
@@ -335,17 +336,17 @@ func (m *Model) doneView() (body, footer []string) {
 		sentWord = "in the file"
 	}
 	f := r.Findings
-	parts := []string{commas(f.Sent) + " " + sentWord}
+	parts := []string{textfmt.Commas(f.Sent) + " " + sentWord}
 	if f.New != nil {
-		parts = append(parts, commas(*f.New)+" new")
+		parts = append(parts, textfmt.Commas(*f.New)+" new")
 	}
 	if f.Unchanged != nil {
-		parts = append(parts, commas(*f.Unchanged)+" unchanged")
+		parts = append(parts, textfmt.Commas(*f.Unchanged)+" unchanged")
 	}
 	if f.Resolved != nil {
-		parts = append(parts, commas(*f.Resolved)+" "+fixedWord)
+		parts = append(parts, textfmt.Commas(*f.Resolved)+" "+fixedWord)
 	}
-	parts = append(parts, commas(f.Excluded)+" excluded")
+	parts = append(parts, textfmt.Commas(f.Excluded)+" excluded")
 	body = append(body, m.field("Findings", strings.Join(parts, " · "))...)
 
 	sent, left := 0, 0
@@ -357,9 +358,9 @@ func (m *Model) doneView() (body, footer []string) {
 			left++
 		}
 	}
-	repos := commas(sent) + " " + sentWord
+	repos := textfmt.Commas(sent) + " " + sentWord
 	if left > 0 {
-		repos += " · " + commas(left) + " left out"
+		repos += " · " + textfmt.Commas(left) + " left out"
 	}
 	body = append(body, m.field("Repositories", repos)...)
 
@@ -367,7 +368,7 @@ func (m *Model) doneView() (body, footer []string) {
 		if u.UploadID != "" {
 			body = append(body, m.field("Upload", u.UploadID+" · "+bytesText(u.Bytes))...)
 		} else if u.Bytes > 0 {
-			body = append(body, m.field("Upload file", bytesText(u.Bytes)+" · "+orDash(u.Status))...)
+			body = append(body, m.field("Upload file", bytesText(u.Bytes)+" · "+textfmt.OrDash(u.Status))...)
 		}
 		if u.SystemActivityID != "" {
 			body = append(body, m.field("Activity", u.SystemActivityID)...)
@@ -375,7 +376,7 @@ func (m *Model) doneView() (body, footer []string) {
 		if u.Status != "" && u.UploadID != "" {
 			s := u.Status
 			if u.FindingsIncoming > 0 || u.FindingsHandled > 0 {
-				s += fmt.Sprintf(" — %s of %s findings handled", commas(u.FindingsHandled), commas(u.FindingsIncoming))
+				s += fmt.Sprintf(" — %s of %s findings handled", textfmt.Commas(u.FindingsHandled), textfmt.Commas(u.FindingsIncoming))
 			}
 			if u.StatusInfo != "" {
 				s += " — " + u.StatusInfo
@@ -454,7 +455,7 @@ func (m *Model) statusWords(s coresync.Status) (word string, style lipgloss.Styl
 
 // field is "Label        value", the value wrapped in its column.
 func (m *Model) field(label, value string) []string {
-	return m.column(m.c.Styles.Muted.Render(pad(label, 12)), value, m.c.Styles.Text)
+	return m.column(m.c.Styles.Muted.Render(textfmt.Pad(label, 12)), value, m.c.Styles.Text)
 }
 
 // column puts msg after head, wrapping it in the column head ends at (or
@@ -523,38 +524,6 @@ func (m *Model) layout(body, footer []string) string {
 	return strings.Join(append(lines, footer...), "\n")
 }
 
-func pad(s string, w int) string {
-	if n := ansi.StringWidth(s); n < w {
-		return s + strings.Repeat(" ", w-n)
-	}
-	return s
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
-}
-
-// commas writes n with thousands separators: 1,204.
-func commas[T int | int64](n T) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
 func plural[T int | int64](n T, one, many string) string {
 	if n == 1 {
 		return one
@@ -562,7 +531,7 @@ func plural[T int | int64](n T, one, many string) string {
 	return many
 }
 
-func count(n int, one, many string) string { return commas(n) + " " + plural(n, one, many) }
+func count(n int, one, many string) string { return textfmt.Commas(n) + " " + plural(n, one, many) }
 
 // bytesText is a size in B, KB, MB or GB (powers of 1024).
 func bytesText(n int64) string {

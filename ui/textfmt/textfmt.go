@@ -1,0 +1,176 @@
+// Package textfmt holds the small text formatters the screens share;
+// screens never import each other, so the one copy lives here.
+package textfmt
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
+)
+
+// StatusWord is a run status as a symbol and words (colour never alone).
+func StatusWord(st theme.Styles, status string) (string, lipgloss.Style) {
+	switch status {
+	case "success":
+		return "✓ success", st.OK
+	case "partial":
+		return "! partial", st.Warn
+	case "failure":
+		return "✗ failure", st.Err
+	case ledger.StatusInterrupted:
+		return "✗ interrupted", st.Err
+	case "cancelled":
+		return "✗ cancelled", st.Warn
+	case "skipped":
+		return "– skipped", st.Muted
+	case "dry_run":
+		return "• dry run", st.Info
+	case "nothing_to_do":
+		return "• nothing to do", st.Muted
+	case ledger.StatusRunning:
+		return "… running", st.Info
+	case "":
+		return "?", st.Muted
+	}
+	return "• " + strings.ReplaceAll(status, "_", " "), st.Text
+}
+
+// Commas writes an integer with thousands separators (1,234,567).
+func Commas[T ~int | ~int64](n T) string {
+	s := strconv.FormatInt(int64(n), 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// Ago says how long before now t was.
+func Ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "in the future (check the clock)"
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return units(int(d.Minutes()), "minute") + " ago"
+	case d < 48*time.Hour:
+		return units(int(d.Hours()), "hour") + " ago"
+	}
+	return units(int(d.Hours()/24), "day") + " ago"
+}
+
+func units(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return Commas(n) + " " + unit + "s"
+}
+
+// Duration is d compact enough for a table column: 4.2s, 17s, 3m05s, 2h10m.
+func Duration(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// Bytes is a size in B, KiB, MiB or GiB.
+func Bytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// OneLine folds all runs of white space, newlines included, into one space.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// OrDash stands a dash in for an empty value.
+func OrDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// Trunc cuts s to at most w cells, ending in "…" when it cuts.
+func Trunc(s string, w int) string { return ansi.Truncate(s, max(w, 0), "…") }
+
+// Pad fills s with spaces to w cells; it never cuts a longer s.
+func Pad(s string, w int) string {
+	if n := ansi.StringWidth(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+// WrapWords wraps plain text at spaces into lines of at most w cells. Only
+// a word longer than a whole line is cut, so ids, URLs and flags stay whole
+// and copyable whenever they fit.
+func WrapWords(s string, w int) []string {
+	if w <= 0 {
+		return []string{""}
+	}
+	var lines []string
+	var cur strings.Builder
+	curW := 0
+	flush := func() {
+		lines = append(lines, cur.String())
+		cur.Reset()
+		curW = 0
+	}
+	for _, word := range strings.Fields(s) {
+		ww := ansi.StringWidth(word)
+		for ww > w {
+			if curW > 0 {
+				flush()
+			}
+			lines = append(lines, ansi.Cut(word, 0, w))
+			word = ansi.Cut(word, w, ww)
+			ww = ansi.StringWidth(word)
+		}
+		if ww == 0 {
+			continue
+		}
+		if curW > 0 && curW+1+ww > w {
+			flush()
+		}
+		if curW > 0 {
+			cur.WriteByte(' ')
+			curW++
+		}
+		cur.WriteString(word)
+		curW += ww
+	}
+	if curW > 0 || len(lines) == 0 {
+		flush()
+	}
+	return lines
+}
