@@ -72,8 +72,11 @@ func (s *service) rawConfig() (*config.Config, config.Paths, config.SecretStore,
 	return cfg, paths, store, err
 }
 
+// Config reads the settings without asking the secret store (the keyring
+// can be slow, and the wizard is built on the event loop): secrets are
+// blanked anyway.
 func (s *service) Config() config.Config {
-	cfg, _, _, err := s.rawConfig()
+	cfg, err := config.Load(s.flags.overrides(), s.e.getenv, nil)
 	if err != nil || cfg == nil {
 		return *config.Default()
 	}
