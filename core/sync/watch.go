@@ -24,6 +24,9 @@ type WatchOptions struct {
 	// nothing expires in Wiz (which drops findings not refreshed within 7
 	// days).
 	RefreshAfter time.Duration
+	// RunTimeout bounds each sync watch starts (default 2 hours), so a
+	// hung remote cannot stall watch for good.
+	RunTimeout time.Duration
 	// Logf reports what watch decides and what each run did.
 	Logf func(format string, args ...any)
 	// OnRun, when set, sees each run's result (tests, the TUI).
@@ -48,6 +51,9 @@ func Watch(ctx context.Context, o WatchOptions) error {
 	}
 	if o.RefreshAfter <= 0 {
 		o.RefreshAfter = 24 * time.Hour
+	}
+	if o.RunTimeout <= 0 {
+		o.RunTimeout = 2 * time.Hour
 	}
 	now := time.Now
 	if o.Now != nil {
@@ -154,7 +160,9 @@ func runWatch(ctx context.Context, o WatchOptions, repos []string, logf func(str
 	ro.Trigger = "watch"
 	ro.Confirm = nil // unattended: the guards decide, never a person
 	ro.AllowMassResolve = false
-	res, err := Run(ctx, ro)
+	rctx, cancel := context.WithTimeout(ctx, o.RunTimeout)
+	defer cancel()
+	res, err := Run(rctx, ro)
 	if o.OnRun != nil {
 		o.OnRun(res, err)
 	}
