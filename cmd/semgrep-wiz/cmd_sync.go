@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
@@ -58,6 +57,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 		Guards:           a.guards(),
 		AllowMassResolve: allowMass,
 		Trigger:          e.trigger(),
+		Timeout:          timeout,
 		DryRun:           dryRun,
 		OutDir:           out,
 		WorkDir:          a.workDir(),
@@ -66,12 +66,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if !yes && !dryRun {
 		o.Confirm = func(p *sync.Plan) bool { return confirm(e, p) }
 	}
-	runCtx, cancel := withSyncTimeout(ctx, timeout)
-	defer cancel()
-	res, runErr := sync.Run(runCtx, o)
-	if errors.Is(context.Cause(runCtx), errSyncTimedOut) && ctx.Err() == nil {
-		runErr = recordTimeout(ctx, led, res, timeout)
-	}
+	res, runErr := sync.Run(ctx, o)
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -90,41 +85,10 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	case sync.StatusCancelled:
 		return jobFailed{"sync cancelled; nothing more was sent"}
 	}
-	if runErr != nil && (asJSON || errors.Is(context.Cause(runCtx), errSyncTimedOut)) {
+	if runErr != nil && (asJSON || errors.Is(runErr, sync.ErrTimedOut)) {
 		return jobFailed{runErr.Error()}
 	}
 	return jobFailed{"sync finished with status " + string(res.Status)}
-}
-
-// errSyncTimedOut is the cause of a run's context when --timeout ran out.
-var errSyncTimedOut = errors.New("sync timed out")
-
-// withSyncTimeout bounds the whole run (lock, collect, upload, poll); 0
-// means no limit, for syncs known to take longer.
-func withSyncTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if d <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeoutCause(ctx, d, errSyncTimedOut)
-}
-
-// recordTimeout turns the run the pipeline saw cancelled into what it was,
-// a failure that ran out of time, in the result and in the history.
-func recordTimeout(ctx context.Context, led *ledger.Ledger, res *sync.Result, d time.Duration) error {
-	msg := fmt.Sprintf("timed out after %s (sync --timeout); nothing more was sent", d)
-	if res.Error != "" {
-		msg += ": " + res.Error
-	}
-	res.Status, res.Error = sync.StatusFailure, msg
-	if res.RunID != "" {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if r, err := led.GetRun(lctx, res.RunID); err == nil {
-			r.Status, r.Error = string(sync.StatusFailure), msg
-			_ = led.FinishRun(lctx, r)
-		}
-	}
-	return errors.New(oneLine(msg))
 }
 
 func confirm(e env, p *sync.Plan) bool {

@@ -469,3 +469,22 @@ func TestWatchSyncsANewFullScanWithinOneInterval(t *testing.T) {
 		t.Fatalf("restarted watch sent %d times", n)
 	}
 }
+
+func TestRunTimeoutFailsAndIsRecorded(t *testing.T) {
+	m := newMemRig(t)
+	m.sg.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Delay: 10 * time.Second, Times: 0})
+	o := m.opts()
+	o.Timeout = 300 * time.Millisecond
+	start := time.Now()
+	res, err := Run(context.Background(), o)
+	if !errors.Is(err, ErrTimedOut) || res.Status != StatusFailure || time.Since(start) > 5*time.Second {
+		t.Fatalf("status %s err %v after %s", res.Status, err, time.Since(start))
+	}
+	run, _ := m.l.GetRun(context.Background(), res.RunID)
+	if run.Status != "failure" || !strings.Contains(run.Error, "timed out after 300ms") {
+		t.Fatalf("recorded %+v", run)
+	}
+	if m.wz.SlotsRequested() != 0 {
+		t.Fatal("a slot was requested after the deadline")
+	}
+}

@@ -47,6 +47,9 @@ type Options struct {
 	AllowMassResolve bool
 	// Trigger is recorded with the run: cli, watch, tui, demo.
 	Trigger string
+	// Timeout bounds the whole run; when it runs out the run fails, says
+	// so and is recorded as a failure. Zero means no limit.
+	Timeout time.Duration
 	// DryRun writes the upload file and contacts no Wiz endpoint.
 	DryRun bool
 	// OutDir keeps the upload file there; otherwise the file lives in
@@ -123,6 +126,9 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
+// ErrTimedOut is the cause of a run that Options.Timeout stopped.
+var ErrTimedOut = errors.New("the sync timed out")
+
 // ErrHeldBack is the cause of a run whose whole upload the guards held back.
 var ErrHeldBack = errors.New("held back by the mass-resolve guard")
 
@@ -138,12 +144,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Guards = DefaultGuards()
 	}
 
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, ErrTimedOut)
+		defer cancel()
+	}
 	rec := &recorder{l: o.Ledger, runID: res.RunID, next: o.Events}
 	o.Events = rec.sink
 	o.Collect.Events = o.Events
 	var plan *Plan
 	finish := func(st Status, err error) (*Result, error) {
-		if err != nil && ctx.Err() != nil {
+		switch {
+		case err != nil && errors.Is(context.Cause(ctx), ErrTimedOut):
+			st = StatusFailure
+			err = fmt.Errorf("%w after %s; nothing more was sent: %w", ErrTimedOut, o.Timeout, err)
+		case err != nil && ctx.Err() != nil:
 			st = StatusCancelled
 		}
 		res.Status = st

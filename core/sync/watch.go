@@ -160,9 +160,8 @@ func runWatch(ctx context.Context, o WatchOptions, repos []string, logf func(str
 	ro.Trigger = "watch"
 	ro.Confirm = nil // unattended: the guards decide, never a person
 	ro.AllowMassResolve = false
-	rctx, cancel := context.WithTimeout(ctx, o.RunTimeout)
-	defer cancel()
-	res, err := Run(rctx, ro)
+	ro.Timeout = o.RunTimeout
+	res, err := Run(ctx, ro)
 	if o.OnRun != nil {
 		o.OnRun(res, err)
 	}
