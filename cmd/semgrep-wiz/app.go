@@ -49,21 +49,24 @@ func (a *app) events(e env) (sync.Sink, func()) {
 // needs says which remote services a command will talk to.
 type needs struct{ wiz, semgrep bool }
 
-// loadApp reads the configuration (flags > env > file), validates what the
-// command needs and builds the clients. Every problem here is a usage
-// error (exit status 2): nothing has been sent yet.
-func loadApp(c *common, e env, n needs) (*app, error) {
-	o := config.Overrides{
-		ConfigFile: c.configFile, StateDir: c.stateDir,
-		WizAPIEndpoint: c.wizAPIEndpoint, WizAuthURL: c.wizAuthURL, WizClientID: c.wizClientID,
-		SemgrepAPIURL: c.semgrepAPIURL, SemgrepDeployment: c.semgrepDeployment,
-	}
+// loadConfig reads the configuration (flags > env > file, secrets from the
+// environment or the store) without validating it.
+func loadConfig(c *common, e env) (*config.Config, config.Paths, config.SecretStore, error) {
+	o := c.overrides()
 	paths := config.ResolvePaths(o, e.getenv)
 	store := e.secrets
 	if store == nil {
 		store = config.DefaultSecretStore(paths)
 	}
 	cfg, err := config.Load(o, e.getenv, store)
+	return cfg, paths, store, err
+}
+
+// loadApp reads the configuration (flags > env > file), validates what the
+// command needs and builds the clients. Every problem here is a usage
+// error (exit status 2): nothing has been sent yet.
+func loadApp(c *common, e env, n needs) (*app, error) {
+	cfg, paths, _, err := loadConfig(c, e)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -267,6 +270,19 @@ func policyFrom(p config.Policy) (policy.Policy, error) {
 		out.MaxScanAge = time.Duration(p.MaxScanAgeDays) * 24 * time.Hour
 	}
 	return out, out.Validate()
+}
+
+// plan collects and plans without sending: what preview shows (all: every
+// status and severity, so exclusions show with their reasons).
+func (a *app) plan(ctx context.Context, e env, led *ledger.Ledger, events sync.Sink, all bool) (*sync.Collection, *sync.Plan, error) {
+	o := a.collectOptions(e, events)
+	o.AllFindings = all
+	col, err := sync.Collect(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := sync.BuildPlan(ctx, col, led, sync.PlanOptions{Guards: a.guards(), FullRun: len(a.files) == 0})
+	return col, plan, err
 }
 
 func (a *app) collectOptions(e env, events sync.Sink) sync.CollectOptions {

@@ -39,17 +39,11 @@ func cmdPreview(ctx context.Context, args []string, e env) error {
 	defer led.Close()
 	events, closeLog := a.events(e)
 	defer closeLog()
-	opts := a.collectOptions(e, events)
-	opts.AllFindings = all
-	col, err := sync.Collect(ctx, opts)
+	col, plan, err := a.plan(ctx, e, led, events, all)
 	if err != nil {
 		if ce := asConfigError(err); ce != nil {
 			return ce
 		}
-		return jobFailed{err.Error()}
-	}
-	plan, err := sync.BuildPlan(ctx, col, led, sync.PlanOptions{Guards: a.guards(), FullRun: len(a.files) == 0})
-	if err != nil {
 		return jobFailed{err.Error()}
 	}
 	pv := preview{col: col, plan: plan, app: a, all: all}

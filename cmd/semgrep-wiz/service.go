@@ -62,14 +62,7 @@ func (s *service) Configured() bool {
 
 // rawConfig loads without validating (the wizard edits what is there).
 func (s *service) rawConfig() (*config.Config, config.Paths, config.SecretStore, error) {
-	o := s.flags.overrides()
-	paths := config.ResolvePaths(o, s.e.getenv)
-	store := s.e.secrets
-	if store == nil {
-		store = config.DefaultSecretStore(paths)
-	}
-	cfg, err := config.Load(o, s.e.getenv, store)
-	return cfg, paths, store, err
+	return loadConfig(s.flags, s.e)
 }
 
 // Config reads the settings without asking the secret store (the keyring
@@ -171,15 +164,9 @@ func (s *service) Preview(ctx context.Context, all bool) (*uic.Preview, error) {
 	}
 	events, closeLog := a.events(env{getenv: s.e.getenv, stderr: discard{}})
 	defer closeLog()
-	o := a.collectOptions(s.e, events)
-	o.AllFindings = all
-	col, err := sync.Collect(ctx, o)
+	col, plan, err := a.plan(ctx, s.e, led, events, all)
 	if err != nil {
 		return nil, explain(err)
-	}
-	plan, err := sync.BuildPlan(ctx, col, led, sync.PlanOptions{Guards: a.guards(), FullRun: len(a.files) == 0})
-	if err != nil {
-		return nil, err
 	}
 	return &uic.Preview{Collection: col, Plan: plan, Policy: a.policy.Describe()}, nil
 }
