@@ -2,6 +2,7 @@ package semgreptest
 
 import (
 	"bytes"
+	"github.com/semgrep-wiz/semgrep-wiz/core/internal/faultkit"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -123,7 +124,7 @@ func applyFault(w http.ResponseWriter, r *http.Request, f *Fault, serve func(htt
 		body := rec.Body.Bytes()
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(rec.Code)
-		trickle(w, r, body, f.SlowBody)
+		faultkit.Trickle(w, r, body, f.SlowBody)
 		return true
 	case f.Truncate:
 		rec := httptest.NewRecorder()
@@ -184,25 +185,6 @@ func resetConn(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// trickle writes body in ten pieces spread over d, flushing each, and
-// stops when the client goes away.
-func trickle(w http.ResponseWriter, r *http.Request, body []byte, d time.Duration) {
-	const pieces = 10
-	step := max(1, (len(body)+pieces-1)/pieces)
-	rc := http.NewResponseController(w)
-	for i := 0; i < len(body); i += step {
-		_, _ = w.Write(body[i:min(i+step, len(body))])
-		_ = rc.Flush()
-		t := time.NewTimer(d / pieces)
-		select {
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // WithFaultRate fails the share p of API requests at random with a
 // transient fault: HTTP 500, 503, 429 with Retry-After: 0, or a reset
 // connection. A request is never failed twice in a row (same method, path,
@@ -211,42 +193,27 @@ func trickle(w http.ResponseWriter, r *http.Request, body []byte, d time.Duratio
 // which draw varies. Injected faults take precedence.
 func WithFaultRate(p float64, seed int64) Option {
 	return func(s *Server) {
-		s.faultRate = p
-		s.rng = rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
-		s.randomFaulted = map[string]bool{}
+		s.flaky = faultkit.NewFlaky(p, rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)))
 	}
 }
 
 // randomFault draws a fault for a request no injected fault matched.
 func (s *Server) randomFault(op, key string) *Fault {
-	if s.faultRate <= 0 || op == "" || op == OpPing {
+	if op == "" || op == OpPing {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.randomFaulted[key] {
-		delete(s.randomFaulted, key)
-		return nil
-	}
-	if s.rng.Float64() >= s.faultRate {
-		return nil
-	}
-	s.randomFaulted[key] = true
-	s.randomFaults++
-	switch s.rng.IntN(4) {
-	case 0:
+	switch s.flaky.Draw(key) {
+	case faultkit.Status500:
 		return &Fault{Status: http.StatusInternalServerError}
-	case 1:
+	case faultkit.Status503:
 		return &Fault{Status: http.StatusServiceUnavailable}
-	case 2:
+	case faultkit.Status429:
 		return &Fault{Status: http.StatusTooManyRequests, RetryAfter: "0"}
+	case faultkit.Reset:
+		return &Fault{Reset: true}
 	}
-	return &Fault{Reset: true}
+	return nil
 }
 
 // RandomFaults counts the faults WithFaultRate injected so far.
-func (s *Server) RandomFaults() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.randomFaults
-}
+func (s *Server) RandomFaults() int { return s.flaky.Count() }

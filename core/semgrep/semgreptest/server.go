@@ -10,8 +10,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/semgrep-wiz/semgrep-wiz/core/internal/faultkit"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -61,10 +61,7 @@ type Server struct {
 	latency time.Duration
 	hs      *httptest.Server
 
-	faultRate     float64
-	rng           *rand.Rand
-	randomFaulted map[string]bool // requests whose last attempt got a random fault
-	randomFaults  int
+	flaky *faultkit.Flaky // WithFaultRate
 }
 
 // ref points at one finding in the dataset.

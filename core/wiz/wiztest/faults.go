@@ -2,6 +2,7 @@ package wiztest
 
 import (
 	"bytes"
+	"github.com/semgrep-wiz/semgrep-wiz/core/internal/faultkit"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -143,7 +144,7 @@ func (s *Server) applyFault(w http.ResponseWriter, raw http.ResponseWriter, r *h
 			_, _ = w.Write(body[:len(body)/2])
 			return true
 		}
-		trickle(w, r, body, f.SlowBody)
+		faultkit.Trickle(w, r, body, f.SlowBody)
 		return true
 	case f.Status != 0:
 		discardUpload(r, op)
@@ -182,66 +183,31 @@ func discardUpload(r *http.Request, op string) {
 	}
 }
 
-// trickle writes body in ten pieces spread over d, flushing each, and
-// stops when the client goes away.
-func trickle(w http.ResponseWriter, r *http.Request, body []byte, d time.Duration) {
-	const pieces = 10
-	step := max(1, (len(body)+pieces-1)/pieces)
-	rc := http.NewResponseController(w)
-	for i := 0; i < len(body); i += step {
-		_, _ = w.Write(body[i:min(i+step, len(body))])
-		_ = rc.Flush()
-		t := time.NewTimer(d / pieces)
-		select {
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // randomFault decides whether a request the tests did not fault gets one
 // of the transient faults of Options.FaultRate (500, 503, 429 with
 // Retry-After: 0, or a reset connection). A request whose previous attempt
 // was faulted this way is always served, so bounded retries get through.
 func (s *Server) randomFault(op, key string) *Fault {
-	if s.opts.FaultRate <= 0 {
-		return nil
-	}
 	switch op {
 	case "token", "put", "upload-request", "activity", "activities", "vcs":
 	default:
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.randomFaulted[key] {
-		delete(s.randomFaulted, key)
-		return nil
-	}
-	if s.rng.Float64() >= s.opts.FaultRate {
-		return nil
-	}
-	s.randomFaulted[key] = true
-	s.randomFaults++
-	switch s.rng.IntN(4) {
-	case 0:
+	switch s.flaky.Draw(key) {
+	case faultkit.Status500:
 		return &Fault{Op: op, Status: http.StatusInternalServerError}
-	case 1:
+	case faultkit.Status503:
 		return &Fault{Op: op, Status: http.StatusServiceUnavailable}
-	case 2:
+	case faultkit.Status429:
 		return &Fault{Op: op, Status: http.StatusTooManyRequests, RetryAfter: "0"}
+	case faultkit.Reset:
+		return &Fault{Op: op, Reset: true}
 	}
-	return &Fault{Op: op, Reset: true}
+	return nil
 }
 
 // RandomFaults counts the faults Options.FaultRate injected so far.
-func (s *Server) RandomFaults() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.randomFaults
-}
+func (s *Server) RandomFaults() int { return s.flaky.Count() }
 
 func newRand(seed int64) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), 0x3c6ef372fe94f82b))

@@ -14,7 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	mrand "math/rand/v2"
+	"github.com/semgrep-wiz/semgrep-wiz/core/internal/faultkit"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -131,24 +131,21 @@ type Server struct {
 	faults         []*Fault
 	dataSources    map[string]*dsState
 	limiters       map[string]*rate.Limiter
-	rng            *mrand.Rand
-	randomFaulted  map[string]bool
-	randomFaults   int
+	flaky          *faultkit.Flaky // Options.FaultRate
 }
 
 // New returns a stand-in that is not listening; serve Handler() yourself.
 func New(o Options) *Server {
 	o.setDefaults()
 	return &Server{
-		opts:          o,
-		tokens:        map[string]*issuedToken{},
-		slots:         map[string]*slot{},
-		activities:    map[string]*slot{},
-		dataSources:   map[string]*dsState{},
-		limiters:      map[string]*rate.Limiter{},
-		nextUploadID:  48213,
-		rng:           newRand(o.FaultSeed),
-		randomFaulted: map[string]bool{},
+		opts:         o,
+		tokens:       map[string]*issuedToken{},
+		slots:        map[string]*slot{},
+		activities:   map[string]*slot{},
+		dataSources:  map[string]*dsState{},
+		limiters:     map[string]*rate.Limiter{},
+		nextUploadID: 48213,
+		flaky:        faultkit.NewFlaky(o.FaultRate, newRand(o.FaultSeed)),
 	}
 }
 
