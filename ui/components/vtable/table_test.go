@@ -2,6 +2,7 @@ package vtable
 
 import (
 	"fmt"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 	"slices"
 	"strings"
 	"testing"
@@ -48,23 +49,8 @@ func newTable(t *testing.T, rs []Row, w, h int) *Model {
 	return m
 }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "pgup":
-		return tea.KeyPressMsg{Code: tea.KeyPgUp}
-	case "ctrl+d":
-		return tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	}
-	return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
-}
+// press is the key press Bubble Tea delivers for s.
+func press(s string) tea.KeyPressMsg { return uitest.Key(s) }
 
 func selectedID(t *testing.T, m *Model) string {
 	t.Helper()
