@@ -62,34 +62,7 @@ var loadSeedFiles = []string{
 	"# only a comment\n",
 	"~\n",
 	"wiz:\nsemgrep:\npolicy:\nguards:\nwatch:\n",
-	`wiz:
-  api_endpoint: https://api.us17.app.wiz.io
-  auth_url: https://auth.app.wiz.io/oauth/token
-  client_id: ` + testClientID + `
-  audience: wiz-api
-  integration_id: 11111111-2222-3333-4444-555555555555
-  vcs_hosts:
-    git.acme.com: gitlab
-semgrep:
-  api_url: https://semgrep.dev/api/v1
-  deployment: acme
-  concurrency: 8
-policy:
-  severities: [ERROR, WARNING, critical]
-  full_scans_only: false
-  default_branch_only: false
-  statuses: [open, reviewing]
-  include_repos: ["acme/*"]
-  exclude_repos: ["acme/legacy-**"]
-  max_scan_age_days: 7
-guards:
-  mass_resolve_percent: 80
-  mass_resolve_min: 5
-  uploads_per_day: 0
-watch:
-  interval: 1h30m
-  refresh_after: "72h"
-`,
+	fullConfigFile,
 	"wiz:\n  api_endpoint: http://127.0.0.1:8080\n  auth_url: http://localhost:9/oauth/token\n  client_id: local\nsemgrep:\n  api_url: http://[::1]:1/api/v1\n",
 	"wiz:\n  api_endpoint: https://api.us17.app.wiz.us/graphql\n  auth_url: https://auth.app.wiz.io/oauth/token\n",
 	"wiz:\n  client_secret: " + fuzzMarker + "0123456789\n",

@@ -201,13 +201,11 @@ func TestLoadConfigFileLocation(t *testing.T) {
 	}
 }
 
-func TestLoadFullFile(t *testing.T) {
-	env, paths := testEnv(t)
-	writeFile(t, paths.ConfigFile, `# comment
-wiz:
+// fullConfigFile sets every setting (also a fuzz seed).
+var fullConfigFile = `wiz:
   api_endpoint: https://api.us17.app.wiz.io
   auth_url: https://auth.app.wiz.io/oauth/token
-  client_id: `+testClientID+`
+  client_id: ` + testClientID + `
   audience: wiz-api
   integration_id: 11111111-2222-3333-4444-555555555555
   vcs_hosts:
@@ -231,7 +229,11 @@ guards:
 watch:
   interval: 1h30m
   refresh_after: "72h"
-`, 0o600)
+`
+
+func TestLoadFullFile(t *testing.T) {
+	env, paths := testEnv(t)
+	writeFile(t, paths.ConfigFile, "# comment\n"+fullConfigFile, 0o600)
 	c, err := Load(Overrides{}, env.get, nil)
 	if err != nil {
 		t.Fatal(err)
