@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -322,11 +323,15 @@ func (a *app) workDir() string {
 	return filepath.Join(os.TempDir(), "semgrep-wiz")
 }
 
+// Formatting shared with the terminal app.
+var (
+	humanBytes = textfmt.Bytes
+	oneLine    = textfmt.OneLine
+)
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
