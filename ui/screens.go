@@ -14,7 +14,7 @@ import (
 func Screens(c *common.Common, id common.ScreenID, arg string) common.Screen {
 	switch id {
 	case common.Setup:
-		m := setup.New(c, c.Service.Config())
+		m := setup.NewFromService(c)
 		if arg == "delete" {
 			m.StartDelete()
 		}

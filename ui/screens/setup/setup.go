@@ -67,7 +67,10 @@ func (p page) step() (int, string) {
 // deployment listing a generation: a page left before its answer came
 // drops the answer.
 type (
-	storedMsg      struct{ wiz, semgrep bool }
+	storedMsg struct {
+		wiz, semgrep bool
+		cfg          *config.Config // set when the screen loads the configuration itself
+	}
 	deploymentsMsg struct {
 		gen  int
 		list []semgrep.Deployment
@@ -109,6 +112,9 @@ type Model struct {
 	deleteFrom page // where "keep" returns; pageNone means Home
 
 	styles map[bool]*huh.Styles
+
+	// loadConfig: Init reads the configuration (NewFromService).
+	loadConfig bool
 }
 
 // New builds the wizard. existing is the current configuration
@@ -117,6 +123,15 @@ type Model struct {
 func New(c *common.Common, existing config.Config) *Model {
 	base := startConfig(existing)
 	return &Model{c: c, keys: DefaultKeyMap(), base: base, v: valuesFrom(base), page: pageWiz, deleteFrom: pageNone}
+}
+
+// NewFromService builds the wizard like New, reading the current
+// configuration from c.Service in Init (a command) rather than on the
+// event loop.
+func NewFromService(c *common.Common) *Model {
+	m := New(c, config.Config{})
+	m.loadConfig = true
+	return m
 }
 
 // StartDelete opens the wizard on the delete confirmation (from the home
@@ -129,9 +144,14 @@ func (m *Model) StartDelete() *Model {
 // Init asks which secrets are stored (the store may be an OS keyring,
 // so not in Update).
 func (m *Model) Init() tea.Cmd {
-	svc := m.c.Service
+	svc, load := m.c.Service, m.loadConfig
 	return func() tea.Msg {
-		return storedMsg{wiz: svc.HasSecret(config.SecretWizClientSecret), semgrep: svc.HasSecret(config.SecretSemgrepToken)}
+		msg := storedMsg{wiz: svc.HasSecret(config.SecretWizClientSecret), semgrep: svc.HasSecret(config.SecretSemgrepToken)}
+		if load {
+			cfg := svc.Config()
+			msg.cfg = &cfg
+		}
+		return msg
 	}
 }
 
@@ -180,6 +200,10 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case storedMsg:
 		m.stored, m.ready = stored{wiz: msg.wiz, semgrep: msg.semgrep}, true
+		if msg.cfg != nil && m.form == nil {
+			m.base = startConfig(*msg.cfg)
+			m.v = valuesFrom(m.base)
+		}
 		if m.page == pageWiz && m.form == nil {
 			return m, m.openPage(pageWiz)
 		}

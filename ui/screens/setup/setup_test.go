@@ -748,3 +748,21 @@ func TestDescriptionsFitEightyColumns(t *testing.T) {
 		}
 	}
 }
+
+func TestNewFromServiceReadsTheConfigInACommand(t *testing.T) {
+	existing := *config.Default()
+	existing.Wiz.APIEndpoint = "https://api.eu3.app.wiz.io/graphql"
+	fake := &uitest.Fake{ConfigV: existing}
+	m := NewFromService(uitest.Common(fake))
+	m.SetSize(120, 38)
+	if strings.Contains(uitest.Plain(m.View()), "api.eu3") {
+		t.Fatal("the configuration was read before Init's command ran")
+	}
+	var s common.Screen = m
+	for _, msg := range uitest.Exec(m.Init()) {
+		s, _ = s.Update(msg)
+	}
+	if v := uitest.Plain(s.View()); !strings.Contains(v, "https://api.eu3.app.wiz.io/graphql") {
+		t.Fatalf("the endpoint was not pre-filled:\n%s", v)
+	}
+}
