@@ -23,16 +23,16 @@ var testRules = []struct {
 	sev                             finding.Severity
 }{
 	{"python.lang.security.audit.formatted-sql-query.formatted-sql-query", "Tainted SQL string",
-		"Detected possible formatted SQL query. Use parameterized queries instead.", "python",
+		"A SQL query is built by string formatting; bind the values as parameters instead.", "python",
 		"CWE-89: Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')", "A03:2021 - Injection", finding.SeverityHigh},
 	{"javascript.express.security.audit.xss.direct-response-write", "Direct response write",
-		"Detected directly writing to a Response object from user-defined input. This bypasses any HTML escaping and may expose your application to a Cross-Site-scripting (XSS) vulnerability.", "javascript",
+		"Request data is written straight into the response without HTML escaping, which lets a crafted request inject script into the page.", "javascript",
 		"CWE-79", "A07:2017 - Cross-Site Scripting (XSS)", finding.SeverityCritical},
 	{"go.lang.security.audit.crypto.use_of_weak_crypto.use-of-md5", "Use of MD5",
-		"Detected MD5 hash algorithm which is considered insecure. MD5 is not collision resistant.", "go",
+		"MD5 is used for hashing; collisions in MD5 are cheap to produce, so pick SHA-256 or better.", "go",
 		"CWE-328", "A02:2021 - Cryptographic Failures", finding.SeverityMedium},
 	{"java.lang.security.audit.xxe.documentbuilderfactory-disallow-doctype-decl-missing", "XXE in DocumentBuilderFactory",
-		"DOCTYPE declarations are enabled for this DocumentBuilderFactory. This is vulnerable to XML external entity attacks.", "java",
+		"The XML parser still accepts DOCTYPE declarations, so a document can pull in external entities.", "java",
 		"CWE-611", "A04:2017 - XML External Entities (XXE)", finding.SeverityLow},
 }
 

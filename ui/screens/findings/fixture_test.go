@@ -51,36 +51,36 @@ func fixtureCollection() *sync.Collection {
 
 	sqli := fnd(shop, "sg-7f3a91c2e4", "python.django.security.injection.sql.sql-injection-using-raw", "high",
 		"app/orders/views.py", 142, []string{"CWE-89"}, []string{"A03:2021 - Injection"},
-		"Detected user input used to manually construct a SQL string. This is usually bad practice because manual construction could accidentally result in a SQL injection. Use the QuerySet API or parameterized queries instead.")
+		"Request input is pasted into a SQL string by hand, which could let an attacker change the query. Use the Django QuerySet API or bound query parameters.")
 	cmdi := fnd(shop, "sg-1b88d0f3a2", "python.lang.security.audit.dangerous-subprocess-use-tainted-env-args", "critical",
 		"app/ops/tasks.py", 57, []string{"CWE-78"}, []string{"A03:2021 - Injection"},
-		"Detected subprocess function 'run' with user controlled data. A malicious actor could leverage this to perform command injection.")
+		"subprocess.run is called with data a user controls. An attacker could use it to run commands on the host.")
 	xss := fnd(shop, "sg-c40e5d7719", "javascript.express.security.audit.xss.mustache.explicit-unescape", "high",
 		"web/templates/cart.js", 23, []string{"CWE-79"}, []string{"A07:2017 - Cross-Site Scripting (XSS)", "A03:2021 - Injection"},
-		"Detected an explicit unescape in a Mustache template, using triple braces '{{{...}}}' or ampersand '&'. If external data can reach these locations, your application is exposed to XSS (<script> tags run).")
+		"A Mustache template turns off escaping with triple braces or the & tag. If outside data lands there, injected <script> tags will run in the page.")
 	xss.Languages = []string{"javascript"}
 	csrf := fnd(shop, "sg-e9a2b6f051", "python.django.security.audit.csrf-exempt", "high",
 		"app/payments/webhooks.py", 31, []string{"CWE-352"}, []string{"A01:2021 - Broken Access Control"},
-		"Detected usage of @csrf_exempt, which indicates that there is no CSRF token set for this route.")
+		"This view is marked @csrf_exempt, so the route accepts requests with no CSRF token check.")
 	lowF := fnd(shop, "sg-0a1b2c3d4e", "python.lang.best-practice.open-never-closed", "low",
-		"app/util/files.py", 12, nil, nil, "file object opened without corresponding close")
+		"app/util/files.py", 12, nil, nil, "A file is opened but never closed, which can leak file handles.")
 	branchF := fnd(shop, "sg-5e6f7a8b9c", "python.django.security.injection.raw-html-format", "high",
-		"app/checkout/render.py", 77, []string{"CWE-79"}, nil, "Detected user input flowing into a manually constructed HTML string.")
+		"app/checkout/render.py", 77, []string{"CWE-79"}, nil, "User input ends up in HTML built by hand, where it could inject script.")
 	branchF.Ref, branchF.Branch, branchF.IsDefaultBranch = "refs/heads/feature/checkout", "feature/checkout", false
 	ignored := fnd(shop, "sg-9d8c7b6a5f", "python.requests.security.disabled-cert-validation", "high",
-		"scripts/sync_inventory.py", 19, []string{"CWE-295"}, nil, "Certificate verification has been explicitly disabled.")
+		"scripts/sync_inventory.py", 19, []string{"CWE-295"}, nil, "TLS certificate checks are turned off for this request.")
 	ignored.Status = "ignored"
 
 	weak := fnd(pay, "sg-2f9e8d7c6b", "go.lang.security.audit.crypto.use_of_weak_crypto", "high",
 		"internal/auth/token.go", 88, []string{"CWE-327", "CWE-328"}, []string{"A02:2021 - Cryptographic Failures"},
-		"Detected MD5 hash algorithm which is considered insecure. MD5 is not collision resistant and is therefore not suitable as a cryptographic signature. Use SHA256 or SHA3 instead.")
+		"MD5 is used here, but it is open to collisions and cannot back a signature or token safely. Use SHA-256 or SHA-3.")
 	weak.Languages = []string{"go"}
 	tainted := fnd(pay, "sg-6a5b4c3d2e", "go.lang.security.injection.tainted-sql-string", "critical",
 		"internal/store/query.go", 214, []string{"CWE-89"}, []string{"A03:2021 - Injection"},
-		"User data flows into this manually-constructed SQL string. User data can be safely inserted into SQL strings using prepared statements.")
+		"User data is joined into a SQL string by hand, so it could alter the query. Pass it through a prepared statement instead.")
 	tainted.Languages = []string{"go"}
 	suppressed := fnd(pay, "sg-3c2b1a0f9e", "go.lang.security.audit.net.use-tls", "high",
-		"cmd/server/main.go", 40, []string{"CWE-319"}, nil, "Found an HTTP server without TLS.")
+		"cmd/server/main.go", 40, []string{"CWE-319"}, nil, "The HTTP server listens without TLS, so traffic travels unencrypted.")
 	suppressed.Suppressed = true
 
 	return &sync.Collection{Deployment: deployment, Repos: []*sync.Repo{
