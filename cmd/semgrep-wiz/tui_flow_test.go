@@ -37,6 +37,9 @@ func sendKeys(tm *teatest.TestModel, ks ...string) {
 		switch k {
 		case "enter":
 			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+			// A form moves to its next field through a command; give it
+			// time before the next keys (slow under -race).
+			time.Sleep(150 * time.Millisecond)
 		case "esc":
 			tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
 		case "ctrl+u":
@@ -74,14 +77,19 @@ func TestTerminalAppFirstRunFlow(t *testing.T) {
 	relay.Attach(tm.GetProgram())
 	defer relay.Stop()
 
+	// Each page is built by a command when the previous one is done: keys
+	// sent before it exists would be lost, so wait for something only that
+	// page shows.
 	waitText(t, tm, "API endpoint")
 	sendKeys(tm, endpoint, "enter", auth, "enter", testClientID, "enter", testClientSecret, "enter")
-	waitText(t, tm, "Semgrep")
+	waitText(t, tm, "Semgrep API URL")
 	// The stand-in's URL replaces the default https://semgrep.dev/api/v1.
 	sendKeys(tm, "ctrl+u", semgrepURL, "enter", token, "enter")
 	waitText(t, tm, "acme-corp")
-	sendKeys(tm, "enter", "enter", "enter", "enter", "enter")
-	waitText(t, tm, "Review")
+	sendKeys(tm, "enter")
+	waitText(t, tm, "Severities to send")
+	sendKeys(tm, "enter", "enter", "enter", "enter")
+	waitText(t, tm, "Full scans only")
 	sendKeys(tm, "enter")
 	waitText(t, tm, "Semgrep deployment", "Acme Corp")
 
