@@ -196,7 +196,7 @@ func (pv preview) json(w io.Writer) error {
 			ro.Findings = []previewRow{}
 		}
 		if s.sp != nil {
-			ro.New, ro.Unchanged, ro.WillBeFixed = s.sp.New, s.sp.Unchanged, len(s.sp.Fixed)
+			ro.New, ro.Unchanged, ro.WillBeFixed = s.sp.New, s.sp.Unchanged, s.sp.WillFix
 		}
 		if s.repo != nil {
 			ro.Excluded = len(s.repo.Excluded)
@@ -239,7 +239,7 @@ func (pv preview) text(w io.Writer) {
 	for _, s := range pv.sources() {
 		var send, nw, fixed, crit, high, excl int
 		if s.sp != nil {
-			nw, fixed = s.sp.New, len(s.sp.Fixed)
+			nw, fixed = s.sp.New, s.sp.WillFix
 			send = s.sp.New + s.sp.Unchanged
 		}
 		if s.repo != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -114,16 +115,22 @@ var testHookAfterDelete func(dataSourceID string) error
 // FindingIDs records that Wiz now holds nothing for that source. Duplicate
 // ids are stored once; the caller's slices are not modified.
 func (l *Ledger) CommitSent(ctx context.Context, uploadID int64, sets []SentSet) error {
-	seen := make(map[string]bool, len(sets))
-	for _, s := range sets {
-		if s.Source.ID == "" {
-			return fmt.Errorf("committing upload %d: a data source has an empty id", uploadID)
+	// Data source order makes the inserts appends to the table's B-tree.
+	order := slices.Clone(sets)
+	slices.SortFunc(order, func(a, b SentSet) int { return strings.Compare(a.Source.ID, b.Source.ID) })
+	return l.CommitSentSeq(ctx, uploadID, func(yield func(SentSet, error) bool) {
+		for _, s := range order {
+			if !yield(s, nil) {
+				return
+			}
 		}
-		if seen[s.Source.ID] {
-			return fmt.Errorf("committing upload %d: data source %s given twice", uploadID, s.Source.ID)
-		}
-		seen[s.Source.ID] = true
-	}
+	})
+}
+
+// CommitSentSeq is CommitSent for sets read one at a time (a sync of a
+// large organisation reads them back from disk): one transaction, and an
+// error from the sequence rolls everything back.
+func (l *Ledger) CommitSentSeq(ctx context.Context, uploadID int64, sets iter.Seq2[SentSet, error]) error {
 	now := time.Now()
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
 		var runID string
@@ -139,10 +146,18 @@ func (l *Ledger) CommitSent(ctx context.Context, uploadID int64, sets []SentSet)
 			return err
 		}
 		defer w.close()
-		// Data source order makes the inserts appends to the table's B-tree.
-		order := slices.Clone(sets)
-		slices.SortFunc(order, func(a, b SentSet) int { return strings.Compare(a.Source.ID, b.Source.ID) })
-		for _, s := range order {
+		seen := map[string]bool{}
+		for s, err := range sets {
+			if err != nil {
+				return err
+			}
+			if s.Source.ID == "" {
+				return errors.New("a data source has an empty id")
+			}
+			if seen[s.Source.ID] {
+				return fmt.Errorf("data source %s given twice", s.Source.ID)
+			}
+			seen[s.Source.ID] = true
 			if err := w.replace(s, runID, now); err != nil {
 				return fmt.Errorf("data source %s: %w", s.Source.ID, err)
 			}

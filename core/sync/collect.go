@@ -29,7 +29,7 @@ type CollectOptions struct {
 	// Semgrep and Deployment select the web API as the source.
 	Semgrep    *semgrep.Client
 	Deployment string
-	// Concurrency bounds per-repository fetches (default 4).
+	// Concurrency bounds per-repository fetches (default DefaultConcurrency).
 	Concurrency int
 	// Files, when set, are read instead of calling the API.
 	Files []FileSource
@@ -65,6 +65,17 @@ type Repo struct {
 
 	Sent     []finding.Finding `json:"-"`
 	Excluded []policy.Excluded `json:"-"`
+	// excluded counts Excluded once a streaming sync has let go of it.
+	excluded int
+}
+
+func (r *Repo) excludedCount() int { return max(r.excluded, len(r.Excluded)) }
+
+// release lets go of the repository's findings once they are written; the
+// counts stay.
+func (r *Repo) release() {
+	r.excluded = r.excludedCount()
+	r.Sent, r.Excluded = nil, nil
 }
 
 // Failed reports whether the repository's findings could not be read.
@@ -76,7 +87,12 @@ type Collection struct {
 	Repos      []*Repo
 	// ScanErrors counts errors Semgrep itself reported in CLI files.
 	ScanErrors int
+
+	dep semgrep.Deployment
 }
+
+// DefaultConcurrency is how many repositories are read at once by default.
+const DefaultConcurrency = 8
 
 // Totals sums the collection.
 func (c *Collection) Totals() (sent, excluded, reposSent, reposFailed int) {
@@ -88,7 +104,7 @@ func (c *Collection) Totals() (sent, excluded, reposSent, reposFailed int) {
 			reposSent++
 			sent += len(r.Sent)
 		}
-		excluded += len(r.Excluded)
+		excluded += r.excludedCount()
 	}
 	return
 }
@@ -124,21 +140,28 @@ func Collect(ctx context.Context, o CollectOptions) (*Collection, error) {
 
 	o.Events.emit(Event{Kind: StepStarted, Step: StepSelect})
 	for _, r := range c.Repos {
-		if r.Failed() || !r.InScope {
-			continue
-		}
-		if _, err := wizschema.VCSFor(r.URL, o.VCSHosts); err != nil {
-			r.InScope, r.Reason = false, "unknown VCS: "+err.Error()
-			o.Events.emit(Event{Kind: Warning, Step: StepSelect, Repo: r.Name, Message: r.Name + " is not sent: " + err.Error()})
-			continue
-		}
-		scope := policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan, FromFile: r.FromFile}
-		r.Sent, r.Excluded = o.Policy.Select(scope, r.Sent)
+		selectRepo(o, r)
 	}
 	sent, excluded, reposSent, _ := c.Totals()
 	o.Events.emit(Event{Kind: StepFinished, Step: StepSelect, Done: int64(sent), Total: int64(sent + excluded),
 		Message: fmt.Sprintf("%d findings selected in %d repositories, %d excluded", sent, reposSent, excluded)})
 	return c, nil
+}
+
+// selectRepo applies the policy to one collected repository: a repository
+// whose VCS cannot be named is not sent; of the others, the findings the
+// policy keeps stay in Sent and the rest move to Excluded.
+func selectRepo(o CollectOptions, r *Repo) {
+	if r.Failed() || !r.InScope {
+		return
+	}
+	if _, err := wizschema.VCSFor(r.URL, o.VCSHosts); err != nil {
+		r.InScope, r.Reason = false, "unknown VCS: "+err.Error()
+		o.Events.emit(Event{Kind: Warning, Step: StepSelect, Repo: r.Name, Message: r.Name + " is not sent: " + err.Error()})
+		return
+	}
+	scope := policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan, FromFile: r.FromFile}
+	r.Sent, r.Excluded = o.Policy.Select(scope, r.Sent)
 }
 
 func collectFiles(o CollectOptions) (*Collection, error) {
@@ -178,6 +201,19 @@ func collectFiles(o CollectOptions) (*Collection, error) {
 }
 
 func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collection, error) {
+	c, err := listRepos(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := fetchRepos(ctx, o, c, now, nil); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// listRepos finds the deployment and the repositories to read (its
+// projects, or those of o.Repos), without their findings.
+func listRepos(ctx context.Context, o CollectOptions) (*Collection, error) {
 	if o.Semgrep == nil {
 		return nil, errors.New("no Semgrep API client and no --from files: nothing to read")
 	}
@@ -189,7 +225,7 @@ func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collecti
 	if err != nil {
 		return nil, fmt.Errorf("listing Semgrep projects: %w", err)
 	}
-	c := &Collection{Deployment: dep.Slug}
+	c := &Collection{Deployment: dep.Slug, dep: dep}
 	only := map[string]bool{}
 	for _, n := range o.Repos {
 		only[n] = true
@@ -205,10 +241,21 @@ func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collecti
 		}
 		c.Repos = append(c.Repos, &Repo{Repo: repo, Name: p.Name, URL: p.URL, DataSourceID: finding.DataSourceID(repo), Branch: finding.NormalizeBranch(branch)})
 	}
+	return c, nil
+}
 
+// fetchRepos reads the findings of c's repositories, a bounded number at
+// once (the Semgrep client also bounds its requests in flight and slows
+// down when the API pushes back). Each repository is handed to each (if
+// not nil) as soon as it is read, from the fetching goroutine; each may
+// block, which holds further fetches back. A repository whose fetch fails
+// gets FetchErr (and a RepoFailed event); only cancellation and an error
+// from each stop the others. When every repository in scope failed, that
+// is the run's failure.
+func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.Time, each func(*Repo) error) error {
 	conc := o.Concurrency
 	if conc <= 0 {
-		conc = 4
+		conc = DefaultConcurrency
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
@@ -217,31 +264,45 @@ func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collecti
 		done int64
 	)
 	for _, r := range c.Repos {
+		if gctx.Err() != nil {
+			break
+		}
 		g.Go(func() error {
-			err := collectRepo(gctx, o, dep, r, now)
+			err := collectRepo(gctx, o, c.dep, r, now)
 			mu.Lock()
 			done++
 			d := done
 			mu.Unlock()
 			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
+				if gctx.Err() != nil {
+					return gctx.Err()
 				}
 				r.FetchErr = err
 				r.Sent = nil
 				o.Events.emit(Event{Kind: RepoFailed, Step: StepCollect, Repo: r.Name, Message: err.Error()})
 			}
 			o.Events.emit(Event{Kind: StepProgress, Step: StepCollect, Repo: r.Name, Done: d, Total: int64(len(c.Repos))})
+			if each != nil {
+				return each(r)
+			}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	// A failure that hit every repository is the run's failure, not theirs.
+	return allFailed(c)
+}
+
+// allFailed turns a failure that hit every repository in scope into the
+// run's failure, not theirs.
+func allFailed(c *Collection) error {
 	var failed, read int
 	var firstErr error
 	for _, r := range c.Repos {
@@ -256,9 +317,9 @@ func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collecti
 		}
 	}
 	if failed > 0 && read == 0 {
-		return nil, fmt.Errorf("reading findings failed for every repository in scope: %w", firstErr)
+		return fmt.Errorf("reading findings failed for every repository in scope: %w", firstErr)
 	}
-	return c, nil
+	return nil
 }
 
 func collectRepo(ctx context.Context, o CollectOptions, dep semgrep.Deployment, r *Repo, now time.Time) error {

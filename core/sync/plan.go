@@ -51,18 +51,20 @@ type SourcePlan struct {
 	Held      int `json:"held"`
 	New       int `json:"new"`
 	Unchanged int `json:"unchanged"`
-	// Fixed are the ids Wiz holds that this upload leaves out: Wiz will
-	// mark them fixed.
+	// WillFix counts the findings Wiz holds that this upload leaves out:
+	// Wiz will mark them fixed.
+	WillFix int `json:"will_be_fixed"`
+	// Fixed are those ids. A plan for the preview lists them; a streaming
+	// sync keeps only the count.
 	Fixed []string `json:"-"`
 
 	repo *Repo             // nil for a source that left the selection
 	src  ledger.DataSource // what the ledger knows, for sources that left
-	held []string          // sorted: what Wiz holds (a sorted slice is a fraction of a map's memory)
-	ids  []string          // the Wiz ids this upload carries, in order
+	held []string          // sorted: what Wiz holds (a sorted slice is a fraction of a map's memory); preview plans only
 }
 
-// FixedCount is len(Fixed), for templates and JSON.
-func (s *SourcePlan) FixedCount() int { return len(s.Fixed) }
+// FixedCount is WillFix, for templates.
+func (s *SourcePlan) FixedCount() int { return s.WillFix }
 
 // Uploads reports whether the source goes into this run's upload.
 func (s *SourcePlan) Uploads() bool { return s.Action == ActionSend || s.Action == ActionSendEmpty }
@@ -122,7 +124,8 @@ type PlanOptions struct {
 }
 
 // BuildPlan compares what the collection would send with what Wiz holds
-// from us (mem; nil means nothing is known) and applies the guards.
+// from us (mem; nil means nothing is known) and applies the guards. The
+// plan keeps the lists (held and fixed ids) the preview shows.
 func BuildPlan(ctx context.Context, col *Collection, mem *ledger.Ledger, o PlanOptions) (*Plan, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
@@ -130,82 +133,132 @@ func BuildPlan(ctx context.Context, col *Collection, mem *ledger.Ledger, o PlanO
 	p := &Plan{}
 	seen := map[string]bool{}
 	for _, r := range col.Repos {
-		p.Excluded += len(r.Excluded)
-		if !r.InScope && !r.Failed() {
-			p.NotInScopeRepos++
-			continue
-		}
-		s := &SourcePlan{DataSourceID: r.DataSourceID, Name: r.Name, URL: r.URL, Branch: r.Branch, repo: r, Action: ActionSend}
-		seen[r.DataSourceID] = true
-		held, err := heldSet(ctx, mem, r.DataSourceID)
+		s, _, err := p.addRepo(ctx, r, mem, true)
 		if err != nil {
 			return nil, err
 		}
-		s.held, s.Held = held, len(held)
-		if r.Failed() {
-			s.Action, s.Reason = ActionSkipFailed, "could not be read: "+r.FetchErr.Error()
-			p.FailedRepos = append(p.FailedRepos, r.Name)
-			p.Trips = append(p.Trips, GuardTrip{Guard: "partial_data", DataSourceID: s.DataSourceID,
-				Message: fmt.Sprintf("%s could not be read completely; it is left out so Wiz keeps its previous findings", r.Name)})
-			p.Sources = append(p.Sources, s)
+		if s != nil {
+			seen[s.DataSourceID] = true
+		}
+	}
+	known, tenantHeld, err := knownSources(ctx, mem)
+	if err != nil {
+		return nil, err
+	}
+	if o.FullRun {
+		if _, err := p.addLeft(ctx, mem, known, seen, col.Deployment, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range p.Sources {
+		if err := p.budget(ctx, s, mem, o); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range p.Sources {
+		p.massResolve(s, o)
+	}
+	p.tenantGuard(o, tenantHeld)
+	p.total()
+	return p, nil
+}
+
+// addRepo plans one collected repository: what Wiz holds for it, what is
+// new, unchanged and will be fixed. It returns nil for a repository that is
+// not in scope, and the Wiz ids the upload would carry for it, in order.
+// keep keeps the held and fixed lists in the plan (the preview shows them);
+// a streaming sync keeps counts only.
+func (p *Plan) addRepo(ctx context.Context, r *Repo, mem *ledger.Ledger, keep bool) (*SourcePlan, []string, error) {
+	p.Excluded += r.excludedCount()
+	if !r.InScope && !r.Failed() {
+		p.NotInScopeRepos++
+		return nil, nil, nil
+	}
+	s := &SourcePlan{DataSourceID: r.DataSourceID, Name: r.Name, URL: r.URL, Branch: r.Branch, repo: r, Action: ActionSend}
+	held, err := heldSet(ctx, mem, r.DataSourceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.Held = len(held)
+	if keep {
+		s.held = held
+	}
+	p.Sources = append(p.Sources, s)
+	if r.Failed() {
+		s.Action, s.Reason = ActionSkipFailed, "could not be read: "+r.FetchErr.Error()
+		p.FailedRepos = append(p.FailedRepos, r.Name)
+		p.Trips = append(p.Trips, GuardTrip{Guard: "partial_data", DataSourceID: s.DataSourceID,
+			Message: fmt.Sprintf("%s could not be read completely; it is left out so Wiz keeps its previous findings", r.Name)})
+		return s, nil, nil
+	}
+	seenID := make(map[string]struct{}, len(r.Sent))
+	ids := make([]string, 0, len(r.Sent))
+	for i := range r.Sent {
+		id := wizID(r, &r.Sent[i])
+		if _, dup := seenID[id]; dup {
 			continue
 		}
-		seenID := make(map[string]struct{}, len(r.Sent))
-		for i := range r.Sent {
-			id := wizID(r, &r.Sent[i])
-			if _, dup := seenID[id]; dup {
-				continue
-			}
-			seenID[id] = struct{}{}
-			s.ids = append(s.ids, id)
-			if s.IsHeld(id) {
-				s.Unchanged++
-			} else {
-				s.New++
-			}
+		seenID[id] = struct{}{}
+		ids = append(ids, id)
+		if _, ok := slices.BinarySearch(held, id); ok {
+			s.Unchanged++
+		} else {
+			s.New++
 		}
-		for _, id := range held {
-			if _, still := seenID[id]; !still {
-				s.Fixed = append(s.Fixed, id)
-			}
-		}
-		p.Sources = append(p.Sources, s) // Fixed is sorted: held is
 	}
+	for _, id := range held {
+		if _, still := seenID[id]; !still {
+			s.WillFix++
+			if keep {
+				s.Fixed = append(s.Fixed, id) // sorted: held is
+			}
+		}
+	}
+	return s, ids, nil
+}
 
-	var known []ledger.DataSource
-	tenantHeld := 0
-	if mem != nil {
-		var err error
-		if known, err = mem.DataSources(ctx); err != nil {
-			return nil, fmt.Errorf("reading what Wiz holds: %w", err)
-		}
-		for _, d := range known {
-			tenantHeld += d.Count
-		}
+// knownSources is every data source Wiz holds from us and how many
+// findings they hold together.
+func knownSources(ctx context.Context, mem *ledger.Ledger) ([]ledger.DataSource, int, error) {
+	if mem == nil {
+		return nil, 0, nil
 	}
-	if o.FullRun && col.Deployment != "" {
-		for _, d := range known {
-			if seen[d.ID] || d.Count == 0 || d.FromFile || d.Deployment != col.Deployment {
-				continue
-			}
+	known, err := mem.DataSources(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading what Wiz holds: %w", err)
+	}
+	n := 0
+	for _, d := range known {
+		n += d.Count
+	}
+	return known, n, nil
+}
+
+// addLeft plans the data sources Wiz holds from this deployment that the
+// run did not see (seen): they left the selection and are sent once empty.
+func (p *Plan) addLeft(ctx context.Context, mem *ledger.Ledger, known []ledger.DataSource, seen map[string]bool, deployment string, keep bool) ([]*SourcePlan, error) {
+	if deployment == "" {
+		return nil, nil
+	}
+	var added []*SourcePlan
+	for _, d := range known {
+		if seen[d.ID] || d.Count == 0 || d.FromFile || d.Deployment != deployment {
+			continue
+		}
+		s := &SourcePlan{DataSourceID: d.ID, Name: d.RepoName, URL: d.RepoURL, Branch: d.Branch, Action: ActionSendEmpty,
+			Reason: "left the selection (filtered out, archived or deleted): sent once empty so Wiz resolves its findings",
+			src:    d, Held: d.Count, WillFix: d.Count}
+		if keep {
 			held, err := heldSet(ctx, mem, d.ID)
 			if err != nil {
 				return nil, err
 			}
-			s := &SourcePlan{DataSourceID: d.ID, Name: d.RepoName, URL: d.RepoURL, Branch: d.Branch, Action: ActionSendEmpty,
-				Reason: "left the selection (filtered out, archived or deleted): sent once empty so Wiz resolves its findings",
-				src:    d, held: held, Held: len(held)}
-			s.Fixed = held
-			p.Sources = append(p.Sources, s)
+			s.held, s.Fixed, s.Held, s.WillFix = held, held, len(held), len(held)
 		}
+		p.Sources = append(p.Sources, s)
+		added = append(added, s)
 	}
-
-	if err := applyBudget(ctx, p, mem, o); err != nil {
-		return nil, err
-	}
-	applyMassResolve(p, o, tenantHeld)
-	p.total()
-	return p, nil
+	return added, nil
 }
 
 // WizID is the id Wiz knows a finding of this repository by
@@ -233,24 +286,23 @@ func heldSet(ctx context.Context, mem *ledger.Ledger, id string) ([]string, erro
 	return ids, nil
 }
 
-func applyBudget(ctx context.Context, p *Plan, mem *ledger.Ledger, o PlanOptions) error {
-	if mem == nil || o.Guards.UploadsPerDay <= 0 {
+// budget skips a source that used up today's upload budget.
+func (p *Plan) budget(ctx context.Context, s *SourcePlan, mem *ledger.Ledger, o PlanOptions) error {
+	if mem == nil || o.Guards.UploadsPerDay <= 0 || !s.Uploads() {
 		return nil
 	}
-	for _, s := range p.Sources {
-		if !s.Uploads() {
-			continue
-		}
-		n, err := mem.UploadsOn(ctx, s.DataSourceID, o.Now)
-		if err != nil {
-			return fmt.Errorf("counting today's uploads for %s: %w", s.DataSourceID, err)
-		}
-		if n >= o.Guards.UploadsPerDay {
-			s.Action = ActionSkipBudget
-			s.Reason = fmt.Sprintf("already uploaded %d times today (UTC); the budget is %d per day", n, o.Guards.UploadsPerDay)
-			p.Trips = append(p.Trips, GuardTrip{Guard: "upload_budget", DataSourceID: s.DataSourceID, Message: s.Name + ": " + s.Reason,
-				Override: "raise guards.uploads_per_day in the config, or wait for the next UTC day"})
-		}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	n, err := mem.UploadsOn(ctx, s.DataSourceID, o.Now)
+	if err != nil {
+		return fmt.Errorf("counting today's uploads for %s: %w", s.DataSourceID, err)
+	}
+	if n >= o.Guards.UploadsPerDay {
+		s.Action = ActionSkipBudget
+		s.Reason = fmt.Sprintf("already uploaded %d times today (UTC); the budget is %d per day", n, o.Guards.UploadsPerDay)
+		p.Trips = append(p.Trips, GuardTrip{Guard: "upload_budget", DataSourceID: s.DataSourceID, Message: s.Name + ": " + s.Reason,
+			Override: "raise guards.uploads_per_day in the config, or wait for the next UTC day"})
 	}
 	return nil
 }
@@ -259,39 +311,45 @@ func (g Guards) trips(fixed, held int) bool {
 	return fixed >= g.MassResolveMin && held > 0 && float64(fixed) > g.MassResolveShare*float64(held)
 }
 
-// applyMassResolve holds back sources whose upload would resolve too much
-// of what they hold, and everything when the upload would resolve too much
+const massResolveOverride = "confirm interactively, or pass --allow-mass-resolve"
+
+// massResolve holds back a source whose upload would resolve too much of
+// what Wiz holds for it.
+func (p *Plan) massResolve(s *SourcePlan, o PlanOptions) {
+	if !s.Uploads() || !o.Guards.trips(s.WillFix, s.Held) {
+		return
+	}
+	p.Trips = append(p.Trips, GuardTrip{Guard: "mass_resolve", DataSourceID: s.DataSourceID,
+		Message:  fmt.Sprintf("%s: %d of the %d findings Wiz holds would be marked fixed", s.Name, s.WillFix, s.Held),
+		Override: massResolveOverride})
+	if !o.AllowMassResolve {
+		s.Action, s.Reason = ActionSkipGuard, fmt.Sprintf("would mark %d of %d findings fixed; held back by the mass-resolve guard", s.WillFix, s.Held)
+		p.MassResolveHeld = true
+	}
+}
+
+// tenantGuard holds back everything when the upload would resolve too much
 // of what the whole tenant holds from us (tenantHeld).
-func applyMassResolve(p *Plan, o PlanOptions, tenantHeld int) {
-	const override = "confirm interactively, or pass --allow-mass-resolve"
+func (p *Plan) tenantGuard(o PlanOptions, tenantHeld int) {
 	var fixed int
 	for _, s := range p.Sources {
-		if !s.Uploads() {
-			continue
-		}
-		fixed += len(s.Fixed)
-		if o.Guards.trips(len(s.Fixed), s.Held) {
-			p.Trips = append(p.Trips, GuardTrip{Guard: "mass_resolve", DataSourceID: s.DataSourceID,
-				Message:  fmt.Sprintf("%s: %d of the %d findings Wiz holds would be marked fixed", s.Name, len(s.Fixed), s.Held),
-				Override: override})
-			if !o.AllowMassResolve {
-				s.Action, s.Reason = ActionSkipGuard, fmt.Sprintf("would mark %d of %d findings fixed; held back by the mass-resolve guard", len(s.Fixed), s.Held)
-				p.MassResolveHeld = true
-			}
+		if s.Uploads() || s.Action == ActionSkipGuard {
+			fixed += s.WillFix
 		}
 	}
-	if o.Guards.trips(fixed, tenantHeld) {
-		p.Trips = append(p.Trips, GuardTrip{Guard: "tenant_mass_resolve",
-			Message:  fmt.Sprintf("this upload would mark %d of the %d findings Wiz holds from semgrep-wiz fixed", fixed, tenantHeld),
-			Override: override})
-		if !o.AllowMassResolve {
-			for _, s := range p.Sources {
-				if s.Uploads() {
-					s.Action, s.Reason = ActionSkipGuard, "held back by the tenant-wide mass-resolve guard"
-				}
+	if !o.Guards.trips(fixed, tenantHeld) {
+		return
+	}
+	p.Trips = append(p.Trips, GuardTrip{Guard: "tenant_mass_resolve",
+		Message:  fmt.Sprintf("this upload would mark %d of the %d findings Wiz holds from semgrep-wiz fixed", fixed, tenantHeld),
+		Override: massResolveOverride})
+	if !o.AllowMassResolve {
+		for _, s := range p.Sources {
+			if s.Uploads() {
+				s.Action, s.Reason = ActionSkipGuard, "held back by the tenant-wide mass-resolve guard"
 			}
-			p.MassResolveHeld = true
 		}
+		p.MassResolveHeld = true
 	}
 }
 
@@ -319,7 +377,7 @@ func (p *Plan) total() {
 		p.Repositories++
 		p.New += s.New
 		p.Unchanged += s.Unchanged
-		p.Resolved += len(s.Fixed)
+		p.Resolved += s.WillFix
 		p.Findings += s.New + s.Unchanged
 	}
 }

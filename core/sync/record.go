@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/user"
 	stdsync "sync"
@@ -146,25 +147,57 @@ func (r *recorder) updateUpload(_ context.Context, up *UploadResult, delivered b
 		FindingsIncoming: up.FindingsIncoming, FindingsHandled: up.FindingsHandled, DataSources: up.DataSources, Delivered: delivered})
 }
 
-// commit records what Wiz holds now, for every source the upload carried.
-func (r *recorder) commit(_ context.Context, p *Plan, up *UploadResult) error {
+// commit records what Wiz holds now for every source the upload carried:
+// their ids come back from the spool one data source at a time.
+func (r *recorder) commit(_ context.Context, p *Plan, ids *idSpool) error {
 	if r.l == nil {
 		return nil
 	}
-	var sets []ledger.SentSet
+	uploaded := map[string]*SourcePlan{}
 	for _, s := range p.Sources {
-		if !s.Uploads() {
-			continue
+		if s.Uploads() {
+			uploaded[s.DataSourceID] = s
 		}
-		sets = append(sets, ledger.SentSet{Source: s.ledgerSource(r.runID), FindingIDs: s.ids})
 	}
-	ctx, cancel := recordCtx()
+	sets := func(yield func(ledger.SentSet, error) bool) {
+		if ids != nil {
+			for sp, err := range ids.sets() {
+				if err != nil {
+					yield(ledger.SentSet{}, err)
+					return
+				}
+				s := uploaded[sp.id]
+				if s == nil {
+					continue // planned, but not in this upload
+				}
+				delete(uploaded, sp.id)
+				if !yield(ledger.SentSet{Source: s.ledgerSource(r.runID, len(sp.ids)), FindingIDs: sp.ids}, nil) {
+					return
+				}
+			}
+		}
+		for _, s := range p.Sources { // sources sent empty
+			if uploaded[s.DataSourceID] == nil {
+				continue
+			}
+			if s.Action != ActionSendEmpty {
+				yield(ledger.SentSet{}, fmt.Errorf("internal: the finding ids of %s were not kept", s.DataSourceID))
+				return
+			}
+			if !yield(ledger.SentSet{Source: s.ledgerSource(r.runID, 0), FindingIDs: []string{}}, nil) {
+				return
+			}
+		}
+	}
+	// A million ids take seconds to record; the deadline is for a stuck
+	// database, not for a large organisation.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	return r.l.CommitSent(ctx, r.uploadRow, sets)
+	return r.l.CommitSentSeq(ctx, r.uploadRow, sets)
 }
 
-func (s *SourcePlan) ledgerSource(runID string) ledger.DataSource {
-	d := ledger.DataSource{ID: s.DataSourceID, RepoName: s.Name, RepoURL: s.URL, Branch: s.Branch, LastSentAt: time.Now().UTC(), LastRunID: runID, Count: len(s.ids)}
+func (s *SourcePlan) ledgerSource(runID string, count int) ledger.DataSource {
+	d := ledger.DataSource{ID: s.DataSourceID, RepoName: s.Name, RepoURL: s.URL, Branch: s.Branch, LastSentAt: time.Now().UTC(), LastRunID: runID, Count: count}
 	if s.repo != nil {
 		d.Deployment, d.FromFile, d.LastScanAt = s.repo.Repo.Deployment, s.repo.FromFile, s.repo.FullScan
 	} else {

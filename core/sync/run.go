@@ -195,17 +195,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return finish(StatusFailure, fmt.Errorf("signing in to Wiz: %w", err))
 		}
 	}
-	col, err := Collect(ctx, o.Collect)
+	st, err := newStreamer(o, res.RunID)
 	if err != nil {
 		return finish(StatusFailure, err)
 	}
-	plan, err = BuildPlan(ctx, col, o.Ledger, PlanOptions{
-		Guards: o.Guards, AllowMassResolve: o.AllowMassResolve, Now: time.Now(),
-		FullRun: len(o.Collect.Files) == 0 && len(o.Collect.Repos) == 0,
-	})
-	if err != nil {
+	defer st.close()
+	if plan, err = st.run(ctx); err != nil {
+		plan = nil
 		return finish(StatusFailure, err)
 	}
+	col := st.col
 	for _, t := range plan.Trips {
 		o.Events.emit(Event{Kind: Warning, Step: StepSelect, Message: t.Message + overrideText(t)})
 	}
@@ -222,7 +221,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return finish(StatusCancelled, errors.New("cancelled before upload"))
 		}
 		if plan.MassResolveHeld {
-			plan.Release()
+			if err := st.release(); err != nil {
+				return finish(StatusFailure, err)
+			}
 		}
 	}
 	summarise(col, plan, res, o.Ledger != nil)
@@ -230,7 +231,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return finish(StatusFailure, fmt.Errorf("%w: %s", ErrHeldBack, "nothing was uploaded; review `semgrep-wiz preview`, then confirm interactively or pass --allow-mass-resolve"))
 	}
 
-	path, stats, err := encode(ctx, o, plan, res.RunID)
+	path, stats, err := st.finish()
 	if err != nil {
 		return finish(StatusFailure, err)
 	}
@@ -245,7 +246,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return finish(StatusDryRun, nil)
 	}
 
-	st, keep, err := upload(ctx, o, rec, plan, path, &up)
+	status, keep, err := upload(ctx, o, rec, plan, st.ids, path, &up)
 	res.Uploads = append(res.Uploads, up)
 	if o.OutDir == "" && !keep {
 		os.Remove(path)
@@ -253,13 +254,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return finish(StatusFailure, err)
 	}
-	if st == StatusSuccess && (len(plan.FailedRepos) > 0 || heldBack(plan)) {
-		st = StatusPartial
+	if status == StatusSuccess && (len(plan.FailedRepos) > 0 || heldBack(plan)) {
+		status = StatusPartial
 	}
 	if len(plan.FailedRepos) > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s could not be read and left out (their findings in Wiz are unchanged)", repos(len(plan.FailedRepos))))
 	}
-	return finish(st, nil)
+	return finish(status, nil)
 }
 
 func repos(n int) string {
@@ -294,7 +295,7 @@ func summarise(col *Collection, p *Plan, res *Result, withMemory bool) {
 		planned[s.DataSourceID] = s
 	}
 	for _, r := range col.Repos {
-		s := RepoSummary{Name: r.Name, URL: r.URL, DataSourceID: r.DataSourceID, Branch: r.Branch, Excluded: len(r.Excluded)}
+		s := RepoSummary{Name: r.Name, URL: r.URL, DataSourceID: r.DataSourceID, Branch: r.Branch, Excluded: r.excludedCount()}
 		sp := planned[r.DataSourceID]
 		switch {
 		case sp == nil:
@@ -324,7 +325,7 @@ func fillFromPlan(s *RepoSummary, sp *SourcePlan) {
 	s.Reason = sp.Reason
 	s.New, s.Unchanged = sp.New, sp.Unchanged
 	if sp.Uploads() {
-		s.Sent, s.Resolved = sp.New+sp.Unchanged, len(sp.Fixed)
+		s.Sent, s.Resolved = sp.New+sp.Unchanged, sp.WillFix
 	}
 	switch sp.Action {
 	case ActionSend:
@@ -348,42 +349,6 @@ func uploadedIDs(p *Plan) []string {
 		}
 	}
 	return ids
-}
-
-// encode streams every uploaded data source into one document, each
-// complete, never split across files.
-func encode(ctx context.Context, o Options, p *Plan, runID string) (string, wizschema.EncodeStats, error) {
-	o.Events.emit(Event{Kind: StepStarted, Step: StepEncode})
-	dir := o.OutDir
-	if dir == "" {
-		dir = o.WorkDir
-	}
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "semgrep-wiz")
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", wizschema.EncodeStats{}, fmt.Errorf("creating %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, "semgrep-wiz-"+runID+".json")
-	var sources []wizschema.SourceInput
-	for _, s := range p.Sources {
-		switch s.Action {
-		case ActionSend:
-			sources = append(sources, wizschema.SourceInput{ID: s.DataSourceID, Assets: assetsByBranch(s.repo)})
-		case ActionSendEmpty:
-			repo := finding.Repository{Name: s.src.RepoName, URL: s.src.RepoURL, Deployment: s.src.Deployment}
-			sources = append(sources, wizschema.SourceInput{ID: s.DataSourceID, Assets: []wizschema.AssetWithFindings{{
-				Asset: wizschema.AssetInput{Repo: repo, Branch: s.src.Branch, IsDefault: true}, Findings: []finding.Finding{},
-			}}})
-		}
-	}
-	stats, err := wizschema.WriteFile(ctx, path, o.Schema, sources)
-	if err != nil {
-		o.Events.emit(Event{Kind: StepFailed, Step: StepEncode, Message: err.Error()})
-		return "", stats, fmt.Errorf("writing the upload file: %w", err)
-	}
-	o.Events.emit(Event{Kind: StepFinished, Step: StepEncode, Done: stats.Bytes, Total: stats.Bytes, Message: path})
-	return path, stats, nil
 }
 
 // assetsByBranch makes one asset per branch sent, the repository's own
@@ -413,7 +378,7 @@ func assetsByBranch(r *Repo) []wizschema.AssetWithFindings {
 // expired), then poll the activity to a terminal status. On SUCCESS the
 // ledger learns what Wiz now holds. keep reports that the file must stay
 // (Wiz had not finished; `history refresh` will need it).
-func upload(ctx context.Context, o Options, rec *recorder, p *Plan, path string, up *UploadResult) (st Status, keep bool, err error) {
+func upload(ctx context.Context, o Options, rec *recorder, p *Plan, ids *idSpool, path string, up *UploadResult) (st Status, keep bool, err error) {
 	o.Events.emit(Event{Kind: StepStarted, Step: StepUpload, Total: up.Bytes})
 	rec.addUpload(ctx, up)
 	name := filepath.Base(path)
@@ -467,7 +432,7 @@ func upload(ctx context.Context, o Options, rec *recorder, p *Plan, path string,
 	rec.updateUpload(ctx, up, true)
 	o.Events.emit(Event{Kind: StepFinished, Step: StepPoll, Message: act.Status, Activity: &ActivityInfo{ID: act.ID, Status: act.Status, StatusInfo: act.StatusInfo}})
 	if act.Status == wiz.StatusSuccess {
-		if err := rec.commit(ctx, p, up); err != nil {
+		if err := rec.commit(ctx, p, ids); err != nil {
 			return StatusFailure, false, fmt.Errorf("wiz accepted upload %s but recording it failed: %w", up.UploadID, err)
 		}
 	}

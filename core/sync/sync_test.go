@@ -35,7 +35,11 @@ type rig struct {
 
 func newRig(t *testing.T, wo wiztest.Options, wc func(*wiz.Config)) *rig {
 	t.Helper()
-	ds := semgreptest.DemoDataset(time.Now())
+	return newRigDS(t, semgreptest.DemoDataset(time.Now()), wo, wc)
+}
+
+func newRigDS(t *testing.T, ds *semgreptest.Dataset, wo wiztest.Options, wc func(*wiz.Config)) *rig {
+	t.Helper()
 	r := &rig{ds: ds, sg: semgreptest.NewServer(ds), wz: wiztest.NewServer(wo), work: t.TempDir()}
 	t.Cleanup(r.sg.Close)
 	t.Cleanup(r.wz.Close)

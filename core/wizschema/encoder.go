@@ -331,3 +331,34 @@ func (e *Encoder) writeString(s string) {
 		e.err = fmt.Errorf("writing the upload document: %w", err)
 	}
 }
+
+// AppendDataSource copies a complete data source object, as an Encoder
+// with the same options wrote it, into the document (see Spool). st is
+// what that data source holds, for the stats.
+func (e *Encoder) AppendDataSource(id string, obj io.Reader, st EncodeStats) error {
+	if err := e.usable(); err != nil {
+		return err
+	}
+	if e.dsOpen {
+		return e.fail(fmt.Errorf("data source %q: data source %q is still open", id, e.dsID))
+	}
+	if _, dup := e.dsIDs[id]; dup {
+		return e.fail(fmt.Errorf("data source %q appears twice in one document (a data source must be sent whole, once)", id))
+	}
+	e.dsIDs[id] = struct{}{}
+	if e.stats.DataSources > 0 {
+		e.writeString(",")
+	}
+	if e.err != nil {
+		return e.err
+	}
+	n, err := io.Copy(e.w, obj)
+	e.stats.Bytes += n
+	if err != nil {
+		return e.fail(fmt.Errorf("data source %q: copying it into the upload document: %w", id, err))
+	}
+	e.stats.DataSources++
+	e.stats.Assets += st.Assets
+	e.stats.Findings += st.Findings
+	return nil
+}

@@ -32,42 +32,111 @@ type AssetWithFindings struct {
 // either keeps its old content or holds a complete, checked document. The
 // file is mode 0600.
 func WriteFile(ctx context.Context, path string, o Options, sources []SourceInput) (EncodeStats, error) {
+	f, err := CreateFile(path, o)
+	if err != nil {
+		return EncodeStats{}, err
+	}
+	defer f.Abort()
+	if err := writeSources(ctx, f.Encoder, sources); err != nil {
+		return f.Stats(), fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Commit()
+}
+
+// File is an upload document written to disk data source by data source
+// (a sync streams repositories into it). Nothing appears at its path until
+// Commit; Abort (safe after Commit) removes the partial file.
+type File struct {
+	*Encoder
+	path string
+	tmp  *os.File
+	done bool
+}
+
+// CreateFile starts the document for path in a temporary 0600 file in the
+// same directory.
+func CreateFile(path string, o Options) (*File, error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return EncodeStats{}, fmt.Errorf("creating upload file in %s: %w", dir, err)
+		return nil, fmt.Errorf("creating upload file in %s: %w", dir, err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	f := &File{path: path, tmp: tmp}
 	if err := tmp.Chmod(0o600); err != nil {
-		return EncodeStats{}, fmt.Errorf("setting mode of %s: %w", tmp.Name(), err)
+		f.Abort()
+		return nil, fmt.Errorf("setting mode of %s: %w", tmp.Name(), err)
 	}
-	stats, err := encodeSources(ctx, tmp, o, sources)
+	if f.Encoder, err = NewEncoder(tmp, o); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	return f, nil
+}
+
+// Commit finishes the document, fsyncs it and renames it to its path.
+func (f *File) Commit() (EncodeStats, error) {
+	if f.done {
+		return f.Stats(), errors.New("upload file already finished")
+	}
+	stats, err := f.commit()
 	if err != nil {
-		return stats, fmt.Errorf("writing %s: %w", path, err)
+		f.Abort()
 	}
-	if err := tmp.Sync(); err != nil {
-		return stats, fmt.Errorf("syncing %s: %w", tmp.Name(), err)
+	return stats, err
+}
+
+func (f *File) commit() (EncodeStats, error) {
+	if err := f.Close(); err != nil {
+		return f.Stats(), fmt.Errorf("writing %s: %w", f.path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return stats, fmt.Errorf("closing %s: %w", tmp.Name(), err)
+	stats := f.Stats()
+	if err := f.tmp.Sync(); err != nil {
+		return stats, fmt.Errorf("syncing %s: %w", f.tmp.Name(), err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return stats, fmt.Errorf("renaming upload file to %s: %w", path, err)
+	if err := f.tmp.Close(); err != nil {
+		return stats, fmt.Errorf("closing %s: %w", f.tmp.Name(), err)
 	}
-	done = true
+	if err := os.Rename(f.tmp.Name(), f.path); err != nil {
+		return stats, fmt.Errorf("renaming upload file to %s: %w", f.path, err)
+	}
+	f.done = true
 	// Make the rename itself durable; not every file system supports
 	// syncing a directory, and the file is complete either way.
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(filepath.Dir(f.path)); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
 	return stats, nil
+}
+
+// Abort drops an unfinished file; after Commit it does nothing.
+func (f *File) Abort() {
+	if f.done {
+		return
+	}
+	f.done = true
+	f.tmp.Close()
+	os.Remove(f.tmp.Name())
+}
+
+func writeSources(ctx context.Context, e *Encoder, sources []SourceInput) error {
+	for _, s := range sources {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := e.BeginDataSource(s.ID); err != nil {
+			return err
+		}
+		for _, a := range s.Assets {
+			if err := e.WriteAssetSeq(a.Asset, ctxFindings(ctx, a.Findings)); err != nil {
+				return err
+			}
+		}
+		if err := e.EndDataSource(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func encodeSources(ctx context.Context, w io.Writer, o Options, sources []SourceInput) (EncodeStats, error) {
@@ -75,21 +144,8 @@ func encodeSources(ctx context.Context, w io.Writer, o Options, sources []Source
 	if err != nil {
 		return EncodeStats{}, err
 	}
-	for _, s := range sources {
-		if err := ctx.Err(); err != nil {
-			return e.Stats(), err
-		}
-		if err := e.BeginDataSource(s.ID); err != nil {
-			return e.Stats(), err
-		}
-		for _, a := range s.Assets {
-			if err := e.WriteAssetSeq(a.Asset, ctxFindings(ctx, a.Findings)); err != nil {
-				return e.Stats(), err
-			}
-		}
-		if err := e.EndDataSource(); err != nil {
-			return e.Stats(), err
-		}
+	if err := writeSources(ctx, e, sources); err != nil {
+		return e.Stats(), err
 	}
 	err = e.Close()
 	return e.Stats(), err

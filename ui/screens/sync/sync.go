@@ -525,7 +525,7 @@ func totalsOf(p *coresync.Plan, release bool) totals {
 		t.repos++
 		t.new += s.New
 		t.unchanged += s.Unchanged
-		t.fixed += len(s.Fixed)
+		t.fixed += s.WillFix
 		t.findings += s.New + s.Unchanged
 	}
 	return t

@@ -34,9 +34,7 @@ func fixturePlan() *coresync.Plan {
 		if i < 21 {
 			nfix = 3
 		}
-		for j := range nfix {
-			s.Fixed = append(s.Fixed, fmt.Sprintf("f-%d-%d", i, j))
-		}
+		s.WillFix = nfix // what a sync's plan carries (it keeps no id lists)
 		s.Held = s.Unchanged + nfix
 		p.Sources = append(p.Sources, s)
 	}
@@ -46,8 +44,8 @@ func fixturePlan() *coresync.Plan {
 		&coresync.SourcePlan{DataSourceID: "ds-bill", Name: "acme/billing", Action: coresync.ActionSkipBudget, New: 3,
 			Reason: "already uploaded 3 times today (UTC); the budget is 3 per day"},
 		&coresync.SourcePlan{DataSourceID: "ds-pay", Name: "acme/payments", Action: coresync.ActionSkipGuard, New: 5, Unchanged: 5, Held: 50,
-			Fixed:  ids("pay", 40),
-			Reason: "would mark 40 of 50 findings fixed; held back by the mass-resolve guard"},
+			WillFix: 40,
+			Reason:  "would mark 40 of 50 findings fixed; held back by the mass-resolve guard"},
 	)
 	p.FailedRepos = []string{"acme/api-gateway"}
 	p.Trips = []coresync.GuardTrip{
@@ -59,14 +57,6 @@ func fixturePlan() *coresync.Plan {
 	}
 	p.Findings, p.New, p.Unchanged, p.Resolved, p.Repositories = 1204, 1100, 104, 97, 38
 	return p
-}
-
-func ids(prefix string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("%s-%d", prefix, i)
-	}
-	return out
 }
 
 func fixturePreview() *common.Preview {

@@ -1,0 +1,336 @@
+package sync
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
+)
+
+// streamer is one sync's single pass over the repositories: each one is
+// selected, planned against the ledger and written to the upload file (or,
+// while a guard holds it back, to a spool on disk) as soon as it is read,
+// and then let go. Memory follows the largest repositories in flight, not
+// the organisation. Only counts and per-repository summaries stay.
+type streamer struct {
+	o     Options
+	popts PlanOptions
+	plan  *Plan
+	col   *Collection
+
+	path     string
+	file     *wizschema.File
+	held     *wizschema.Spool // data sources the mass-resolve guard holds back; created on first use
+	ids      *idSpool         // finding ids per data source, for the ledger; nil when nothing is recorded
+	leftHeld []*SourcePlan    // sources that left the selection, held back by the guard
+	seen     map[string]bool
+	written  int64 // findings written to the upload file
+}
+
+func newStreamer(o Options, runID string) (*streamer, error) {
+	dir := o.OutDir
+	if dir == "" {
+		dir = o.WorkDir
+	}
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "semgrep-wiz")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	st := &streamer{
+		o:    o,
+		plan: &Plan{},
+		path: filepath.Join(dir, "semgrep-wiz-"+runID+".json"),
+		seen: map[string]bool{},
+		popts: PlanOptions{Guards: o.Guards, AllowMassResolve: o.AllowMassResolve, Now: time.Now(),
+			FullRun: len(o.Collect.Files) == 0 && len(o.Collect.Repos) == 0},
+	}
+	var err error
+	if st.file, err = wizschema.CreateFile(st.path, o.Schema); err != nil {
+		return nil, fmt.Errorf("writing the upload file: %w", err)
+	}
+	if !o.DryRun && o.Ledger != nil {
+		if st.ids, err = newIDSpool(dir); err != nil {
+			st.close()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// close drops everything the streamer holds on disk except a committed
+// upload file.
+func (st *streamer) close() {
+	st.file.Abort()
+	if st.held != nil {
+		st.held.Close()
+	}
+	if st.ids != nil {
+		st.ids.close()
+	}
+}
+
+// run reads, selects, plans and writes every repository, then plans the
+// data sources that left the selection and applies the tenant-wide guard.
+// The upload file stays open: Confirm may still add held-back sources.
+func (st *streamer) run(ctx context.Context) (*Plan, error) {
+	co := st.o.Collect
+	if err := co.Policy.Validate(); err != nil {
+		return nil, err
+	}
+	for _, s := range []Step{StepCollect, StepSelect, StepEncode} {
+		co.Events.emit(Event{Kind: StepStarted, Step: s})
+	}
+	now := time.Now()
+	if co.Now != nil {
+		now = co.Now()
+	}
+	var err error
+	if len(co.Files) > 0 {
+		err = st.fromFiles(ctx)
+	} else {
+		err = st.fromAPI(ctx, now)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			co.Events.emit(Event{Kind: StepFailed, Step: StepCollect, Message: err.Error()})
+		}
+		return nil, err
+	}
+	slices.SortStableFunc(st.col.Repos, func(a, b *Repo) int { return cmp.Compare(a.Name, b.Name) })
+	co.Events.emit(Event{Kind: StepFinished, Step: StepCollect, Done: int64(len(st.col.Repos)), Total: int64(len(st.col.Repos))})
+	sent, excluded, reposSent, _ := st.col.Totals()
+	co.Events.emit(Event{Kind: StepFinished, Step: StepSelect, Done: int64(sent), Total: int64(sent + excluded),
+		Message: fmt.Sprintf("%d findings selected in %d repositories, %d excluded", sent, reposSent, excluded)})
+
+	p, mem := st.plan, st.o.Ledger
+	slices.SortStableFunc(p.Sources, func(a, b *SourcePlan) int { return cmp.Compare(a.Name, b.Name) })
+	known, tenantHeld, err := knownSources(ctx, mem)
+	if err != nil {
+		return nil, err
+	}
+	if st.popts.FullRun {
+		left, err := p.addLeft(ctx, mem, known, st.seen, st.col.Deployment, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range left {
+			if err := st.guard(ctx, s); err != nil {
+				return nil, err
+			}
+			switch s.Action {
+			case ActionSendEmpty:
+				if err := writeEmpty(st.file.Encoder, s); err != nil {
+					return nil, st.encodeFailed(err)
+				}
+			case ActionSkipGuard:
+				st.leftHeld = append(st.leftHeld, s)
+			}
+		}
+	}
+	p.tenantGuard(st.popts, tenantHeld)
+	p.total()
+	return p, nil
+}
+
+func (st *streamer) guard(ctx context.Context, s *SourcePlan) error {
+	if err := st.plan.budget(ctx, s, st.o.Ledger, st.popts); err != nil {
+		return err
+	}
+	st.plan.massResolve(s, st.popts)
+	return nil
+}
+
+func (st *streamer) fromFiles(ctx context.Context) error {
+	c, err := collectFiles(st.o.Collect)
+	if err != nil {
+		return err
+	}
+	st.col = c
+	for _, r := range c.Repos {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		holding(1)
+		if err := st.add(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fromAPI fetches repositories concurrently and hands each, as soon as it
+// is read, to this goroutine, which alone writes the file. The hand-over
+// is unbuffered: fetchers wait while the writer is busy, so no more than
+// the fetchers' own repositories are ever held.
+func (st *streamer) fromAPI(ctx context.Context, now time.Time) error {
+	c, err := listRepos(ctx, st.o.Collect)
+	if err != nil {
+		return err
+	}
+	st.col = c
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := make(chan *Repo)
+	fetched := make(chan error, 1)
+	go func() {
+		fetched <- fetchRepos(fctx, st.o.Collect, c, now, func(r *Repo) error {
+			holding(1)
+			select {
+			case ch <- r:
+				return nil
+			case <-fctx.Done():
+				r.release()
+				holding(-1)
+				return fctx.Err()
+			}
+		})
+		close(ch)
+	}()
+	var werr error
+	for r := range ch {
+		if werr != nil {
+			r.release()
+			holding(-1)
+			continue // drain until the fetchers have stopped
+		}
+		if werr = st.add(ctx, r); werr != nil {
+			cancel()
+		}
+	}
+	ferr := <-fetched
+	if werr != nil {
+		return werr
+	}
+	return ferr
+}
+
+// add selects, plans and writes one repository, then lets go of its
+// findings.
+func (st *streamer) add(ctx context.Context, r *Repo) error {
+	defer func() {
+		r.release()
+		holding(-1)
+	}()
+	selectRepo(st.o.Collect, r)
+	s, ids, err := st.plan.addRepo(ctx, r, st.o.Ledger, false)
+	if err != nil || s == nil {
+		return err
+	}
+	st.seen[s.DataSourceID] = true
+	if err := st.guard(ctx, s); err != nil {
+		return err
+	}
+	switch s.Action {
+	case ActionSend:
+		if err := writeRepo(st.file.Encoder, r); err != nil {
+			return st.encodeFailed(err)
+		}
+	case ActionSkipGuard:
+		if st.held == nil {
+			if st.held, err = wizschema.NewSpool(filepath.Dir(st.path), st.o.Schema); err != nil {
+				return err
+			}
+		}
+		if err := st.held.Write(s.DataSourceID, func(e *wizschema.Encoder) error { return writeAssets(e, r) }); err != nil {
+			return st.encodeFailed(err)
+		}
+	default:
+		return nil
+	}
+	if st.ids != nil {
+		if err := st.ids.add(s.DataSourceID, ids); err != nil {
+			return err
+		}
+	}
+	st.written += int64(len(ids))
+	st.o.Events.emit(Event{Kind: StepProgress, Step: StepEncode, Done: st.written,
+		Message: fmt.Sprintf("%d findings written", st.written)})
+	return nil
+}
+
+func (st *streamer) encodeFailed(err error) error {
+	st.o.Events.emit(Event{Kind: StepFailed, Step: StepEncode, Message: err.Error()})
+	return fmt.Errorf("writing the upload file: %w", err)
+}
+
+// release adds what the mass-resolve guard held back, once the user
+// confirmed the plan.
+func (st *streamer) release() error {
+	st.plan.Release()
+	if st.held != nil {
+		if err := st.held.AppendTo(st.file.Encoder); err != nil {
+			return st.encodeFailed(err)
+		}
+	}
+	for _, s := range st.leftHeld {
+		if err := writeEmpty(st.file.Encoder, s); err != nil {
+			return st.encodeFailed(err)
+		}
+	}
+	st.leftHeld = nil
+	return nil
+}
+
+// finish completes the upload file.
+func (st *streamer) finish() (string, wizschema.EncodeStats, error) {
+	stats, err := st.file.Commit()
+	if err != nil {
+		return "", stats, st.encodeFailed(err)
+	}
+	st.o.Events.emit(Event{Kind: StepFinished, Step: StepEncode, Done: stats.Bytes, Total: stats.Bytes, Message: st.path})
+	return st.path, stats, nil
+}
+
+func writeRepo(e *wizschema.Encoder, r *Repo) error {
+	if err := e.BeginDataSource(r.DataSourceID); err != nil {
+		return err
+	}
+	if err := writeAssets(e, r); err != nil {
+		return err
+	}
+	return e.EndDataSource()
+}
+
+func writeAssets(e *wizschema.Encoder, r *Repo) error {
+	for _, a := range assetsByBranch(r) {
+		if err := e.WriteAsset(a.Asset, a.Findings); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeEmpty writes a data source that left the selection: its branch with
+// no findings, so Wiz resolves what it holds.
+func writeEmpty(e *wizschema.Encoder, s *SourcePlan) error {
+	if s.repo != nil {
+		return errors.New("internal: only a data source that left the selection is sent empty")
+	}
+	repo := finding.Repository{Name: s.src.RepoName, URL: s.src.RepoURL, Deployment: s.src.Deployment}
+	if err := e.BeginDataSource(s.DataSourceID); err != nil {
+		return err
+	}
+	if err := e.WriteAsset(wizschema.AssetInput{Repo: repo, Branch: s.src.Branch, IsDefault: true}, []finding.Finding{}); err != nil {
+		return err
+	}
+	return e.EndDataSource()
+}
+
+// testHookHolding, when set by a test, follows how many repositories'
+// findings the sync holds: +1 once one is read, -1 once it is let go.
+var testHookHolding func(delta int)
+
+func holding(delta int) {
+	if testHookHolding != nil {
+		testHookHolding(delta)
+	}
+}

@@ -1,0 +1,105 @@
+package sync
+
+import (
+	"context"
+	"slices"
+	"sort"
+	stdsync "sync"
+	"testing"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
+)
+
+// Sources the guard held back while streaming (two with findings, one that
+// left the selection) go into the upload whole once the user confirms, and
+// the ledger then equals what Wiz holds.
+func TestConfirmAddsEveryHeldSourceWhole(t *testing.T) {
+	m := newMemRig(t)
+	first := m.sync(t, m.opts())
+	held := m.wz.DataSources()
+	var big []RepoSummary
+	for _, r := range first.Repositories {
+		if r.State == "sent" && len(held[r.DataSourceID].Open) >= 40 {
+			big = append(big, r)
+		}
+	}
+	sort.Slice(big, func(i, j int) bool { return big[i].Sent > big[j].Sent })
+	if len(big) < 3 {
+		t.Fatalf("the demo data needs three repositories with 40+ findings; have %d", len(big))
+	}
+	for _, r := range big[:2] {
+		dropFindings(t, m.sg, r.Name, func(i int, _ semgreptest.Finding) bool { return i%10 == 0 })
+	}
+	o := m.opts()
+	o.Collect.Policy.ExcludeRepos = []string{big[2].Name} // leaves: sent empty, held too
+	var heldBack bool
+	o.Confirm = func(p *Plan) bool {
+		heldBack = p.MassResolveHeld
+		return true
+	}
+	res := m.sync(t, o)
+	if !heldBack {
+		t.Fatal("the plan did not say the guard held sources back")
+	}
+	if res.Status != StatusSuccess {
+		t.Fatalf("status %s", res.Status)
+	}
+	sent := lastUploadIDs(t, m.wz)
+	now := m.wz.DataSources()
+	for _, r := range big[:3] {
+		ids, in := sent[r.DataSourceID]
+		if !in {
+			t.Fatalf("%s was not added to the upload", r.Name)
+		}
+		if len(ids) != len(now[r.DataSourceID].Open) || len(now[r.DataSourceID].Resolved) == 0 {
+			t.Errorf("%s: uploaded %d, Wiz holds %d open, %d resolved", r.Name, len(ids), len(now[r.DataSourceID].Open), len(now[r.DataSourceID].Resolved))
+		}
+		got, err := m.l.Held(context.Background(), r.DataSourceID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Clone(now[r.DataSourceID].Open)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the ledger holds %d ids, Wiz %d", r.Name, len(got), len(want))
+		}
+	}
+	if len(sent[big[2].DataSourceID]) != 0 {
+		t.Errorf("the source that left was sent with findings")
+	}
+}
+
+// A streaming sync holds the findings of no more repositories at once than
+// it fetches concurrently, plus the one being written.
+func TestStreamingHoldsFewRepositoriesAtOnce(t *testing.T) {
+	r := newRigDS(t, semgreptest.GenerateDataset(3, 60, 6000, time.Now()), wiztest.Options{}, nil)
+	var (
+		mu       stdsync.Mutex
+		now, top int
+	)
+	testHookHolding = func(delta int) {
+		mu.Lock()
+		now += delta
+		top = max(top, now)
+		mu.Unlock()
+	}
+	t.Cleanup(func() { testHookHolding = nil })
+	o := r.options()
+	o.Collect.Concurrency = 3
+	o.DryRun, o.Wiz = true, nil
+	res, err := Run(context.Background(), o)
+	if err != nil || res.Status != StatusDryRun {
+		t.Fatalf("status %s err %v", res.Status, err)
+	}
+	if res.Findings.Sent == 0 || len(res.Repositories) != 60 {
+		t.Fatalf("sent %d findings of %d repositories", res.Findings.Sent, len(res.Repositories))
+	}
+	if now != 0 {
+		t.Errorf("%d repositories were never let go", now)
+	}
+	if top > o.Collect.Concurrency+1 || top < 1 {
+		t.Errorf("held %d repositories at once; at most %d expected", top, o.Collect.Concurrency+1)
+	}
+}
