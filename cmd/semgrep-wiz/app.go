@@ -98,6 +98,7 @@ func loadApp(c *common, e env, n needs) (*app, error) {
 			ClientID: cfg.Wiz.ClientID, ClientSecret: cfg.Wiz.ClientSecret, Audience: cfg.Wiz.Audience,
 			HTTPClient: httpClient, UserAgent: version.UserAgent(),
 			PollInterval: e.pollInterval, PollMaxInterval: 4 * e.pollInterval,
+			RequestsPerSecond: e.wizRate,
 		})
 		if err != nil {
 			return nil, usageError{err}

@@ -185,7 +185,7 @@ func TestWatchCommand(t *testing.T) {
 	}()
 	var stderr strings.Builder
 	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &strings.Builder{}, stderr: &stderr,
-		pollInterval: 10 * time.Millisecond, secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml")), testing: true}
+		pollInterval: 10 * time.Millisecond, wizRate: 1000, secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml")), testing: true}
 	code := run(ctx, []string{"watch", "--interval", "200ms"}, e)
 	if code != 0 || !strings.Contains(stderr.String(), "watch: stopped") || len(h.wz.Uploads()) != 1 {
 		t.Fatalf("watch: exit %d, uploads %d\n%s", code, len(h.wz.Uploads()), stderr.String())

@@ -63,6 +63,9 @@ type env struct {
 	// pollInterval, when set, makes Wiz activity polling faster (demo mode
 	// and tests talk to a stand-in that answers at once).
 	pollInterval time.Duration
+	// wizRate, when set, replaces the Wiz client's request pacing (tests
+	// poll every few milliseconds).
+	wizRate float64
 	// secrets, when set, replaces the OS keyring / credentials file (tests
 	// must never read a developer's real keyring).
 	secrets config.SecretStore

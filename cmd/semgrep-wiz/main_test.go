@@ -77,8 +77,8 @@ func (h *harness) run(args ...string) (int, string, string) {
 		stdout:       &out,
 		stderr:       &errb,
 		interactive:  func() bool { return h.stdin != "" },
-		pollInterval: 10 * time.Millisecond,
-		secrets:      config.FileStore(filepath.Join(h.dir, "credentials.yaml")),
+		pollInterval: 10 * time.Millisecond, wizRate: 1000,
+		secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml")),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

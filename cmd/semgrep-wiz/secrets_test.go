@@ -187,7 +187,7 @@ func TestNoSecretLeaksFromAnyCommand(t *testing.T) {
 	before := len(h.wz.Uploads())
 	go func() {
 		done <- run(ctx, []string{"watch", "--interval", "300ms"}, env{getenv: func(k string) string { return h.vars[k] },
-			stdin: strings.NewReader(""), stdout: &wout, stderr: &werr, pollInterval: 10 * time.Millisecond,
+			stdin: strings.NewReader(""), stdout: &wout, stderr: &werr, pollInterval: 10 * time.Millisecond, wizRate: 1000,
 			secrets: config.FileStore(creds), testing: true})
 	}()
 	during := map[string][]byte{}

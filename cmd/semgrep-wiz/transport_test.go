@@ -119,7 +119,7 @@ func TestTransportHelperProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	code := run(ctx, flag.Args(), env{getenv: os.Getenv, stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stderr,
-		pollInterval: 10 * time.Millisecond, secrets: config.FileStore(filepath.Join(os.Getenv("HOME"), "credentials.yaml"))})
+		pollInterval: 10 * time.Millisecond, wizRate: 1000, secrets: config.FileStore(filepath.Join(os.Getenv("HOME"), "credentials.yaml"))})
 	os.Exit(code)
 }
 

@@ -63,7 +63,7 @@ func TestTerminalAppFirstRunFlow(t *testing.T) {
 	}
 	creds := filepath.Join(h.dir, "credentials.yaml")
 	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
-		pollInterval: 10 * time.Millisecond, secrets: config.FileStore(creds)}
+		pollInterval: 10 * time.Millisecond, wizRate: 1000, secrets: config.FileStore(creds)}
 	svc := newService(&common{}, e)
 	defer svc.Close()
 	if svc.Configured() {

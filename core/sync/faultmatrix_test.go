@@ -527,7 +527,8 @@ func newMxRig(t *testing.T, big bool) *mxRig {
 func (m *mxRig) wizClient(t *testing.T) *wiz.Client {
 	t.Helper()
 	c, err := wiz.New(wiz.Config{
-		APIEndpoint: m.wz.APIEndpoint(), AuthURL: m.wz.AuthURL(),
+		RequestsPerSecond: 1000, // tests poll every few milliseconds
+		APIEndpoint:       m.wz.APIEndpoint(), AuthURL: m.wz.AuthURL(),
 		ClientID: wiztest.DefaultClientID, ClientSecret: mxSecret,
 		RetryBase: time.Millisecond, RequestTimeout: m.timeout,
 		PollInterval: 5 * time.Millisecond, PollMaxInterval: 20 * time.Millisecond,

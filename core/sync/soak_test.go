@@ -59,7 +59,8 @@ func TestSoak(t *testing.T) {
 	}
 	defer l.Close()
 	wc, err := wiz.New(wiz.Config{
-		APIEndpoint: wz.APIEndpoint(), AuthURL: wz.AuthURL(),
+		RequestsPerSecond: 1000, // tests poll every few milliseconds
+		APIEndpoint:       wz.APIEndpoint(), AuthURL: wz.AuthURL(),
 		ClientID: wiztest.DefaultClientID, ClientSecret: wiztest.DefaultClientSecret,
 		RetryBase: time.Millisecond, PollInterval: 5 * time.Millisecond, PollMaxInterval: 20 * time.Millisecond,
 		NotFoundGrace: 30 * time.Second,

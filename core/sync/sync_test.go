@@ -44,7 +44,8 @@ func newRigDS(t *testing.T, ds *semgreptest.Dataset, wo wiztest.Options, wc func
 	t.Cleanup(r.sg.Close)
 	t.Cleanup(r.wz.Close)
 	cfg := wiz.Config{
-		APIEndpoint: r.wz.APIEndpoint(), AuthURL: r.wz.AuthURL(),
+		RequestsPerSecond: 1000, // tests poll every few milliseconds
+		APIEndpoint:       r.wz.APIEndpoint(), AuthURL: r.wz.AuthURL(),
 		ClientID: wiztest.DefaultClientID, ClientSecret: wiztest.DefaultClientSecret,
 		RetryBase: time.Millisecond, PollInterval: 5 * time.Millisecond, PollMaxInterval: 20 * time.Millisecond,
 	}

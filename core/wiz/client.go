@@ -38,6 +38,11 @@ type Config struct {
 	PollMaxInterval time.Duration // polls back off up to this; default 30s
 	PollDeadline    time.Duration // WaitActivity gives up after this; default 15m
 	NotFoundGrace   time.Duration // NOT_FOUND counts as "not registered yet" this long; default 2m
+
+	// RequestsPerSecond bounds the client's token and GraphQL requests on
+	// average; default DefaultRequestsPerSecond (Wiz allows about 3 per
+	// tenant, shared with other integrations).
+	RequestsPerSecond float64
 }
 
 // Per-attempt limits. Wiz's gateway cuts requests at about 120 s.
@@ -56,6 +61,7 @@ type Client struct {
 	hc       *http.Client
 	gql      *graphql.Client
 	now      func() time.Time // replaceable in tests
+	pace     *pacer
 
 	tmu      sync.Mutex
 	tok      string
@@ -111,6 +117,7 @@ func New(cfg Config) (*Client, error) {
 		audience: audience,
 		hc:       hc,
 		now:      time.Now,
+		pace:     newPacer(cfg.RequestsPerSecond),
 	}
 	// The library's own retry sleeps ignore the context; we retry ourselves.
 	c.gql = graphql.NewClient(endpoint, statusDoer{hc: hc}, graphql.WithRetry(0))

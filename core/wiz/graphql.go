@@ -98,6 +98,15 @@ func (c *Client) exec(ctx context.Context, op operation, vars map[string]any, ou
 }
 
 func (c *Client) execOnce(ctx context.Context, tok string, op operation, vars map[string]any) ([]byte, *Error) {
+	if err := c.pace.wait(ctx); err != nil {
+		return nil, canceled(op.op, err)
+	}
+	data, e := c.execPaced(ctx, tok, op, vars)
+	c.pace.answered(e != nil && e.Kind == KindRateLimited)
+	return data, e
+}
+
+func (c *Client) execPaced(ctx context.Context, tok string, op operation, vars map[string]any) ([]byte, *Error) {
 	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout(graphqlAttemptTimeout))
 	defer cancel()
 	gc := c.gql.WithRequestModifier(func(r *http.Request) {

@@ -33,6 +33,8 @@ func newPair(t *testing.T, o wiztest.Options, mod func(*Config)) (*Client, *wizt
 		PollMaxInterval: 20 * time.Millisecond,
 		PollDeadline:    5 * time.Second,
 		NotFoundGrace:   time.Second,
+		// Tests poll every few milliseconds; pacing has its own tests.
+		RequestsPerSecond: 1000,
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -109,6 +109,15 @@ type tokenResponse struct {
 // fetchToken makes one token request. The response body is never quoted
 // in errors: some identity providers echo the request, secret included.
 func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, *Error) {
+	if err := c.pace.wait(ctx); err != nil {
+		return "", 0, canceled("token", err)
+	}
+	tok, ttl, e := c.fetchTokenPaced(ctx)
+	c.pace.answered(e != nil && e.Kind == KindRateLimited)
+	return tok, ttl, e
+}
+
+func (c *Client) fetchTokenPaced(ctx context.Context) (string, time.Duration, *Error) {
 	limit := c.attemptTimeout(tokenAttemptTimeout)
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
