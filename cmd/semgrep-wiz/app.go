@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
@@ -137,11 +138,28 @@ func newHTTPClient(e env, paths config.Paths) *http.Client {
 		h := slog.NewJSONHandler(httplog.AppendFile(paths.LogFile), &slog.HandlerOptions{Level: slog.LevelDebug})
 		rt = httplog.New(rt, slog.New(h))
 	}
+	if e.semgrepRequests != nil {
+		rt = countingTransport{base: rt, prefix: e.getenv("SEMGREP_API_URL"), n: e.semgrepRequests}
+	}
 	return &http.Client{
 		Transport: &guardTransport{base: rt, apiTimeout: apiRequestTimeout, putBase: putBaseTimeout, putRate: putMinRate},
 		// A redirect means a wrong URL; following it could send the token elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// countingTransport counts the requests whose URL starts with prefix.
+type countingTransport struct {
+	base   http.RoundTripper
+	prefix string
+	n      *atomic.Int64
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.prefix != "" && strings.HasPrefix(r.URL.String(), t.prefix) {
+		t.n.Add(1)
+	}
+	return t.base.RoundTrip(r)
 }
 
 // debugEnabled reads SEMGREP_WIZ_DEBUG.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,8 +36,12 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	fs.IntVar(&repos, "repos", 0, "generate this many repositories instead of the sample data (scale runs)")
 	fs.IntVar(&findings, "findings", 0, "with --repos: this many findings across them")
 	fs.DurationVar(&latency, "latency", 0, "add this latency to every Semgrep stand-in request (e.g. 50ms)")
-	var dryRun bool
+	var dryRun, serve, baseline bool
+	var cpuProfile string
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --repos: write a CPU profile of the sync to this file (go tool pprof)")
 	fs.BoolVar(&dryRun, "dry-run", false, "with --repos: write the upload file instead of uploading")
+	fs.BoolVar(&baseline, "baseline", false, "with --repos: afterwards, time a bare encoding/json decode and re-encode of the same findings pages and print the ratio")
+	fs.BoolVar(&serve, "serve", false, "only start the stand-ins, print the environment that points semgrep-wiz at them, and serve until interrupted")
 	fs.BoolVar(&headless, "headless", false, "run check, preview, sync and history as plain output instead of the full-screen app")
 	if err := parse(fs, "demo [--headless]", args, e); err != nil {
 		return helpOK(err)
@@ -50,15 +53,29 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	if repos < 0 || findings < 0 || latency < 0 {
 		return usagef("demo: --repos, --findings and --latency must not be negative")
 	}
+	if repos > 0 && headless && !serve {
+		// The stand-ins run in a child process so the numbers (time, peak
+		// memory) are the sync's own.
+		return scaleRun(ctx, e, scaleSpec{repos: repos, findings: findings, latency: latency, dryRun: dryRun, baseline: baseline, stateDir: c.stateDir, cpuProfile: cpuProfile})
+	}
 	ds := semgreptest.DemoDataset(time.Now())
+	sgOpts := []semgreptest.Option{semgreptest.WithLatency(latency)}
 	if repos > 0 {
 		// A deterministic dataset of the asked size (same seed, same data).
 		ds = semgreptest.GenerateDataset(1, repos, max(findings, repos), time.Now())
 	}
-	sg := semgreptest.NewServer(ds, semgreptest.WithLatency(latency))
+	if repos > 0 && serve {
+		// A scale run reads every finding, from pages rendered in advance.
+		ds.OpenAndSevere()
+		sgOpts = append(sgOpts, semgreptest.WithPageCache())
+	}
+	sg := semgreptest.NewServer(ds, sgOpts...)
 	defer sg.Close()
 	wz := wiztest.NewServer(wiztest.Options{ClientID: demoClientID, ClientSecret: demoClientSecret})
 	defer wz.Close()
+	if serve {
+		return serveStandins(ctx, e, ds, sg, wz, repos > 0)
+	}
 
 	dir := c.stateDir
 	if dir == "" {
@@ -98,9 +115,6 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	de.pollInterval = 300 * time.Millisecond
 	de.triggeredBy = "demo"
 
-	if repos > 0 && headless {
-		return scaleRun(ctx, e, de, ds, dryRun)
-	}
 	if !headless {
 		if e.isInteractive() && isTerminal(e.stdout) {
 			return runTUI(ctx, &common{}, de, uic.Home)
@@ -187,30 +201,4 @@ func fixSome(sg *semgreptest.Server, project string, n int) int {
 		}
 	})
 	return fixed
-}
-
-// scaleRun is `demo --headless --repos N --findings M`: one sync of a
-// generated dataset, timed, with the process's peak memory, so anyone can
-// reproduce the performance numbers.
-func scaleRun(ctx context.Context, e, de env, ds *semgreptest.Dataset, dryRun bool) error {
-	n := ds.FindingCount()
-	fmt.Fprintf(e.stdout, "semgrep-wiz demo: %d repositories, %d findings in the Semgrep stand-in.\n", len(ds.Projects), n)
-	args := []string{"--yes", "--json"}
-	if dryRun {
-		args = []string{"--dry-run", "--json"}
-	}
-	var out strings.Builder
-	se := de
-	se.stdout = &out
-	start := time.Now()
-	err := cmdSync(ctx, args, se)
-	took := time.Since(start)
-	var res struct {
-		Status   string
-		Findings struct{ Sent, Excluded int }
-	}
-	_ = json.Unmarshal([]byte(out.String()), &res)
-	fmt.Fprintf(e.stdout, "sync %s: %d findings sent, %d excluded, in %s (%.0f findings read per second); peak RSS %s\n",
-		res.Status, res.Findings.Sent, res.Findings.Excluded, took.Round(time.Millisecond), float64(n)/took.Seconds(), humanBytes(peakRSS()))
-	return err
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,6 +67,9 @@ type env struct {
 	// wizRate, when set, replaces the Wiz client's request pacing (tests
 	// poll every few milliseconds).
 	wizRate float64
+	// semgrepRequests, when set, counts the requests sent to the Semgrep
+	// API (scale runs compare them with the time taken).
+	semgrepRequests *atomic.Int64
 	// secrets, when set, replaces the OS keyring / credentials file (tests
 	// must never read a developer's real keyring).
 	secrets config.SecretStore

@@ -39,6 +39,13 @@ type Options struct {
 	// whatever HTTPClient does (a shared client may bound only the phases
 	// before the body); 0 → 60 s. A timed-out attempt is retried.
 	RequestTimeout time.Duration
+	// MaxConcurrency is the most requests in flight at once over every
+	// goroutine using the Client; 0 → DefaultMaxConcurrency, negative or 1
+	// → one at a time. The Client halves its own limit when Semgrep
+	// answers 429, 500/502/503/504 or times out, and raises it again, one
+	// at a time, after runs of successes; a 429's Retry-After holds back
+	// all its requests.
+	MaxConcurrency int
 }
 
 // Client calls the Semgrep web API. It is safe for concurrent use.
@@ -51,6 +58,7 @@ type Client struct {
 	maxRetries int
 	retryBase  time.Duration
 	timeout    time.Duration
+	lim        *limiter
 }
 
 // New returns a Client for o.
@@ -63,6 +71,7 @@ func New(o Options) *Client {
 		maxRetries: o.MaxRetries,
 		retryBase:  o.RetryBase,
 		timeout:    o.RequestTimeout,
+		lim:        newLimiter(o.MaxConcurrency),
 	}
 	if c.base == "" {
 		c.base = DefaultBaseURL
@@ -91,6 +100,10 @@ func New(o Options) *Client {
 
 // BaseURL is the API base in use, without a trailing slash.
 func (c *Client) BaseURL() string { return c.base }
+
+// Limit is how many requests the Client lets be in flight at once now:
+// Options.MaxConcurrency, or less after Semgrep asked it to slow down.
+func (c *Client) Limit() int { return c.lim.current() }
 
 // WebBase derives the web UI base from an API base by stripping "/api/v1"
 // (https://semgrep.dev/api/v1 → https://semgrep.dev).
@@ -309,6 +322,21 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 		u += "?" + q.Encode()
 	}
 	return c.retry(ctx, func(ctx context.Context) (time.Duration, error) {
+		// A slot is held for the request and reading its answer, not for
+		// decoding it nor for the back-off before a retry.
+		epoch, err := c.lim.acquire(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", op, err)
+		}
+		load, pause, released := verdictNone, time.Duration(0), false
+		release := func() {
+			if !released {
+				released = true
+				c.lim.release(epoch, load, pause)
+			}
+		}
+		defer release()
+
 		// The attempt's own deadline; ctx stays the caller's, so a
 		// cancellation is told apart from a timeout.
 		actx, cancel := context.WithTimeout(ctx, c.timeout)
@@ -335,12 +363,21 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 			if ctx.Err() != nil {
 				return 0, fmt.Errorf("%s: %w", op, ctx.Err())
 			}
+			if actx.Err() != nil || isTimeout(err) {
+				load = verdictOverload
+			}
 			return 0, transportError(op, req.URL.Host, err)
 		}
 		defer resp.Body.Close()
 		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			switch resp.StatusCode {
+			case http.StatusTooManyRequests:
+				load, pause = verdictOverload, ra
+			case 500, 502, 503, 504:
+				load = verdictOverload
+			}
 			return ra, statusError(op, resp.StatusCode, c.errorDetail(data, resp.Header.Get("Content-Type")))
 		}
 		if rerr != nil {
@@ -350,10 +387,13 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 			msg := "the response was cut off (" + oneLine(rerr.Error(), 120) + ")"
 			if actx.Err() != nil {
 				msg = fmt.Sprintf("timed out after %s reading the response from %s", c.timeout, req.URL.Host)
+				load = verdictOverload
 			}
 			return 0, &APIError{Op: op, Status: resp.StatusCode, Kind: KindTransport,
 				Message: msg, retryable: true, err: rerr}
 		}
+		load = verdictOK
+		release()
 		if len(data) > maxResponse {
 			return 0, &APIError{Op: op, Status: resp.StatusCode, Kind: KindBadResponse,
 				Message: fmt.Sprintf("response larger than %d MiB", maxResponse>>20)}
@@ -395,7 +435,6 @@ func (c *Client) errorDetail(body []byte, contentType string) string {
 
 func transportError(op, host string, err error) *APIError {
 	e := &APIError{Op: op, Kind: KindTransport, retryable: true, err: err}
-	var ne net.Error
 	var cve *tls.CertificateVerificationError
 	var uae x509.UnknownAuthorityError
 	var hne x509.HostnameError
@@ -407,7 +446,7 @@ func transportError(op, host string, err error) *APIError {
 	case errors.As(err, &dnse) && dnse.IsNotFound:
 		e.Message = "host " + host + " not found"
 		e.retryable = false
-	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+	case isTimeout(err):
 		e.Message = "timed out talking to " + host
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Message = "connection to " + host + " refused"
@@ -417,6 +456,13 @@ func transportError(op, host string, err error) *APIError {
 		e.Message = "cannot reach " + host
 	}
 	return e
+}
+
+// isTimeout reports a transport error that is a timeout: a sign of an
+// overloaded server, as a 503 is.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded)
 }
 
 func badResponse(op, msg string) *APIError {

@@ -633,3 +633,171 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// pageBody fetches page 0 of repo's findings straight from the stand-in.
+func pageBody(t *testing.T, s *semgreptest.Server, slug, repo string, size int) []byte {
+	t.Helper()
+	req, err := http.NewRequest("GET", fmt.Sprintf("%s/deployments/%s/findings?page_size=%d&repos=%s", s.URL, slug, size, repo), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+secretToken)
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%d, %v", resp.StatusCode, err)
+	}
+	return body
+}
+
+func platformIDs(fs []finding.Finding) []string {
+	ids := make([]string, len(fs))
+	for i, f := range fs {
+		ids[i] = f.PlatformID
+	}
+	return ids
+}
+
+// TestFindingsReadAhead: a repository of 10,000 findings is read in four
+// pages of 3000, with pages fetched ahead (several in flight at once) yet
+// delivered in order; one of 500 findings costs exactly one request.
+func TestFindingsReadAhead(t *testing.T) {
+	ds := semgreptest.GenerateDataset(31, 1, 10_000, testNow)
+	ds.Token = secretToken
+	// The small repository: a copy of the first 500 findings under
+	// another name and other ids (generating a second one is slow under
+	// -race).
+	sp := ds.Projects[0]
+	sp.ID, sp.Name = sp.ID+1, sp.Name+"-small"
+	sp.Findings = slices.Clone(sp.Findings[:500])
+	for i := range sp.Findings {
+		sp.Findings[i].ID += 1 << 40
+		sp.Findings[i].Repository.Name = sp.Name
+	}
+	ds.Projects = append(ds.Projects, sp)
+	big, small, slug := ds.Projects[0].Name, sp.Name, ds.Deployment.Slug
+
+	// The server's order: newest relevant_since first, then id descending.
+	// Both of Semgrep's timestamp forms occur.
+	since := func(f semgreptest.Finding) time.Time {
+		t, err := time.Parse(time.RFC3339Nano, f.RelevantSince)
+		if err != nil {
+			t, _ = time.Parse("2006-01-02 15:04:05.999999999-07:00", f.RelevantSince)
+		}
+		return t
+	}
+	type key struct {
+		since time.Time
+		id    int64
+	}
+	var sorted []key
+	for _, f := range ds.Projects[0].Findings {
+		sorted = append(sorted, key{since(f), f.ID})
+	}
+	slices.SortFunc(sorted, func(a, b key) int {
+		if c := b.since.Compare(a.since); c != 0 {
+			return c
+		}
+		return int(b.id - a.id)
+	})
+	var want [][]string
+	for i := 0; i < len(sorted); i += 3000 {
+		var ids []string
+		for _, k := range sorted[i:min(i+3000, len(sorted))] {
+			ids = append(ids, fmt.Sprint(k.id))
+		}
+		want = append(want, ids)
+	}
+	s, c := serve(t, ds, semgreptest.WithLatency(30*time.Millisecond))
+
+	// Page 2 answers after page 3: delivery still waits for it.
+	s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Query: map[string][]string{"page": {"2"}}, Delay: 150 * time.Millisecond, Times: 1})
+	var got [][]string
+	err := c.Findings(context.Background(), slug, FindingsQuery{Repos: []string{big}, Status: "any"}, func(page []finding.Finding) error {
+		got = append(got, platformIDs(page))
+		return nil
+	})
+	if note(t, err) != nil || len(got) != 4 {
+		t.Fatalf("%d pages delivered, %v", len(got), err)
+	}
+	for i := range got {
+		if len(want[i]) != []int{3000, 3000, 3000, 1000}[i] || !slices.Equal(got[i], want[i]) {
+			t.Fatalf("page %d: %d findings delivered, want the server's %d in its order", i, len(got[i]), len(want[i]))
+		}
+	}
+	peak := s.PeakInFlight()
+	if peak < 2 || peak > DefaultMaxConcurrency {
+		t.Errorf("peak in flight %d: pages were not read ahead", peak)
+	}
+	// Pages 0-3 once each; at most two more fetched past the end.
+	ps := pages(s.RequestsFor(semgreptest.OpFindings))
+	slices.Sort(ps)
+	if len(ps) < 4 || len(ps) > 6 || !slices.Equal(ps[:4], []string{"0", "1", "2", "3"}) {
+		t.Errorf("pages requested %v", ps)
+	}
+	t.Logf("peak in flight %d; pages requested %v", peak, ps)
+
+	fs, err := collect(t, c, slug, FindingsQuery{Repos: []string{small}, Status: "any"})
+	// Cancelled requests of the big walk may still reach the server late:
+	// count the small repository's own.
+	n := 0
+	for _, r := range s.RequestsFor(semgreptest.OpFindings) {
+		if r.Query.Get("repos") == small {
+			n++
+		}
+	}
+	if err != nil || len(fs) != 500 || n != 1 {
+		t.Errorf("small repository: %d findings in %d requests, %v", len(fs), n, err)
+	}
+}
+
+// TestFindingsReadAheadStops: with pages in flight ahead, the walk still
+// stops where the sequential walk would, and delivers nothing after.
+func TestFindingsReadAheadStops(t *testing.T) {
+	ds := semgreptest.GenerateDataset(32, 1, 3500, testNow)
+	ds.Token = secretToken
+	repo, slug := ds.Projects[0].Name, ds.Deployment.Slug
+	s, c := serve(t, ds)
+	// The smallest page size read ahead: pages 0-2 full, 3 short.
+	q := FindingsQuery{Repos: []string{repo}, Status: "any", PageSize: readAheadMinPage}
+	ctx := context.Background()
+
+	t.Run("error on a page", func(t *testing.T) {
+		s.ClearFaults()
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Query: map[string][]string{"page": {"2"}}, Status: 400})
+		var n []int
+		err := c.Findings(ctx, slug, q, func(page []finding.Finding) error { n = append(n, len(page)); return nil })
+		if kindOf(note(t, err)) != KindRequest || !slices.Equal(n, []int{1000, 1000}) {
+			t.Errorf("pages %v delivered, %v", n, err)
+		}
+	})
+	t.Run("callback error", func(t *testing.T) {
+		s.ClearFaults()
+		stop := errors.New("stop here")
+		calls := 0
+		err := c.Findings(ctx, slug, q, func([]finding.Finding) error {
+			if calls++; calls == 3 {
+				return stop
+			}
+			return nil
+		})
+		if !errors.Is(err, stop) || calls != 3 {
+			t.Errorf("err %v after %d calls", err, calls)
+		}
+	})
+	t.Run("server ignores page", func(t *testing.T) {
+		s.ClearFaults()
+		body := pageBody(t, s, slug, repo, readAheadMinPage)
+		s.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Body: string(body)})
+		s.ResetRequests()
+		fs, err := collect(t, c, slug, q)
+		if err != nil || len(fs) != readAheadMinPage || len(s.RequestsFor(semgreptest.OpFindings)) != 2 {
+			t.Errorf("%d findings after %d requests, %v", len(fs), len(s.RequestsFor(semgreptest.OpFindings)), err)
+		}
+	})
+	s.ClearFaults()
+}

@@ -98,19 +98,79 @@ func DecodeFindingsPage(r io.Reader, slug, webBase string) ([]finding.Finding, e
 	if len(body) > maxResponse {
 		return nil, fmt.Errorf("decoding findings page: larger than %d MiB", maxResponse>>20)
 	}
-	var env findingsEnvelope
-	if err := decodeJSON("decoding findings page", body, "", wantFindings, &env); err != nil {
+	fs, _, err := decodeFindingsBody("decoding findings page", body, "", slug, webBase)
+	if err != nil {
+		var item *itemError
+		if errors.As(err, &item) {
+			return nil, fmt.Errorf("decoding findings page: %w", err)
+		}
 		return nil, err
 	}
-	items, ok := env.items()
+	return fs, nil
+}
+
+// typedEnvelope is findingsEnvelope decoded straight into findings.
+type typedEnvelope struct {
+	Findings *[]apiFinding `json:"findings"`
+	Sast     *typedWrapped `json:"sastFindings"`
+	Sca      *typedWrapped `json:"scaFindings"`
+	AiSast   *typedWrapped `json:"aiSastFindings"`
+}
+
+type typedWrapped struct {
+	Findings []apiFinding `json:"findings"`
+}
+
+func (e *typedEnvelope) items() ([]apiFinding, bool) {
+	if e.Findings != nil {
+		return *e.Findings, true
+	}
+	var out []apiFinding
+	ok := false
+	for _, w := range []*typedWrapped{e.Sast, e.Sca, e.AiSast} {
+		if w != nil {
+			ok = true
+			out = append(out, w.Findings...)
+		}
+	}
+	return out, ok
+}
+
+// itemError is a finding of a page that could not be decoded.
+type itemError struct{ msg string }
+
+func (e *itemError) Error() string { return e.msg }
+
+// decodeFindingsBody decodes a findings page body in one pass (pages are
+// most of a sync's work). Only a page that fails is decoded again item by
+// item, to say which finding is wrong and how; an *itemError says so.
+// It returns the findings and how many items the page held.
+func decodeFindingsBody(op string, body []byte, contentType, slug, webBase string) ([]finding.Finding, int, error) {
+	var env typedEnvelope
+	if json.Unmarshal(body, &env) == nil {
+		items, ok := env.items()
+		if !ok {
+			return nil, 0, badResponse(op, "expected "+wantFindings)
+		}
+		out := make([]finding.Finding, len(items))
+		for i := range items {
+			out[i] = items[i].toFinding(slug, webBase)
+		}
+		return out, len(items), nil
+	}
+	var raw findingsEnvelope
+	if err := decodeJSON(op, body, contentType, wantFindings, &raw); err != nil {
+		return nil, 0, err
+	}
+	items, ok := raw.items()
 	if !ok {
-		return nil, errors.New("decoding findings page: expected " + wantFindings)
+		return nil, 0, badResponse(op, "expected "+wantFindings)
 	}
 	fs, err := mapAPIFindings(items, slug, webBase)
 	if err != nil {
-		return nil, fmt.Errorf("decoding findings page: %w", err)
+		return nil, len(items), &itemError{msg: err.Error()}
 	}
-	return fs, nil
+	return fs, len(items), nil
 }
 
 func mapAPIFindings(items []json.RawMessage, slug, webBase string) ([]finding.Finding, error) {

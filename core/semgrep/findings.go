@@ -2,10 +2,12 @@ package semgrep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 )
@@ -66,44 +68,91 @@ func (q FindingsQuery) pageSize() int {
 	return min(max(n, minFindingsPage), maxFindingsPage)
 }
 
+// Read-ahead: once a repository has shown more than a page or two, the
+// pages after the one being delivered are fetched while it is, through the
+// Client's shared limiter.
+const (
+	// readAheadPages is the most pages of one walk in flight at once.
+	readAheadPages = 3
+	// readAheadMinPage is the smallest page size read ahead. Smaller pages
+	// are a caller's choice for small, exact requests (previews, tests of
+	// the request sequence); a speculative page past the end would cost
+	// about what it saves.
+	readAheadMinPage = 1000
+)
+
+// pagesInFlight is how many pages of a walk may be in flight once full
+// pages were read in a row. It grows like a slow start: page 1 only after
+// page 0 was full, then two, then readAheadPages. A repository of one or
+// two pages (most of them) thus costs only the requests it needs, and a
+// server that ignores "page" is caught at page 1 before anything is
+// fetched ahead.
+func pagesInFlight(pageSize, full int) int {
+	if pageSize < readAheadMinPage {
+		return 1
+	}
+	return min(max(full, 1), readAheadPages)
+}
+
+// fetchedPage is one page's answer: its findings and how many items it had.
+type fetchedPage struct {
+	fs  []finding.Finding
+	n   int
+	err error
+}
+
 // Findings reads every page of the deployment's findings that match q and
-// hands each page to fn, in order. Pages are numbered from 0; reading stops
-// after a page shorter than the page size. A finding already handed over
-// (same platform id; data can shift between pages while new findings
-// arrive) is not handed over again, and a page with nothing new ends the
-// walk, so a server that ignores "page" cannot loop us forever. An error
-// from fn stops the walk and is returned as is. IDs are not assigned: call
-// finding.AssignIDs per repository once all pages are in.
+// hands each page to fn, in order, from the calling goroutine. Pages are
+// numbered from 0; reading stops after a page shorter than the page size.
+// A finding already handed over (same platform id; data can shift between
+// pages while new findings arrive) is not handed over again, and a page
+// with nothing new ends the walk, so a server that ignores "page" cannot
+// loop us forever. After full pages, later pages are fetched ahead (see
+// pagesInFlight); pages fetched past the end are cancelled or dropped,
+// never delivered. An error of a page stops the walk before that page and
+// is returned; an error from fn stops the walk and is returned as is. IDs
+// are not assigned: call finding.AssignIDs per repository once all pages
+// are in.
 func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn func(page []finding.Finding) error) error {
-	const op = "listing findings"
 	path := "/deployments/" + url.PathEscape(slug) + "/findings"
 	size := q.pageSize()
+
+	// Pages ahead run in their own goroutines; returning cancels those
+	// still in flight and waits for them, so no request outlives the walk.
+	actx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	var ahead []chan fetchedPage // ahead[0] answers the page to deliver next
+	launched := 0
+	fetch := func() {
+		ch := make(chan fetchedPage, 1)
+		ahead = append(ahead, ch)
+		page := launched
+		launched++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fs, n, err := c.findingsPage(actx, slug, path, q, page, size)
+			ch <- fetchedPage{fs, n, err}
+		}()
+	}
+
 	seen := map[string]bool{}
+	full := 0
 	for page := 0; ; page++ {
-		var fs []finding.Finding
-		var n int
-		err := c.get(ctx, op, path, q.params(page, size), func(b []byte, ct string) error {
-			var env findingsEnvelope
-			if err := decodeJSON(op, b, ct, wantFindings, &env); err != nil {
-				return err
-			}
-			items, ok := env.items()
-			if !ok {
-				return badResponse(op, "expected "+wantFindings)
-			}
-			n = len(items)
-			var err error
-			fs, err = mapAPIFindings(items, slug, c.web)
-			if err != nil {
-				return badResponse(op, fmt.Sprintf("page %d: %s", page, err.Error()))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+		for launched < page+pagesInFlight(size, full) {
+			fetch()
 		}
-		fresh := fs[:0]
-		for _, f := range fs {
+		p := <-ahead[0]
+		ahead = ahead[1:]
+		if p.err != nil {
+			return p.err
+		}
+		fresh := p.fs[:0]
+		for _, f := range p.fs {
 			if f.PlatformID != "" {
 				if seen[f.PlatformID] {
 					continue
@@ -117,8 +166,26 @@ func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn 
 				return err
 			}
 		}
-		if n < size || len(fresh) == 0 {
+		if p.n < size || len(fresh) == 0 {
 			return nil
 		}
+		full++
 	}
+}
+
+// findingsPage fetches one page: its findings and how many items it had.
+func (c *Client) findingsPage(ctx context.Context, slug, path string, q FindingsQuery, page, size int) ([]finding.Finding, int, error) {
+	const op = "listing findings"
+	var fs []finding.Finding
+	var n int
+	err := c.get(ctx, op, path, q.params(page, size), func(b []byte, ct string) error {
+		var err error
+		fs, n, err = decodeFindingsBody(op, b, ct, slug, c.web)
+		var item *itemError
+		if errors.As(err, &item) {
+			return badResponse(op, fmt.Sprintf("page %d: %s", page, item.Error()))
+		}
+		return err
+	})
+	return fs, n, err
 }

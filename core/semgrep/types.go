@@ -117,6 +117,11 @@ type wireScan struct {
 type flexInt int64
 
 func (f *flexInt) UnmarshalJSON(b []byte) error {
+	// The common case, a plain integer, without allocating.
+	if n, ok := plainInt(b); ok {
+		*f = flexInt(n)
+		return nil
+	}
 	s := strings.TrimSpace(string(b))
 	if s == "null" || s == `""` {
 		*f = 0
@@ -168,15 +173,23 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 	}
 	switch b[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+		s, ok := plainString(b)
+		if !ok {
+			if err := json.Unmarshal(b, &s); err != nil {
+				return err
+			}
 		}
 		if s != "" {
 			*f = flexStrings{s}
 		}
 		return nil
 	case '[':
+		if list, ok := plainStrings(b); ok {
+			if len(list) > 0 {
+				*f = list
+			}
+			return nil
+		}
 		var raw []json.RawMessage
 		if err := json.Unmarshal(b, &raw); err != nil {
 			return err
@@ -200,8 +213,8 @@ type flexTime struct{ time.Time }
 
 func (f *flexTime) UnmarshalJSON(b []byte) error {
 	f.Time = time.Time{}
-	var s string
-	if json.Unmarshal(b, &s) != nil {
+	s, ok := plainString(b)
+	if !ok && json.Unmarshal(b, &s) != nil {
 		return nil
 	}
 	if t, err := ParseTime(s); err == nil {
@@ -268,4 +281,84 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// Fast paths for the flexible types: the decoder hands them bytes it has
+// already checked, and most values are plain (no escapes, no spaces), so
+// decoding them again through encoding/json would scan every page twice.
+
+// plainInt reads an optionally negative run of digits.
+func plainInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// plainString reads a JSON string literal without escapes.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	in := b[1 : len(b)-1]
+	for _, c := range in {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
+	}
+	return string(in), true
+}
+
+// plainStrings reads a compact array of plain, non-empty string literals
+// ("[]", `["a","b"]`); anything else is left to the general path.
+func plainStrings(b []byte) (flexStrings, bool) {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil, false
+	}
+	in := b[1 : len(b)-1]
+	if len(in) == 0 {
+		return nil, true
+	}
+	var out flexStrings
+	for len(in) > 0 {
+		if in[0] != '"' {
+			return nil, false
+		}
+		end := 1
+		for end < len(in) && in[end] != '"' {
+			if c := in[end]; c == '\\' || c < 0x20 {
+				return nil, false
+			}
+			end++
+		}
+		if end == len(in) || end == 1 {
+			return nil, false
+		}
+		out = append(out, string(in[1:end]))
+		in = in[end+1:]
+		if len(in) > 0 {
+			if in[0] != ',' || len(in) == 1 {
+				return nil, false
+			}
+			in = in[1:]
+		}
+	}
+	return out, true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	stdsync "sync"
 	"time"
@@ -343,17 +344,7 @@ func collectRepo(ctx context.Context, o CollectOptions, dep semgrep.Deployment, 
 	if !r.InScope {
 		return nil
 	}
-	// The server filters what the policy would drop anyway; the preview's
-	// --all asks for everything so it can say why each finding is left out.
-	q := semgrep.FindingsQuery{Repos: []string{r.Name}, Status: "any"}
-	if !o.AllFindings {
-		if len(o.Policy.Statuses) == 1 {
-			q.Status = o.Policy.Statuses[0]
-		}
-		for _, s := range o.Policy.Severities {
-			q.Severities = append(q.Severities, s.String())
-		}
-	}
+	q := FindingsQuery(o.Policy, r.Name, o.AllFindings)
 	var fs []finding.Finding
 	err := o.Semgrep.Findings(ctx, dep.Slug, q, func(page []finding.Finding) error {
 		fs = append(fs, page...)
@@ -399,4 +390,24 @@ func reasonText(d policy.RepoDecision) string {
 		return string(d.Reason)
 	}
 	return string(d.Reason) + ": " + d.Detail
+}
+
+// FindingsQuery is what a sync asks Semgrep for one repository: the server
+// filters what the policy would drop anyway. all (the preview's --all)
+// asks for everything so the preview can say why each finding is left out.
+func FindingsQuery(p policy.Policy, repo string, all bool) semgrep.FindingsQuery {
+	q := semgrep.FindingsQuery{Repos: []string{repo}, Status: "any"}
+	if !all {
+		if len(p.Statuses) == 1 {
+			q.Status = p.Statuses[0]
+		}
+		// In one order whatever the configuration's, so the same policy
+		// always asks the same question (and a cache can answer it).
+		sevs := slices.Clone(p.Severities)
+		slices.Sort(sevs)
+		for _, s := range slices.Compact(sevs) {
+			q.Severities = append(q.Severities, s.String())
+		}
+	}
+	return q
 }

@@ -56,12 +56,19 @@ type Server struct {
 	version int // bumped on every change to ds, to invalidate order
 	order   []ref
 	orderV  int
+	idx     projectIndex // per-project orders for repos=/repository_ids= queries
 	faults  []*Fault
 	reqs    []Request
 	latency time.Duration
 	hs      *httptest.Server
 
 	flaky *faultkit.Flaky // WithFaultRate
+
+	inflight inFlight   // SetMaxInFlight, PeakInFlight
+	pages    *pageCache // WithPageCache
+	// fullWalk makes filtered findings queries walk every finding as
+	// before the index (tests compare the two).
+	fullWalk bool
 }
 
 // ref points at one finding in the dataset.
@@ -152,7 +159,10 @@ func (s *Server) ResetRequests() {
 	s.reqs = nil
 }
 
-// Update runs fn with the dataset under the server's lock.
+// Update runs fn with the dataset under the server's lock. Responses are
+// encoded after the lock is released from shallow copies of the findings,
+// so fn may change or replace findings but not write into what a finding
+// points at (Location, slices, pointer fields): replace those instead.
 func (s *Server) Update(fn func(*Dataset)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -175,6 +185,9 @@ func (s *Server) SetFindings(project string, fs ...Finding) error {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
+	// Counted from arrival to the end of the response, latency included.
+	limited, retryAfter := s.inflight.enter()
+	defer s.inflight.leave()
 	rest, ok := strings.CutPrefix(r.URL.Path, "/api/v1/")
 	op, arg := "", ""
 	if ok {
@@ -192,6 +205,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	latency := s.latency
 	s.mu.Unlock()
 
+	if limited {
+		// A rate limiter answers before the application does.
+		writeLimited(w, retryAfter)
+		return
+	}
 	if latency > 0 {
 		t := time.NewTimer(latency)
 		select {
@@ -538,14 +556,24 @@ func (s *Server) findings(w http.ResponseWriter, r *http.Request, slug string) {
 	refFilter, hasRef := q.Get("ref"), q.Has("ref")
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if slug != s.ds.Deployment.Slug {
+		s.mu.Unlock()
 		writeRaw(w, http.StatusNotFound, notFoundBody)
 		return
 	}
+	ver := s.version
+	if s.pages != nil {
+		if b := s.pages.get(ver, r.URL.RawQuery); b != nil {
+			s.mu.Unlock()
+			writeBytes(w, b)
+			return
+		}
+	}
 	var sel []*Finding
 	kept := map[string]int{} // match_based_id → index in sel, for dedup
-	for _, rf := range s.sortedOrder() {
+	// The repository filters stay in the loop below: the walk order only
+	// narrows which findings are looked at, never what is chosen.
+	for _, rf := range s.walkOrder(repos, repoIDs) {
 		p := &s.ds.Projects[rf.p]
 		f := &p.Findings[rf.f]
 		switch {
@@ -570,9 +598,17 @@ func (s *Server) findings(w http.ResponseWriter, r *http.Request, slug string) {
 			sel = append(sel, f)
 		}
 	}
-	pageItems := window(sel, page, size)
-	if pageItems == nil {
-		pageItems = []*Finding{}
+	// Copied under the lock so that encoding, the slow part, runs without
+	// it while Update may change the dataset.
+	win := window(sel, page, size)
+	pageItems := make([]Finding, len(win))
+	for i, f := range win {
+		pageItems[i] = *f
+	}
+	s.mu.Unlock()
+	if s.pages != nil {
+		s.pages.serve(w, r, ver, map[string]any{"findings": pageItems})
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"findings": pageItems})
 }
@@ -590,14 +626,139 @@ func (s *Server) sortedOrder() []ref {
 			o = append(o, ref{p: pi, f: fi, since: parseStamp(f.RelevantSince), id: f.ID})
 		}
 	}
-	slices.SortFunc(o, func(a, b ref) int {
-		if c := b.since.Compare(a.since); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.id, a.id)
-	})
+	slices.SortFunc(o, compareRefs)
 	s.order, s.orderV = o, s.version
 	return o
+}
+
+// compareRefs is the findings order: newest relevant_since first, then id
+// descending; dataset position breaks the remaining ties so that every
+// walk (full or per project, merged) sees the same order.
+func compareRefs(a, b ref) int {
+	if c := b.since.Compare(a.since); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.id, a.id); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.p, b.p); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.f, b.f)
+}
+
+// projectIndex finds the projects a repos=/repository_ids= query names and
+// keeps each project's findings in walk order, so that such a query looks
+// at its own projects' findings only. It is rebuilt when the dataset
+// changes (version).
+type projectIndex struct {
+	v      int
+	byName map[string][]int // project indexes; names need not be unique
+	byID   map[int64][]int
+	orders [][]ref // per project, built on first use
+}
+
+// walkOrder is the order in which a findings query looks at findings:
+// every finding, or only those of the projects named by repos (or, without
+// repos, by repoIDs). Caller holds s.mu; the result must not be changed.
+func (s *Server) walkOrder(repos []string, repoIDs []int64) []ref {
+	if s.fullWalk || (len(repos) == 0 && len(repoIDs) == 0) {
+		return s.sortedOrder()
+	}
+	x := &s.idx
+	if x.v != s.version || x.byName == nil {
+		*x = projectIndex{v: s.version, byName: map[string][]int{}, byID: map[int64][]int{},
+			orders: make([][]ref, len(s.ds.Projects))}
+		for i, p := range s.ds.Projects {
+			x.byName[p.Name] = append(x.byName[p.Name], i)
+			x.byID[p.ID] = append(x.byID[p.ID], i)
+		}
+	}
+	var ps []int
+	if len(repos) > 0 {
+		for _, n := range repos {
+			ps = append(ps, x.byName[n]...)
+		}
+	} else {
+		for _, id := range repoIDs {
+			ps = append(ps, x.byID[id]...)
+		}
+	}
+	slices.Sort(ps)
+	ps = slices.Compact(ps) // a repeated name walks its project once
+	lists := make([][]ref, 0, len(ps))
+	for _, pi := range ps {
+		if o := s.projectOrder(pi); len(o) > 0 {
+			lists = append(lists, o)
+		}
+	}
+	return mergeRefs(lists)
+}
+
+// projectOrder is one project's findings in walk order, cached in s.idx.
+func (s *Server) projectOrder(pi int) []ref {
+	if o := s.idx.orders[pi]; o != nil {
+		return o
+	}
+	fs := s.ds.Projects[pi].Findings
+	o := make([]ref, len(fs))
+	for fi := range fs {
+		o[fi] = ref{p: pi, f: fi, since: parseStamp(fs[fi].RelevantSince), id: fs[fi].ID}
+	}
+	slices.SortFunc(o, compareRefs)
+	s.idx.orders[pi] = o
+	return o
+}
+
+// mergeRefs merges lists sorted by compareRefs into one sorted list. One
+// list is returned as is.
+func mergeRefs(lists [][]ref) []ref {
+	switch len(lists) {
+	case 0:
+		return nil
+	case 1:
+		return lists[0]
+	}
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	out := make([]ref, 0, n)
+	// A binary heap of list indexes, ordered by each list's head.
+	h := make([]int, len(lists))
+	for i := range h {
+		h[i] = i
+	}
+	less := func(i, j int) bool { return compareRefs(lists[h[i]][0], lists[h[j]][0]) < 0 }
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && less(c+1, c) {
+				c++
+			}
+			if !less(c, i) {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(h) > 0 {
+		top := h[0]
+		out = append(out, lists[top][0])
+		if lists[top] = lists[top][1:]; len(lists[top]) == 0 {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+	}
+	return out
 }
 
 func onBranch(ref, branch string) bool {

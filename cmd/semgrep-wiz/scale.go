@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/policy"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
+)
+
+// serveStandins is `demo --serve`: the stand-ins alone, for a scale run in
+// a parent process or for a person pointing semgrep-wiz at them. It prints
+// the environment, then a "# ready" line, and serves until interrupted or
+// until its standard input closes (the parent went away).
+func serveStandins(ctx context.Context, e env, ds *semgreptest.Dataset, sg *semgreptest.Server, wz *wiztest.Server, warm bool) error {
+	if warm {
+		if err := warmPages(ctx, sg.URL, ds); err != nil {
+			return fmt.Errorf("rendering the findings pages: %w", err)
+		}
+	}
+	vars := [][2]string{
+		{"SEMGREP_API_URL", sg.URL}, {"SEMGREP_APP_TOKEN", ds.Token}, {"SEMGREP_DEPLOYMENT", ds.Deployment.Slug},
+		{"WIZ_API_ENDPOINT", wz.APIEndpoint()}, {"WIZ_AUTH_URL", wz.AuthURL()},
+		{"WIZ_CLIENT_ID", demoClientID}, {"WIZ_CLIENT_SECRET", demoClientSecret},
+	}
+	fmt.Fprintf(e.stdout, "# semgrep-wiz demo stand-ins: %d repositories, %d findings (demo credentials: they open only these local servers)\n",
+		len(ds.Projects), ds.FindingCount())
+	for _, v := range vars {
+		fmt.Fprintf(e.stdout, "export %s='%s'\n", v[0], v[1])
+	}
+	fmt.Fprintln(e.stdout, "# ready")
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		_, _ = io.Copy(io.Discard, e.stdin) // EOF: the parent is gone
+		stop()
+	}()
+	<-ctx.Done()
+	return nil
+}
+
+type scaleSpec struct {
+	repos, findings  int
+	latency          time.Duration
+	dryRun, baseline bool
+	stateDir         string
+	cpuProfile       string
+}
+
+// scaleRun is `demo --headless --repos N --findings M`: one sync of a
+// generated dataset against stand-ins in a child process, timed, with this
+// process's peak memory, so anyone can reproduce the performance numbers.
+func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding this program to start the stand-ins: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	child := exec.CommandContext(ctx, exe, "demo", "--serve", "--repos", strconv.Itoa(sp.repos),
+		"--findings", strconv.Itoa(max(sp.findings, sp.repos)), "--latency", sp.latency.String())
+	child.Stderr = e.stderr
+	stdin, err := child.StdinPipe()
+	if err != nil {
+		return err
+	}
+	out, err := child.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "semgrep-wiz demo: generating %d findings in %d repositories in the stand-ins (a separate process)…\n", max(sp.findings, sp.repos), sp.repos)
+	if err := child.Start(); err != nil {
+		return fmt.Errorf("starting the stand-ins: %w", err)
+	}
+	defer func() {
+		stdin.Close()
+		cancel()
+		_ = child.Wait()
+	}()
+	vars := map[string]string{}
+	sc := bufio.NewScanner(out)
+	ready := false
+	for !ready && sc.Scan() {
+		line := sc.Text()
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "="); ok && strings.HasPrefix(line, "export ") {
+			vars[k] = strings.Trim(v, "'")
+		}
+		ready = line == "# ready"
+	}
+	if !ready {
+		return errors.New("the stand-ins did not start")
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+
+	dir := sp.stateDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "semgrep-wiz-scale-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	cfgFile := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte(demoConfig), 0o600); err != nil {
+		return err
+	}
+	for k, v := range map[string]string{
+		"SEMGREP_WIZ_CONFIG": cfgFile, "SEMGREP_WIZ_STATE_DIR": dir, "HOME": dir,
+		"XDG_CONFIG_HOME": filepath.Join(dir, "config"), "XDG_STATE_HOME": filepath.Join(dir, "state"),
+	} {
+		vars[k] = v
+	}
+	de := e
+	de.getenv = func(k string) string { return vars[k] }
+	de.pollInterval = 300 * time.Millisecond
+	de.triggeredBy = "demo"
+	var requests atomic.Int64
+	de.semgrepRequests = &requests
+
+	args := []string{"--yes", "--json"}
+	if sp.dryRun {
+		args = []string{"--dry-run", "--json"}
+	}
+	var res strings.Builder
+	se := de
+	se.stdout = &res
+	if sp.cpuProfile != "" {
+		f, err := os.Create(sp.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	cpu0 := cpuTime()
+	start := time.Now()
+	err = cmdSync(ctx, args, se)
+	took := time.Since(start)
+	if sp.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	cpu := cpuTime() - cpu0
+	rss := peakRSS()
+	var r struct {
+		Status   string
+		Findings struct{ Sent, Excluded int }
+		Uploads  []struct{ Bytes int64 }
+	}
+	_ = json.Unmarshal([]byte(res.String()), &r)
+	read := r.Findings.Sent + r.Findings.Excluded
+	var bytes int64
+	for _, u := range r.Uploads {
+		bytes += u.Bytes
+	}
+	fmt.Fprintf(e.stdout, "sync %s: %d findings read and %d sent (%s upload file) in %s — %.0f findings per second; CPU %s; peak RSS %s\n",
+		r.Status, read, r.Findings.Sent, humanBytes(bytes), took.Round(time.Millisecond), float64(read)/took.Seconds(), cpu.Round(time.Millisecond), humanBytes(rss))
+	if sp.latency > 0 {
+		seq := time.Duration(requests.Load()) * sp.latency
+		fmt.Fprintf(e.stdout, "%d Semgrep requests at %s each: one after another they would take at least %s; the sync took %s (%.1f× faster)\n",
+			requests.Load(), sp.latency, seq.Round(time.Millisecond), took.Round(time.Millisecond), seq.Seconds()/took.Seconds())
+	}
+	if err != nil || !sp.baseline {
+		return err
+	}
+	pages, err := fetchPages(ctx, vars)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	n, base, err := semgreptest.BareJSONLoop(pages, io.Discard)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "bare encoding/json decode and re-encode of the same %d pages (%d findings): %s — the sync took %.2f× that\n",
+		len(pages), n, base.Round(time.Millisecond), took.Seconds()/base.Seconds())
+	return nil
+}
+
+// warmPages asks the stand-in for every page a sync with the default
+// policy will ask for, so it renders (and keeps) them before the clock runs.
+func warmPages(ctx context.Context, base string, ds *semgreptest.Dataset) error {
+	c := semgrep.New(semgrep.Options{BaseURL: base, Token: ds.Token, MaxConcurrency: 2})
+	pol := policy.Default()
+	for _, p := range ds.Projects {
+		q := sync.FindingsQuery(pol, p.Name, false)
+		if err := c.Findings(ctx, ds.Deployment.Slug, q, func([]finding.Finding) error { return nil }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetchPages reads every findings page a sync with the default policy
+// reads (open, high and critical, repository by repository), as bytes.
+func fetchPages(ctx context.Context, vars map[string]string) ([][]byte, error) {
+	base, tok, slug := vars["SEMGREP_API_URL"], vars["SEMGREP_APP_TOKEN"], vars["SEMGREP_DEPLOYMENT"]
+	get := func(path string, q url.Values) ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path+"?"+q.Encode(), nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)
+		}
+		return io.ReadAll(resp.Body)
+	}
+	var names []string
+	for page := 0; ; page++ {
+		b, err := get("/deployments/"+slug+"/projects", url.Values{"page": {strconv.Itoa(page)}, "page_size": {"100"}})
+		if err != nil {
+			return nil, err
+		}
+		var ps struct{ Projects []struct{ Name string } }
+		if err := json.Unmarshal(b, &ps); err != nil {
+			return nil, err
+		}
+		for _, p := range ps.Projects {
+			names = append(names, p.Name)
+		}
+		if len(ps.Projects) < 100 {
+			break
+		}
+	}
+	var pages [][]byte
+	for _, name := range names {
+		for page := 0; ; page++ {
+			b, err := get("/deployments/"+slug+"/findings", url.Values{"page": {strconv.Itoa(page)}, "page_size": {"3000"},
+				"issue_type": {"sast"}, "status": {"open"}, "repos": {name}, "severities": {"high", "critical"}})
+			if err != nil {
+				return nil, err
+			}
+			pages = append(pages, b)
+			if strings.Count(string(b), `"match_based_id"`) < 3000 {
+				break
+			}
+		}
+	}
+	return pages, nil
+}
