@@ -167,7 +167,7 @@ const (
 // Defaults.
 const (
 	DefaultSemgrepAPIURL  = "https://semgrep.dev/api/v1"
-	DefaultConcurrency    = 4
+	DefaultConcurrency    = 8
 	DefaultMaxScanAgeDays = 30
 	// DefaultMassResolvePercent and DefaultMassResolveMin: marking fixed
 	// more than half of what a data source holds, and at least 20

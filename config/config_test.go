@@ -8,7 +8,7 @@ import (
 
 func TestDefault(t *testing.T) {
 	c := Default()
-	if c.Semgrep.APIURL != DefaultSemgrepAPIURL || c.Semgrep.Concurrency != 4 {
+	if c.Semgrep.APIURL != DefaultSemgrepAPIURL || c.Semgrep.Concurrency != 8 {
 		t.Errorf("semgrep defaults = %+v", c.Semgrep)
 	}
 	p := c.Policy

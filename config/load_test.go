@@ -168,7 +168,7 @@ func TestLoadMissingFile(t *testing.T) {
 	if c.FileExists || c.Path != paths.ConfigFile || c.StateDir != paths.StateDir {
 		t.Errorf("FileExists=%v Path=%s StateDir=%s", c.FileExists, c.Path, c.StateDir)
 	}
-	if c.Wiz.ClientID != testClientID || !c.Policy.FullScansOnly || c.Semgrep.Concurrency != 4 {
+	if c.Wiz.ClientID != testClientID || !c.Policy.FullScansOnly || c.Semgrep.Concurrency != 8 {
 		t.Errorf("env + defaults not applied: %+v", c)
 	}
 	if c.Origins[FieldConfigFile] != OriginDefault {

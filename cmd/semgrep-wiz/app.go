@@ -106,7 +106,10 @@ func loadApp(c *common, e env, n needs) (*app, error) {
 		}
 	}
 	if n.semgrep {
-		a.semgrep = semgrep.New(semgrep.Options{BaseURL: cfg.Semgrep.APIURL, Token: cfg.Semgrep.Token, HTTPClient: httpClient, UserAgent: version.UserAgent()})
+		// semgrep.concurrency bounds both the repositories read at once and
+		// the requests in flight (pages read ahead share the same budget).
+		a.semgrep = semgrep.New(semgrep.Options{BaseURL: cfg.Semgrep.APIURL, Token: cfg.Semgrep.Token, HTTPClient: httpClient,
+			UserAgent: version.UserAgent(), MaxConcurrency: cfg.Semgrep.Concurrency})
 	}
 	return a, nil
 }

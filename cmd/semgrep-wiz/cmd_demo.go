@@ -38,7 +38,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	fs.DurationVar(&latency, "latency", 0, "add this latency to every Semgrep stand-in request (e.g. 50ms)")
 	var dryRun, serve, baseline bool
 	var cpuProfile string
-	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --repos: write a CPU profile of the sync to this file (go tool pprof)")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --repos: write a CPU profile of the sync (with --serve: of the stand-ins) to this file (go tool pprof)")
 	fs.BoolVar(&dryRun, "dry-run", false, "with --repos: write the upload file instead of uploading")
 	fs.BoolVar(&baseline, "baseline", false, "with --repos: afterwards, time a bare encoding/json decode and re-encode of the same findings pages and print the ratio")
 	fs.BoolVar(&serve, "serve", false, "only start the stand-ins, print the environment that points semgrep-wiz at them, and serve until interrupted")
@@ -74,7 +74,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	wz := wiztest.NewServer(wiztest.Options{ClientID: demoClientID, ClientSecret: demoClientSecret})
 	defer wz.Close()
 	if serve {
-		return serveStandins(ctx, e, ds, sg, wz, repos > 0)
+		return serveStandins(ctx, e, ds, sg, wz, repos > 0, cpuProfile)
 	}
 
 	dir := c.stateDir

@@ -32,11 +32,22 @@ import (
 // a parent process or for a person pointing semgrep-wiz at them. It prints
 // the environment, then a "# ready" line, and serves until interrupted or
 // until its standard input closes (the parent went away).
-func serveStandins(ctx context.Context, e env, ds *semgreptest.Dataset, sg *semgreptest.Server, wz *wiztest.Server, warm bool) error {
+func serveStandins(ctx context.Context, e env, ds *semgreptest.Dataset, sg *semgreptest.Server, wz *wiztest.Server, warm bool, cpuProfile string) error {
 	if warm {
 		if err := warmPages(ctx, sg.URL, ds); err != nil {
 			return fmt.Errorf("rendering the findings pages: %w", err)
 		}
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	vars := [][2]string{
 		{"SEMGREP_API_URL", sg.URL}, {"SEMGREP_APP_TOKEN", ds.Token}, {"SEMGREP_DEPLOYMENT", ds.Deployment.Slug},

@@ -227,14 +227,18 @@ func TestLimitSignals(t *testing.T) {
 		{"503", semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 503, Times: 1}, 4},
 		{"504", semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 504, Times: 1}, 4},
 		{"two 503s in a row", semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 503, Times: 2}, 2},
-		{"timeout", semgreptest.Fault{Op: semgreptest.OpDeployments, Delay: 2 * time.Second, Times: 1}, 4},
+		{"timeout", semgreptest.Fault{Op: semgreptest.OpDeployments, Delay: 5 * time.Second, Times: 1}, 4},
 		{"reset", semgreptest.Fault{Op: semgreptest.OpDeployments, Reset: true, Times: 1}, 8},
 		{"truncated", semgreptest.Fault{Op: semgreptest.OpDeployments, Truncate: true, Times: 1}, 8},
 		{"400", semgreptest.Fault{Op: semgreptest.OpDeployments, Status: 400, Times: 1}, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := demo(t)
-			c := New(Options{BaseURL: s.URL, Token: secretToken, RetryBase: time.Millisecond, RequestTimeout: 200 * time.Millisecond})
+			o := Options{BaseURL: s.URL, Token: secretToken, RetryBase: time.Millisecond}
+			if tc.fault.Delay > 0 {
+				o.RequestTimeout = time.Second
+			}
+			c := New(o)
 			s.Inject(tc.fault)
 			_, _ = c.Deployments(ctx)
 			if got := c.Limit(); got != tc.want {

@@ -168,9 +168,9 @@ func (st *streamer) fromFiles(ctx context.Context) error {
 }
 
 // fromAPI fetches repositories concurrently and hands each, as soon as it
-// is read, to this goroutine, which alone writes the file. The hand-over
-// is unbuffered: fetchers wait while the writer is busy, so no more than
-// the fetchers' own repositories are ever held.
+// is read, to this goroutine, which alone writes the file. Fetchers wait
+// once the hand-over is full, so memory follows the largest repositories
+// in flight, not the organisation.
 func (st *streamer) fromAPI(ctx context.Context, now time.Time) error {
 	c, err := listRepos(ctx, st.o.Collect)
 	if err != nil {
@@ -179,7 +179,13 @@ func (st *streamer) fromAPI(ctx context.Context, now time.Time) error {
 	st.col = c
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ch := make(chan *Repo)
+	// A small buffer lets fetchers go on while the writer is busy; what
+	// is held stays bounded by twice the fetchers, plus the one written.
+	conc := st.o.Collect.Concurrency
+	if conc <= 0 {
+		conc = DefaultConcurrency
+	}
+	ch := make(chan *Repo, conc)
 	fetched := make(chan error, 1)
 	go func() {
 		fetched <- fetchRepos(fctx, st.o.Collect, c, now, func(r *Repo) error {

@@ -84,7 +84,7 @@ func indexQueries(ds *Dataset) []string {
 // TestFindingsIndexMatchesFullWalk: a query naming repositories walks only
 // their findings, and its answer is byte for byte the full walk's.
 func TestFindingsIndexMatchesFullWalk(t *testing.T) {
-	gen := GenerateDataset(3, 30, 9000, now)
+	gen := GenerateDataset(3, 30, 6000, now)
 	// Ties the order must break the same way both walks: two findings of
 	// different projects with the same relevant_since and id, and two
 	// projects with one name.
@@ -110,7 +110,7 @@ func TestFindingsIndexMatchesFullWalk(t *testing.T) {
 				if got.Code != http.StatusOK {
 					t.Fatalf("%s: %d %s", q, got.Code, got.Body)
 				}
-				if len(findingsOf(t, result{got.Code, got.Header(), got.Body.Bytes()})) > 0 {
+				if !bytes.Equal(got.Body.Bytes(), []byte(`{"findings":[]}`)) {
 					nonEmpty++
 				}
 			}

@@ -24,7 +24,7 @@ func TestMaxInFlight(t *testing.T) {
 	s.SetMaxInFlight(1, "2")
 
 	// One request held in the server (its fault delay counts as serving).
-	s.Inject(Fault{Op: OpDeployments, Delay: 300 * time.Millisecond, Times: 1})
+	s.Inject(Fault{Op: OpDeployments, Delay: time.Second, Times: 1})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	var held result
@@ -67,7 +67,7 @@ func TestMaxInFlight(t *testing.T) {
 
 	// No Retry-After when none is configured.
 	s.SetMaxInFlight(1, "")
-	s.Inject(Fault{Op: OpDeployments, Delay: 300 * time.Millisecond, Times: 1})
+	s.Inject(Fault{Op: OpDeployments, Delay: time.Second, Times: 1})
 	n := len(s.Requests())
 	wg.Add(1)
 	go func() { defer wg.Done(); call(t, s, "GET", "/deployments", DemoToken, "") }()
@@ -80,7 +80,7 @@ func TestMaxInFlight(t *testing.T) {
 	// Off: concurrent requests are all served, and still counted.
 	s.SetMaxInFlight(0, "")
 	s.ResetPeakInFlight()
-	s.Inject(Fault{Op: OpDeployments, Delay: 300 * time.Millisecond, Times: 3})
+	s.Inject(Fault{Op: OpDeployments, Delay: time.Second, Times: 3})
 	n = len(s.Requests())
 	codes := make([]int, 3)
 	for i := range codes {
@@ -102,7 +102,7 @@ func TestMaxInFlight(t *testing.T) {
 
 // TestMaxInFlightCountsLatency: WithLatency's wait is part of serving.
 func TestMaxInFlightCountsLatency(t *testing.T) {
-	s := NewServer(DemoDataset(now), WithLatency(300*time.Millisecond))
+	s := NewServer(DemoDataset(now), WithLatency(time.Second))
 	t.Cleanup(s.Close)
 	s.SetMaxInFlight(1, "1")
 	var wg sync.WaitGroup
