@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	fastjson "github.com/segmentio/encoding/json"
 	"io"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -142,12 +142,15 @@ type itemError struct{ msg string }
 func (e *itemError) Error() string { return e.msg }
 
 // decodeFindingsBody decodes a findings page body in one pass (pages are
-// most of a sync's work). Only a page that fails is decoded again item by
-// item, to say which finding is wrong and how; an *itemError says so.
+// most of a sync's work), with segmentio/encoding's json: a drop-in for
+// encoding/json that decodes these pages about three times as fast
+// (bench/jsoncmp). A fuzz target holds the two to the same result. Only a
+// page that fails is decoded again item by item, with encoding/json, to say
+// which finding is wrong and how; an *itemError says so.
 // It returns the findings and how many items the page held.
 func decodeFindingsBody(op string, body []byte, contentType, slug, webBase string) ([]finding.Finding, int, error) {
 	var env typedEnvelope
-	if json.Unmarshal(body, &env) == nil {
+	if fastjson.Unmarshal(body, &env) == nil {
 		items, ok := env.items()
 		if !ok {
 			return nil, 0, badResponse(op, "expected "+wantFindings)
@@ -293,15 +296,40 @@ func deriveStatus(status, state, triage string) string {
 	return ""
 }
 
-// commitRe finds the commit in SCM permalinks: GitHub/GitLab
-// …/blob/<sha>/…, GitLab …/-/blob/<sha>/…, Bitbucket …/src/<sha>/….
-var commitRe = regexp.MustCompile(`/(?:blob|src)/([0-9a-fA-F]{7,64})/`)
-
+// commitFromURL finds the commit in SCM permalinks: GitHub/GitLab
+// …/blob/<sha>/…, GitLab …/-/blob/<sha>/…, Bitbucket …/src/<sha>/… — the
+// leftmost "/blob/" or "/src/" followed by 7 to 64 hex digits and a slash.
+// (By hand: a regular expression here cost a tenth of decoding a page.)
 func commitFromURL(u string) string {
-	if m := commitRe.FindStringSubmatch(u); m != nil {
-		return strings.ToLower(m[1])
+	for i := strings.IndexByte(u, '/'); i >= 0 && i < len(u); {
+		rest := u[i:]
+		var seg string
+		switch {
+		case strings.HasPrefix(rest, "/blob/"):
+			seg = rest[len("/blob/"):]
+		case strings.HasPrefix(rest, "/src/"):
+			seg = rest[len("/src/"):]
+		}
+		if seg != "" {
+			n := 0
+			for n < len(seg) && n <= 64 && isHex(seg[n]) {
+				n++
+			}
+			if n >= 7 && n <= 64 && n < len(seg) && seg[n] == '/' {
+				return strings.ToLower(seg[:n])
+			}
+		}
+		next := strings.IndexByte(u[i+1:], '/')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
 	}
 	return ""
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // humanizeRuleID turns "python.flask.security.xss.direct-use-of-jinja2"

@@ -2,9 +2,12 @@ package semgrep
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
+	fastjson "github.com/segmentio/encoding/json"
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 )
 
@@ -29,6 +32,7 @@ func FuzzDecodeFindingsPage(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		sameAsEncodingJSON(t, data)
 		fs, err := DecodeFindingsPage(bytes.NewReader(data), "acme", "https://semgrep.dev")
 		if err != nil {
 			msg := err.Error()
@@ -53,4 +57,32 @@ func FuzzDecodeFindingsPage(f *testing.F) {
 			checkFindings(t, repo)
 		}
 	})
+}
+
+// sameAsEncodingJSON: the fast decoder of the page path reads a body exactly
+// as encoding/json does. Where it fails and encoding/json does not, the
+// page falls back to encoding/json, which is safe; it must never accept a
+// body encoding/json refuses, nor read one differently.
+func sameAsEncodingJSON(t *testing.T, data []byte) {
+	t.Helper()
+	var fast, std typedEnvelope
+	errFast := fastjson.Unmarshal(data, &fast)
+	errStd := json.Unmarshal(data, &std)
+	if errFast != nil {
+		return
+	}
+	if errStd != nil {
+		t.Fatalf("the fast decoder accepted a body encoding/json refuses (%v)", errStd)
+	}
+	a, okA := fast.items()
+	b, okB := std.items()
+	if okA != okB || len(a) != len(b) {
+		t.Fatalf("envelopes differ: %v/%d vs %v/%d items", okA, len(a), okB, len(b))
+	}
+	for i := range a {
+		x, y := a[i].toFinding("acme", "https://semgrep.dev"), b[i].toFinding("acme", "https://semgrep.dev")
+		if !reflect.DeepEqual(x, y) {
+			t.Fatalf("item %d read differently:\nfast %+v\nstd  %+v", i, x, y)
+		}
+	}
 }
