@@ -103,3 +103,31 @@ func TestStreamingHoldsFewRepositoriesAtOnce(t *testing.T) {
 		t.Errorf("held %d repositories at once; at most %d expected", top, limit)
 	}
 }
+
+// A Semgrep that pushes back (429 once more than two requests are in
+// flight) slows the sync down; it does not fail repositories.
+func TestSyncBacksOffWhenSemgrepPushesBack(t *testing.T) {
+	// The latency keeps requests in flight long enough to overlap.
+	r := newRigDS(t, semgreptest.GenerateDataset(4, 40, 4000, time.Now()), wiztest.Options{}, nil, semgreptest.WithLatency(20*time.Millisecond))
+	r.sg.SetMaxInFlight(2, "")
+	o := r.options()
+	o.DryRun, o.Wiz = true, nil
+	res, err := Run(context.Background(), o)
+	if err != nil || res.Status != StatusDryRun {
+		t.Fatalf("status %s err %v", res.Status, err)
+	}
+	for _, rs := range res.Repositories {
+		if rs.State == "failed" {
+			t.Fatalf("%s failed: %s", rs.Name, rs.Reason)
+		}
+	}
+	if r.sg.RateLimited() == 0 {
+		t.Fatal("the stand-in never pushed back; the test proves nothing")
+	}
+	// Had the client kept 8 requests in flight against a limit of 2, most
+	// answers would have been 429s: it slowed down. (Its recovery is
+	// tested in core/semgrep.)
+	if total := len(r.sg.Requests()); r.sg.RateLimited()*3 > total {
+		t.Errorf("%d of %d requests were refused: the client did not slow down", r.sg.RateLimited(), total)
+	}
+}

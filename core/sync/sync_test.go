@@ -38,9 +38,9 @@ func newRig(t *testing.T, wo wiztest.Options, wc func(*wiz.Config)) *rig {
 	return newRigDS(t, semgreptest.DemoDataset(time.Now()), wo, wc)
 }
 
-func newRigDS(t *testing.T, ds *semgreptest.Dataset, wo wiztest.Options, wc func(*wiz.Config)) *rig {
+func newRigDS(t *testing.T, ds *semgreptest.Dataset, wo wiztest.Options, wc func(*wiz.Config), so ...semgreptest.Option) *rig {
 	t.Helper()
-	r := &rig{ds: ds, sg: semgreptest.NewServer(ds), wz: wiztest.NewServer(wo), work: t.TempDir()}
+	r := &rig{ds: ds, sg: semgreptest.NewServer(ds, so...), wz: wiztest.NewServer(wo), work: t.TempDir()}
 	t.Cleanup(r.sg.Close)
 	t.Cleanup(r.wz.Close)
 	cfg := wiz.Config{
