@@ -31,19 +31,22 @@ type apiFinding struct {
 	RelevantSince   flexTime    `json:"relevant_since"`
 	RuleName        string      `json:"rule_name"`
 	RuleMessage     string      `json:"rule_message"`
-	Location        *struct {
+	// Nested objects are values, not pointers: a missing or null one reads
+	// the same as an empty one, and a page of 3000 findings is 9000
+	// allocations lighter.
+	Location struct {
 		FilePath  string  `json:"file_path"`
 		Line      flexInt `json:"line"`
 		Column    flexInt `json:"column"`
 		EndLine   flexInt `json:"end_line"`
 		EndColumn flexInt `json:"end_column"`
 	} `json:"location"`
-	Repository *struct {
+	Repository struct {
 		Name string `json:"name"`
 		URL  string `json:"url"`
 	} `json:"repository"`
 	LineOfCodeURL string `json:"line_of_code_url"`
-	Rule          *struct {
+	Rule          struct {
 		Name       string      `json:"name"`
 		Message    string      `json:"message"`
 		Confidence string      `json:"confidence"`
@@ -237,11 +240,9 @@ func (a *apiFinding) toFinding(slug, webBase string) finding.Finding {
 	f.Severity, _ = finding.ParseSeverity(a.Severity)
 
 	var ruleName, ruleConf, ruleCat, ruleMsg string
-	if a.Rule != nil {
-		ruleName, ruleConf, ruleCat, ruleMsg = a.Rule.Name, a.Rule.Confidence, a.Rule.Category, a.Rule.Message
-		f.CWEs = finding.NormalizeCWEs(a.Rule.CWENames)
-		f.OWASP = cleanList(a.Rule.OWASPNames)
-	}
+	ruleName, ruleConf, ruleCat, ruleMsg = a.Rule.Name, a.Rule.Confidence, a.Rule.Category, a.Rule.Message
+	f.CWEs = finding.NormalizeCWEs(a.Rule.CWENames)
+	f.OWASP = cleanList(a.Rule.OWASPNames)
 	f.Confidence = strings.ToLower(firstNonEmpty(a.Confidence, ruleConf))
 	// rule_name is deprecated, but it is the rule id; rule.name is the
 	// id in real data too, so it is the fallback.
@@ -256,17 +257,14 @@ func (a *apiFinding) toFinding(slug, webBase string) finding.Finding {
 	if f.Category == "" && len(a.Categories) > 0 {
 		f.Category = a.Categories[0]
 	}
-	if l := a.Location; l != nil {
-		f.Path = cleanPath(l.FilePath)
-		f.StartLine, f.StartColumn = int(l.Line), int(l.Column)
-		f.EndLine, f.EndColumn = int(l.EndLine), int(l.EndColumn)
-	}
+	l := &a.Location
+	f.Path = cleanPath(l.FilePath)
+	f.StartLine, f.StartColumn = int(l.Line), int(l.Column)
+	f.EndLine, f.EndColumn = int(l.EndLine), int(l.EndColumn)
 	if lang := LanguageForPath(f.Path); lang != "" {
 		f.Languages = []string{lang}
 	}
-	if r := a.Repository; r != nil {
-		f.Repo.Name, f.Repo.URL = r.Name, r.URL
-	}
+	f.Repo.Name, f.Repo.URL = a.Repository.Name, a.Repository.URL
 	return f
 }
 
