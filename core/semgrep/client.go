@@ -369,7 +369,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 			return 0, transportError(op, req.URL.Host, err)
 		}
 		defer resp.Body.Close()
-		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+		data, rerr := readBody(resp)
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			switch resp.StatusCode {
@@ -407,6 +407,22 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 		}
 		return 0, nil
 	})
+}
+
+// readBody reads a response body up to maxResponse+1 bytes, into a buffer
+// sized from Content-Length when the server sent one (a findings page is
+// megabytes: growing a buffer to that size copies and clears it again and
+// again).
+func readBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, maxResponse+1)
+	if n := resp.ContentLength; n > 0 && n <= maxResponse {
+		// MinRead spare: ReadFrom grows a buffer with less room before its
+		// last read, the one that finds the end.
+		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		_, err := buf.ReadFrom(r)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(r)
 }
 
 // errorDetail extracts a server's one-line error text from a JSON error
