@@ -66,16 +66,18 @@ type Repo struct {
 
 	Sent     []finding.Finding `json:"-"`
 	Excluded []policy.Excluded `json:"-"`
-	// excluded counts Excluded once a streaming sync has let go of it.
-	excluded int
+	// sent and excluded count Sent and Excluded once a streaming sync has
+	// let go of them.
+	sent, excluded int
 }
 
+func (r *Repo) sentCount() int     { return max(r.sent, len(r.Sent)) }
 func (r *Repo) excludedCount() int { return max(r.excluded, len(r.Excluded)) }
 
 // release lets go of the repository's findings once they are written; the
 // counts stay.
 func (r *Repo) release() {
-	r.excluded = r.excludedCount()
+	r.sent, r.excluded = r.sentCount(), r.excludedCount()
 	r.Sent, r.Excluded = nil, nil
 }
 
@@ -103,7 +105,7 @@ func (c *Collection) Totals() (sent, excluded, reposSent, reposFailed int) {
 			reposFailed++
 		case r.InScope:
 			reposSent++
-			sent += len(r.Sent)
+			sent += r.sentCount()
 		}
 		excluded += r.excludedCount()
 	}

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	stdsync "sync"
@@ -95,6 +96,17 @@ func TestStreamingHoldsFewRepositoriesAtOnce(t *testing.T) {
 	}
 	if res.Findings.Sent == 0 || len(res.Repositories) != 60 {
 		t.Fatalf("sent %d findings of %d repositories", res.Findings.Sent, len(res.Repositories))
+	}
+	// The step's summary counts what was let go of.
+	want := fmt.Sprintf("%d findings selected in 60 repositories, %d excluded", res.Findings.Sent, res.Findings.Excluded)
+	var said string
+	for _, e := range r.events {
+		if e.Kind == StepFinished && e.Step == StepSelect {
+			said = e.Message
+		}
+	}
+	if said != want {
+		t.Errorf("select step says %q, want %q", said, want)
 	}
 	if now != 0 {
 		t.Errorf("%d repositories were never let go", now)
