@@ -26,7 +26,7 @@ var (
 
 // binary builds semgrep-wiz once per test run, for tests that need a real
 // process (signals, kills).
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "semgrep-wiz-bin-")
