@@ -368,16 +368,27 @@ func (p *Plan) Release() {
 	p.total()
 }
 
-func (p *Plan) total() {
-	p.Findings, p.New, p.Unchanged, p.Resolved, p.Repositories = 0, 0, 0, 0, 0
+// Totals are the sums over the data sources an upload carries.
+type Totals struct{ Findings, New, Unchanged, Resolved, Repositories int }
+
+// Totals sums what the plan uploads; withHeld adds what the mass-resolve
+// guard holds back, which is what confirming the plan would send.
+func (p *Plan) Totals(withHeld bool) Totals {
+	var t Totals
 	for _, s := range p.Sources {
-		if !s.Uploads() {
+		if !s.Uploads() && !(withHeld && s.Action == ActionSkipGuard) {
 			continue
 		}
-		p.Repositories++
-		p.New += s.New
-		p.Unchanged += s.Unchanged
-		p.Resolved += s.WillFix
-		p.Findings += s.New + s.Unchanged
+		t.Repositories++
+		t.New += s.New
+		t.Unchanged += s.Unchanged
+		t.Resolved += s.WillFix
+		t.Findings += s.New + s.Unchanged
 	}
+	return t
+}
+
+func (p *Plan) total() {
+	t := p.Totals(false)
+	p.Findings, p.New, p.Unchanged, p.Resolved, p.Repositories = t.Findings, t.New, t.Unchanged, t.Resolved, t.Repositories
 }

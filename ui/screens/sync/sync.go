@@ -467,7 +467,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // sendable reports whether y has something to start.
 func (m *Model) sendable() bool {
-	return m.preview != nil && m.preview.Plan != nil && totalsOf(m.preview.Plan, m.allowMass).repos > 0
+	return m.preview != nil && m.preview.Plan != nil && m.preview.Plan.Totals(m.allowMass).Repositories > 0
 }
 
 // SetSize is the area the screen may draw in.
@@ -510,23 +510,4 @@ func (m *Model) ShortHelp() []key.Binding {
 // FullHelp lists the keys that apply now, with scrolling.
 func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{m.ShortHelp(), {m.keys.Up, m.keys.Down}}
-}
-
-// totals are what a plan sends, with or without what the mass-resolve
-// guard holds back.
-type totals struct{ findings, new, unchanged, fixed, repos int }
-
-func totalsOf(p *coresync.Plan, release bool) totals {
-	var t totals
-	for _, s := range p.Sources {
-		if !s.Uploads() && !(release && s.Action == coresync.ActionSkipGuard) {
-			continue
-		}
-		t.repos++
-		t.new += s.New
-		t.unchanged += s.Unchanged
-		t.fixed += s.WillFix
-		t.findings += s.New + s.Unchanged
-	}
-	return t
 }

@@ -47,32 +47,32 @@ func (m *Model) View() string {
 func (m *Model) confirmView() (body, footer []string) {
 	st := m.c.Styles
 	p := m.preview.Plan
-	t := totalsOf(p, m.allowMass)
+	t := p.Totals(m.allowMass)
 	held := p.MassResolveHeld && !m.allowMass
 
 	switch {
-	case t.repos == 0 && held:
+	case t.Repositories == 0 && held:
 		body = append(body, m.wrap("Nothing will be sent unless you confirm: the mass-resolve guard holds back every repository.", 0, st.Warn)...)
-	case t.repos == 0:
+	case t.Repositories == 0:
 		body = append(body, m.wrap("Nothing to send: no repository in scope has findings to upload.", 0, st.Subtitle)...)
 	case m.dryRun:
 		s := fmt.Sprintf("Write the upload file for %s in %s — nothing is sent to Wiz (dry run).",
-			count(t.findings, "finding", "findings"), count(t.repos, "repository", "repositories"))
-		if t.fixed > 0 {
-			s += fmt.Sprintf(" A real sync would mark %s fixed in Wiz.", textfmt.Commas(t.fixed))
+			count(t.Findings, "finding", "findings"), count(t.Repositories, "repository", "repositories"))
+		if t.Resolved > 0 {
+			s += fmt.Sprintf(" A real sync would mark %s fixed in Wiz.", textfmt.Commas(t.Resolved))
 		}
 		body = append(body, m.wrap(s, 0, st.Subtitle)...)
 	default:
-		s := fmt.Sprintf("Send %s for %s to Wiz.", count(t.findings, "finding", "findings"), count(t.repos, "repository", "repositories"))
-		if t.fixed > 0 {
-			s += fmt.Sprintf(" %s will be marked fixed in Wiz.", textfmt.Commas(t.fixed))
+		s := fmt.Sprintf("Send %s for %s to Wiz.", count(t.Findings, "finding", "findings"), count(t.Repositories, "repository", "repositories"))
+		if t.Resolved > 0 {
+			s += fmt.Sprintf(" %s will be marked fixed in Wiz.", textfmt.Commas(t.Resolved))
 		} else {
 			s += " Nothing will be marked fixed."
 		}
 		body = append(body, m.wrap(s, 0, st.Subtitle)...)
 	}
-	if t.repos > 0 {
-		parts := []string{textfmt.Commas(t.new) + " new", textfmt.Commas(t.unchanged) + " unchanged (already in Wiz)"}
+	if t.Repositories > 0 {
+		parts := []string{textfmt.Commas(t.New) + " new", textfmt.Commas(t.Unchanged) + " unchanged (already in Wiz)"}
 		if p.Excluded > 0 {
 			parts = append(parts, textfmt.Commas(p.Excluded)+" excluded by the policy")
 		}
@@ -129,7 +129,7 @@ func (m *Model) confirmView() (body, footer []string) {
 	}
 	footer = append(footer, ansi.Truncate(st.Text.Render(box+" Dry run ")+st.Muted.Render("(press ")+st.Key.Render("d")+st.Muted.Render("): write the upload file only; nothing is sent to Wiz"), m.width, "…"))
 	switch {
-	case t.repos > 0:
+	case t.Repositories > 0:
 		footer = append(footer, st.Subtitle.Render("Start the sync? ")+m.hint("y/enter", "yes")+m.sep()+m.hint("n/esc", "no"))
 	case held:
 		footer = append(footer, m.hint("A", "send anyway")+m.sep()+m.hint("esc", "back"))
