@@ -77,43 +77,11 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		return serveStandins(ctx, e, ds, sg, wz, repos > 0, cpuProfile)
 	}
 
-	dir := c.stateDir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "semgrep-wiz-demo-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
+	de, cleanup, err := demoEnv(e, c.stateDir, standinVars(ds, sg, wz))
+	if err != nil {
+		return err
 	}
-	// The sample data has one self-hosted GitLab; the config file says so,
-	// as an administrator's would.
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating the demo directory: %w", err)
-	}
-	cfgFile := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgFile, []byte(demoConfig), 0o600); err != nil {
-		return fmt.Errorf("writing the demo config: %w", err)
-	}
-	vars := map[string]string{
-		"SEMGREP_WIZ_CONFIG":    cfgFile,
-		"SEMGREP_WIZ_STATE_DIR": dir,
-		"XDG_CONFIG_HOME":       filepath.Join(dir, "config"),
-		"XDG_STATE_HOME":        filepath.Join(dir, "state"),
-		"HOME":                  dir,
-		"WIZ_API_ENDPOINT":      wz.APIEndpoint(),
-		"WIZ_AUTH_URL":          wz.AuthURL(),
-		"WIZ_CLIENT_ID":         demoClientID,
-		"WIZ_CLIENT_SECRET":     demoClientSecret,
-		"SEMGREP_API_URL":       sg.URL,
-		"SEMGREP_APP_TOKEN":     ds.Token,
-		"SEMGREP_DEPLOYMENT":    ds.Deployment.Slug,
-		"NO_COLOR":              e.getenv("NO_COLOR"),
-	}
-	de := e
-	de.getenv = func(k string) string { return vars[k] }
-	de.pollInterval = 300 * time.Millisecond
-	de.triggeredBy = "demo"
+	defer cleanup()
 
 	if !headless {
 		if e.isInteractive() && isTerminal(e.stdout) {
@@ -154,6 +122,56 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	return nil
+}
+
+// standinVars is the environment that points semgrep-wiz at the stand-ins.
+func standinVars(ds *semgreptest.Dataset, sg *semgreptest.Server, wz *wiztest.Server) map[string]string {
+	return map[string]string{
+		"SEMGREP_API_URL": sg.URL, "SEMGREP_APP_TOKEN": ds.Token, "SEMGREP_DEPLOYMENT": ds.Deployment.Slug,
+		"WIZ_API_ENDPOINT": wz.APIEndpoint(), "WIZ_AUTH_URL": wz.AuthURL(),
+		"WIZ_CLIENT_ID": demoClientID, "WIZ_CLIENT_SECRET": demoClientSecret,
+	}
+}
+
+// demoEnv is e pointed at the stand-ins (vars) with a configuration and
+// state of its own: in stateDir, or in a temporary directory that cleanup
+// removes. Nothing of the user's own configuration, keyring or state is read.
+func demoEnv(e env, stateDir string, vars map[string]string) (env, func(), error) {
+	cleanup := func() {}
+	dir := stateDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "semgrep-wiz-demo-")
+		if err != nil {
+			return e, cleanup, err
+		}
+		cleanup = func() { os.RemoveAll(tmp) }
+		dir = tmp
+	}
+	// The sample data has one self-hosted GitLab; the config file says so,
+	// as an administrator's would.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return e, cleanup, fmt.Errorf("creating the demo directory: %w", err)
+	}
+	cfgFile := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte(demoConfig), 0o600); err != nil {
+		return e, cleanup, fmt.Errorf("writing the demo config: %w", err)
+	}
+	all := map[string]string{
+		"SEMGREP_WIZ_CONFIG":    cfgFile,
+		"SEMGREP_WIZ_STATE_DIR": dir,
+		"XDG_CONFIG_HOME":       filepath.Join(dir, "config"),
+		"XDG_STATE_HOME":        filepath.Join(dir, "state"),
+		"HOME":                  dir,
+		"NO_COLOR":              e.getenv("NO_COLOR"),
+	}
+	for k, v := range vars {
+		all[k] = v
+	}
+	de := e
+	de.getenv = func(k string) string { return all[k] }
+	de.pollInterval = 300 * time.Millisecond
+	de.triggeredBy = "demo"
+	return de, cleanup, nil
 }
 
 // printHeld shows what the Wiz stand-in holds per data source.

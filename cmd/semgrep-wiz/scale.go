@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -49,15 +50,12 @@ func serveStandins(ctx context.Context, e env, ds *semgreptest.Dataset, sg *semg
 		}
 		defer pprof.StopCPUProfile()
 	}
-	vars := [][2]string{
-		{"SEMGREP_API_URL", sg.URL}, {"SEMGREP_APP_TOKEN", ds.Token}, {"SEMGREP_DEPLOYMENT", ds.Deployment.Slug},
-		{"WIZ_API_ENDPOINT", wz.APIEndpoint()}, {"WIZ_AUTH_URL", wz.AuthURL()},
-		{"WIZ_CLIENT_ID", demoClientID}, {"WIZ_CLIENT_SECRET", demoClientSecret},
-	}
+	vars := standinVars(ds, sg, wz)
+	names := slices.Sorted(maps.Keys(vars))
 	fmt.Fprintf(e.stdout, "# semgrep-wiz demo stand-ins: %d repositories, %d findings (demo credentials: they open only these local servers)\n",
 		len(ds.Projects), ds.FindingCount())
-	for _, v := range vars {
-		fmt.Fprintf(e.stdout, "export %s='%s'\n", v[0], v[1])
+	for _, k := range names {
+		fmt.Fprintf(e.stdout, "export %s='%s'\n", k, vars[k])
 	}
 	fmt.Fprintln(e.stdout, "# ready")
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -123,32 +121,11 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
 
-	dir := sp.stateDir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "semgrep-wiz-scale-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	de, cleanup, err := demoEnv(e, sp.stateDir, vars)
+	if err != nil {
 		return err
 	}
-	cfgFile := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgFile, []byte(demoConfig), 0o600); err != nil {
-		return err
-	}
-	for k, v := range map[string]string{
-		"SEMGREP_WIZ_CONFIG": cfgFile, "SEMGREP_WIZ_STATE_DIR": dir, "HOME": dir,
-		"XDG_CONFIG_HOME": filepath.Join(dir, "config"), "XDG_STATE_HOME": filepath.Join(dir, "state"),
-	} {
-		vars[k] = v
-	}
-	de := e
-	de.getenv = func(k string) string { return vars[k] }
-	de.pollInterval = 300 * time.Millisecond
-	de.triggeredBy = "demo"
+	defer cleanup()
 	var requests atomic.Int64
 	de.semgrepRequests = &requests
 
