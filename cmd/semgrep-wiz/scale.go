@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	stdsync "sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -35,7 +36,8 @@ import (
 // until its standard input closes (the parent went away).
 func serveStandins(ctx context.Context, e env, ds *semgreptest.Dataset, sg *semgreptest.Server, wz *wiztest.Server, warm bool, cpuProfile string) error {
 	if warm {
-		if err := warmPages(ctx, sg.URL, ds); err != nil {
+		// Asked for once, each page the sync will ask for is rendered and kept.
+		if err := walkPages(ctx, sg.URL, ds.Token, ds.Deployment.Slug, nil); err != nil {
 			return fmt.Errorf("rendering the findings pages: %w", err)
 		}
 	}
@@ -189,70 +191,59 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	return nil
 }
 
-// warmPages asks the stand-in for every page a sync with the default
-// policy will ask for, so it renders (and keeps) them before the clock runs.
-func warmPages(ctx context.Context, base string, ds *semgreptest.Dataset) error {
-	c := semgrep.New(semgrep.Options{BaseURL: base, Token: ds.Token, MaxConcurrency: 2})
+// walkPages asks for every findings page a sync with the default policy
+// asks for, repository by repository, through the client code the sync
+// uses (so the query is the sync's own). keep, when set, gets each page's
+// bytes; it may be called from several goroutines.
+func walkPages(ctx context.Context, base, token, slug string, keep func([]byte)) error {
+	hc := &http.Client{}
+	if keep != nil {
+		hc.Transport = pageRecorder{keep: keep}
+	}
+	c := semgrep.New(semgrep.Options{BaseURL: base, Token: token, HTTPClient: hc, MaxConcurrency: 2})
+	projects, err := c.Projects(ctx, slug)
+	if err != nil {
+		return err
+	}
 	pol := policy.Default()
-	for _, p := range ds.Projects {
+	for _, p := range projects {
 		q := sync.FindingsQuery(pol, p.Name, false)
-		if err := c.Findings(ctx, ds.Deployment.Slug, q, func([]finding.Finding) error { return nil }); err != nil {
+		if err := c.Findings(ctx, slug, q, func([]finding.Finding) error { return nil }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// pageRecorder hands the body of every findings page answered 200 to keep.
+type pageRecorder struct{ keep func([]byte) }
+
+func (r pageRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasSuffix(req.URL.Path, "/findings") {
+		return resp, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	r.keep(b)
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
+}
+
 // fetchPages reads every findings page a sync with the default policy
-// reads (open, high and critical, repository by repository), as bytes.
+// reads, as bytes, for the baseline.
 func fetchPages(ctx context.Context, vars map[string]string) ([][]byte, error) {
-	base, tok, slug := vars["SEMGREP_API_URL"], vars["SEMGREP_APP_TOKEN"], vars["SEMGREP_DEPLOYMENT"]
-	get := func(path string, q url.Values) ([]byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path+"?"+q.Encode(), nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)
-		}
-		return io.ReadAll(resp.Body)
-	}
-	var names []string
-	for page := 0; ; page++ {
-		b, err := get("/deployments/"+slug+"/projects", url.Values{"page": {strconv.Itoa(page)}, "page_size": {"100"}})
-		if err != nil {
-			return nil, err
-		}
-		var ps struct{ Projects []struct{ Name string } }
-		if err := json.Unmarshal(b, &ps); err != nil {
-			return nil, err
-		}
-		for _, p := range ps.Projects {
-			names = append(names, p.Name)
-		}
-		if len(ps.Projects) < 100 {
-			break
-		}
-	}
-	var pages [][]byte
-	for _, name := range names {
-		for page := 0; ; page++ {
-			b, err := get("/deployments/"+slug+"/findings", url.Values{"page": {strconv.Itoa(page)}, "page_size": {"3000"},
-				"issue_type": {"sast"}, "status": {"open"}, "repos": {name}, "severities": {"high", "critical"}})
-			if err != nil {
-				return nil, err
-			}
-			pages = append(pages, b)
-			if strings.Count(string(b), `"match_based_id"`) < 3000 {
-				break
-			}
-		}
-	}
-	return pages, nil
+	var (
+		mu    stdsync.Mutex
+		pages [][]byte
+	)
+	err := walkPages(ctx, vars["SEMGREP_API_URL"], vars["SEMGREP_APP_TOKEN"], vars["SEMGREP_DEPLOYMENT"], func(b []byte) {
+		mu.Lock()
+		pages = append(pages, b)
+		mu.Unlock()
+	})
+	return pages, err
 }
