@@ -162,23 +162,9 @@ func historyShow(ctx context.Context, args []string, e env) error {
 		fmt.Fprintln(w, "  steps:")
 	}
 	for _, ev := range evs {
-		fmt.Fprintf(w, "    %s  %-16s %-8s %s\n", ev.Time.UTC().Format("15:04:05"), ev.Kind, ev.Step, oneLine(eventText(ev)))
+		fmt.Fprintf(w, "    %s  %-16s %-8s %s\n", ev.Time.UTC().Format("15:04:05"), ev.Kind, ev.Step, oneLine(ev.Text()))
 	}
 	return nil
-}
-
-func eventText(ev ledger.Event) string {
-	parts := []string{}
-	if ev.Repo != "" {
-		parts = append(parts, ev.Repo+":")
-	}
-	if ev.Message != "" {
-		parts = append(parts, ev.Message)
-	}
-	if ev.ActivityID != "" {
-		parts = append(parts, "activity "+ev.ActivityID+" "+ev.ActivityStatus)
-	}
-	return strings.Join(parts, " ")
 }
 
 func historyRefresh(ctx context.Context, args []string, e env) error {

@@ -190,6 +190,22 @@ type Event struct {
 	ActivityID, ActivityStatus string
 }
 
+// Text is what the event says, in one string: its repository, its
+// message and the activity it saw, as the history shows them.
+func (ev Event) Text() string {
+	var parts []string
+	if ev.Repo != "" {
+		parts = append(parts, ev.Repo+":")
+	}
+	if ev.Message != "" {
+		parts = append(parts, ev.Message)
+	}
+	if ev.ActivityID != "" {
+		parts = append(parts, "activity "+ev.ActivityID+" "+ev.ActivityStatus)
+	}
+	return strings.Join(parts, " ")
+}
+
 // AddEvents appends events to a run in one transaction. A zero Time means
 // now.
 func (l *Ledger) AddEvents(ctx context.Context, runID string, evs ...Event) error {

@@ -173,7 +173,7 @@ func eventLines(st theme.Styles, ev ledger.Event, w int) []string {
 	head := "  " + ev.Time.UTC().Format("15:04:05") + "  " + ks.Render(cell(ev.Kind, kindW, false)) + "  " +
 		st.Text.Render(cell(ev.Step, stepW, false)) + "  "
 	indent := 2 + 8 + 2 + kindW + 2 + stepW + 2
-	msg := eventText(ev)
+	msg := ev.Text()
 	if w-indent < 20 {
 		// Too narrow for columns: the message goes on its own lines.
 		return append([]string{textfmt.Trunc(head, w)}, wrapIndent(msg, ms, 4, w)...)
@@ -184,21 +184,6 @@ func eventLines(st theme.Styles, ev ledger.Event, w int) []string {
 		out = append(out, strings.Repeat(" ", indent)+ms.Render(l))
 	}
 	return out
-}
-
-// eventText is an event's message as the headless history prints it.
-func eventText(ev ledger.Event) string {
-	var parts []string
-	if ev.Repo != "" {
-		parts = append(parts, ev.Repo+":")
-	}
-	if ev.Message != "" {
-		parts = append(parts, ev.Message)
-	}
-	if ev.ActivityID != "" {
-		parts = append(parts, "activity "+ev.ActivityID+" "+ev.ActivityStatus)
-	}
-	return strings.Join(parts, " ")
 }
 
 // labelled is "label  value" with the value wrapped under itself.
