@@ -7,9 +7,26 @@ package faultkit
 import (
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	stdsync "sync"
 	"time"
 )
+
+// WriteHead renders the real response (serve) aside, sends its status and
+// headers with the full Content-Length on w, and returns the body still to
+// be sent: a stand-in then sends it slowly or only half of it.
+func WriteHead(w http.ResponseWriter, serve func(http.ResponseWriter)) []byte {
+	rec := httptest.NewRecorder()
+	serve(rec)
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	body := rec.Body.Bytes()
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(rec.Code)
+	return body
+}
 
 // Trickle writes body in ten pieces spread over d, flushing each, and
 // stops when the client goes away.

@@ -2,14 +2,13 @@ package semgreptest
 
 import (
 	"bytes"
-	"github.com/semgrep-wiz/semgrep-wiz/core/internal/faultkit"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/internal/faultkit"
 )
 
 // Fault makes the stand-in misbehave for matching requests, before it
@@ -116,25 +115,10 @@ func applyFault(w http.ResponseWriter, r *http.Request, f *Fault, serve func(htt
 		resetConn(w)
 		return true
 	case f.SlowBody > 0:
-		rec := httptest.NewRecorder()
-		serve(rec)
-		for k, vs := range rec.Header() {
-			w.Header()[k] = vs
-		}
-		body := rec.Body.Bytes()
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(rec.Code)
-		faultkit.Trickle(w, r, body, f.SlowBody)
+		faultkit.Trickle(w, r, faultkit.WriteHead(w, serve), f.SlowBody)
 		return true
 	case f.Truncate:
-		rec := httptest.NewRecorder()
-		serve(rec)
-		body := rec.Body.Bytes()
-		for k, vs := range rec.Header() {
-			w.Header()[k] = vs
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(rec.Code)
+		body := faultkit.WriteHead(w, serve)
 		_, _ = w.Write(body[:len(body)/2])
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"time"
 )
 
@@ -131,14 +130,7 @@ func (s *Server) applyFault(w http.ResponseWriter, raw http.ResponseWriter, r *h
 		}
 		return true
 	case f.Truncate, f.SlowBody > 0:
-		rec := httptest.NewRecorder()
-		serve(rec)
-		body := rec.Body.Bytes()
-		for k, vs := range rec.Header() {
-			w.Header()[k] = vs
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(rec.Code)
+		body := faultkit.WriteHead(w, serve)
 		if f.Truncate {
 			// Fewer bytes than declared: the server drops the connection.
 			_, _ = w.Write(body[:len(body)/2])
