@@ -59,28 +59,35 @@ type apiFinding struct {
 	FoundDependency         json.RawMessage `json:"found_dependency"`
 }
 
-// findingsEnvelope accepts the flat {"findings": [...]} every server sends
-// and the {"sastFindings": {"findings": [...]}} wrapper the docs show.
-type findingsEnvelope struct {
-	Findings *[]json.RawMessage `json:"findings"`
-	Sast     *wrapped           `json:"sastFindings"`
-	Sca      *wrapped           `json:"scaFindings"`
-	AiSast   *wrapped           `json:"aiSastFindings"`
+// envelope accepts the flat {"findings": [...]} every server sends and the
+// {"sastFindings": {"findings": [...]}} wrapper the docs show. Items are
+// raw (findingsEnvelope, to word an error item by item) or decoded
+// straight into findings (typedEnvelope, a page's one pass).
+type envelope[T any] struct {
+	Findings *[]T        `json:"findings"`
+	Sast     *wrapped[T] `json:"sastFindings"`
+	Sca      *wrapped[T] `json:"scaFindings"`
+	AiSast   *wrapped[T] `json:"aiSastFindings"`
 }
 
-type wrapped struct {
-	Findings []json.RawMessage `json:"findings"`
+type wrapped[T any] struct {
+	Findings []T `json:"findings"`
 }
+
+type (
+	findingsEnvelope = envelope[json.RawMessage]
+	typedEnvelope    = envelope[apiFinding]
+)
 
 const wantFindings = `an object with a "findings" array`
 
-func (e *findingsEnvelope) items() ([]json.RawMessage, bool) {
+func (e *envelope[T]) items() ([]T, bool) {
 	if e.Findings != nil {
 		return *e.Findings, true
 	}
-	var out []json.RawMessage
+	var out []T
 	ok := false
-	for _, w := range []*wrapped{e.Sast, e.Sca, e.AiSast} {
+	for _, w := range []*wrapped[T]{e.Sast, e.Sca, e.AiSast} {
 		if w != nil {
 			ok = true
 			out = append(out, w.Findings...)
@@ -112,33 +119,6 @@ func DecodeFindingsPage(r io.Reader, slug, webBase string) ([]finding.Finding, e
 	return fs, nil
 }
 
-// typedEnvelope is findingsEnvelope decoded straight into findings.
-type typedEnvelope struct {
-	Findings *[]apiFinding `json:"findings"`
-	Sast     *typedWrapped `json:"sastFindings"`
-	Sca      *typedWrapped `json:"scaFindings"`
-	AiSast   *typedWrapped `json:"aiSastFindings"`
-}
-
-type typedWrapped struct {
-	Findings []apiFinding `json:"findings"`
-}
-
-func (e *typedEnvelope) items() ([]apiFinding, bool) {
-	if e.Findings != nil {
-		return *e.Findings, true
-	}
-	var out []apiFinding
-	ok := false
-	for _, w := range []*typedWrapped{e.Sast, e.Sca, e.AiSast} {
-		if w != nil {
-			ok = true
-			out = append(out, w.Findings...)
-		}
-	}
-	return out, ok
-}
-
 // itemError is a finding of a page that could not be decoded.
 type itemError struct{ msg string }
 
@@ -147,10 +127,10 @@ func (e *itemError) Error() string { return e.msg }
 // decodeFindingsBody decodes a findings page body in one pass (pages are
 // most of a sync's work), with segmentio/encoding's json: a drop-in for
 // encoding/json that takes less than half its CPU on these pages
-// (bench/jsoncmp, core/PERFORMANCE.md). A fuzz target holds the two to the same result. Only a
-// page that fails is decoded again item by item, with encoding/json, to say
-// which finding is wrong and how; an *itemError says so.
-// It returns the findings and how many items the page held.
+// (bench/jsoncmp, core/PERFORMANCE.md). A fuzz target holds the two to
+// the same result. Only a page that fails is decoded again item by item,
+// with encoding/json, to say which finding is wrong and how; an *itemError
+// says so. It returns the findings and how many items the page held.
 func decodeFindingsBody(op string, body []byte, contentType, slug, webBase string) ([]finding.Finding, int, error) {
 	var env typedEnvelope
 	if fastjson.Unmarshal(body, &env) == nil {
