@@ -1,11 +1,11 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	stdsync "sync"
 	"time"
 
@@ -138,17 +138,27 @@ func Collect(ctx context.Context, o CollectOptions) (*Collection, error) {
 		o.Events.emit(Event{Kind: StepFailed, Step: StepCollect, Message: err.Error()})
 		return nil, err
 	}
-	sort.Slice(c.Repos, func(i, j int) bool { return c.Repos[i].Name < c.Repos[j].Name })
-	o.Events.emit(Event{Kind: StepFinished, Step: StepCollect, Done: int64(len(c.Repos)), Total: int64(len(c.Repos))})
-
+	c.collected(o.Events)
 	o.Events.emit(Event{Kind: StepStarted, Step: StepSelect})
 	for _, r := range c.Repos {
 		selectRepo(o, r)
 	}
-	sent, excluded, reposSent, _ := c.Totals()
-	o.Events.emit(Event{Kind: StepFinished, Step: StepSelect, Done: int64(sent), Total: int64(sent + excluded),
-		Message: fmt.Sprintf("%d findings selected in %d repositories, %d excluded", sent, reposSent, excluded)})
+	c.selected(o.Events)
 	return c, nil
+}
+
+// collected sorts the repositories by name and reports the collect step
+// done.
+func (c *Collection) collected(events Sink) {
+	slices.SortStableFunc(c.Repos, func(a, b *Repo) int { return cmp.Compare(a.Name, b.Name) })
+	events.emit(Event{Kind: StepFinished, Step: StepCollect, Done: int64(len(c.Repos)), Total: int64(len(c.Repos))})
+}
+
+// selected reports the select step done, with what it kept.
+func (c *Collection) selected(events Sink) {
+	sent, excluded, reposSent, _ := c.Totals()
+	events.emit(Event{Kind: StepFinished, Step: StepSelect, Done: int64(sent), Total: int64(sent + excluded),
+		Message: fmt.Sprintf("%d findings selected in %d repositories, %d excluded", sent, reposSent, excluded)})
 }
 
 // selectRepo applies the policy to one collected repository: a repository

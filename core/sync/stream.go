@@ -105,11 +105,8 @@ func (st *streamer) run(ctx context.Context) (*Plan, error) {
 		}
 		return nil, err
 	}
-	slices.SortStableFunc(st.col.Repos, func(a, b *Repo) int { return cmp.Compare(a.Name, b.Name) })
-	co.Events.emit(Event{Kind: StepFinished, Step: StepCollect, Done: int64(len(st.col.Repos)), Total: int64(len(st.col.Repos))})
-	sent, excluded, reposSent, _ := st.col.Totals()
-	co.Events.emit(Event{Kind: StepFinished, Step: StepSelect, Done: int64(sent), Total: int64(sent + excluded),
-		Message: fmt.Sprintf("%d findings selected in %d repositories, %d excluded", sent, reposSent, excluded)})
+	st.col.collected(co.Events)
+	st.col.selected(co.Events)
 
 	p, mem := st.plan, st.o.Ledger
 	slices.SortStableFunc(p.Sources, func(a, b *SourcePlan) int { return cmp.Compare(a.Name, b.Name) })
