@@ -41,17 +41,11 @@ func serveStandins(ctx context.Context, e env, ds *semgreptest.Dataset, sg *semg
 			return fmt.Errorf("rendering the findings pages: %w", err)
 		}
 	}
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	vars := standinVars(ds, sg, wz)
 	names := slices.Sorted(maps.Keys(vars))
 	fmt.Fprintf(e.stdout, "# semgrep-wiz demo stand-ins: %d repositories, %d findings (demo credentials: they open only these local servers)\n",
@@ -138,23 +132,15 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	var res strings.Builder
 	se := de
 	se.stdout = &res
-	if sp.cpuProfile != "" {
-		f, err := os.Create(sp.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := startCPUProfile(sp.cpuProfile)
+	if err != nil {
+		return err
 	}
 	cpu0 := cpuTime()
 	start := time.Now()
 	err = cmdSync(ctx, args, se)
 	took := time.Since(start)
-	if sp.cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	cpu := cpuTime() - cpu0
 	rss := peakRSS()
 	var r struct {
@@ -246,4 +232,24 @@ func fetchPages(ctx context.Context, vars map[string]string) ([][]byte, error) {
 		mu.Unlock()
 	})
 	return pages, err
+}
+
+// startCPUProfile profiles the process into path until stop is called;
+// with path "" it does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
