@@ -25,13 +25,19 @@ type Upload struct {
 	Committed            bool // CommitSent recorded its data sources' sets (read-only)
 }
 
-// terminal reports whether Wiz will not change an activity's status again.
-func terminal(status string) bool {
-	switch status {
+// Final reports whether Wiz will not change the upload's status again.
+func (u Upload) Final() bool {
+	switch u.Status {
 	case "SUCCESS", "FAILURE", "SKIPPED":
 		return true
 	}
 	return false
+}
+
+// Pending reports whether Wiz has the file (it was delivered, or Wiz said
+// PENDING) and has not given its final status yet.
+func (u Upload) Pending() bool {
+	return !u.Final() && (u.Status == "PENDING" || u.Delivered)
 }
 
 // AddUpload records an upload of a run and returns its row id. Zero times

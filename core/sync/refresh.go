@@ -45,7 +45,7 @@ func Refresh(ctx context.Context, l *ledger.Ledger, w *wiz.Client, runID string)
 	allSucceeded := len(ups) > 0
 	for _, u := range ups {
 		r := RefreshedUpload{UploadID: u.UploadID, SystemActivityID: u.SystemActivityID, Before: u.Status, After: u.Status}
-		if !u.Delivered || terminal(u.Status) || u.SystemActivityID == "" {
+		if !u.Delivered || u.Final() || u.SystemActivityID == "" {
 			r.Note = "nothing to refresh"
 			allSucceeded = allSucceeded && u.Status == wiz.StatusSuccess
 			out = append(out, r)
@@ -87,14 +87,6 @@ func Refresh(ctx context.Context, l *ledger.Ledger, w *wiz.Client, runID string)
 		_ = l.AddEvents(ctx, run.ID, ledger.Event{Time: time.Now(), Kind: "refreshed", Message: "Wiz reported success after the run ended"})
 	}
 	return out, nil
-}
-
-func terminal(status string) bool {
-	switch status {
-	case wiz.StatusSuccess, wiz.StatusFailure, wiz.StatusSkipped:
-		return true
-	}
-	return false
 }
 
 // commitFromFile reads the data sources and finding ids of a kept upload

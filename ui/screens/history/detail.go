@@ -139,7 +139,7 @@ func (m *Model) detailLines(w int) []string {
 		if len(u.DataSources) > 0 {
 			kv(4, "Sources", dataSources(u.DataSources), st.Text)
 		}
-		if pendingAtWiz(u) {
+		if u.Pending() {
 			add(wrapIndent("… pending at Wiz: run semgrep-wiz history refresh "+r.ID, st.Warn, 4, w)...)
 		}
 	}

@@ -26,18 +26,6 @@ func uploadWord(st theme.Styles, status string) (string, lipgloss.Style) {
 	return "? " + status, st.Warn
 }
 
-// pendingAtWiz matches the ledger's PendingUploads: Wiz has the file and
-// its status is not final.
-func pendingAtWiz(u ledger.Upload) bool {
-	switch u.Status {
-	case "SUCCESS", "FAILURE", "SKIPPED":
-		return false
-	case "PENDING":
-		return true
-	}
-	return u.Delivered
-}
-
 // took is a run's duration, compact for a table column.
 func took(r ledger.Run) string {
 	if r.FinishedAt.IsZero() || r.FinishedAt.Before(r.StartedAt) {
