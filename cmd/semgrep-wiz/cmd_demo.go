@@ -43,7 +43,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&baseline, "baseline", false, "with --repos: afterwards, time a bare encoding/json decode and re-encode of the same findings pages and print the ratio")
 	fs.BoolVar(&serve, "serve", false, "only start the stand-ins, print the environment that points semgrep-wiz at them, and serve until interrupted")
 	fs.BoolVar(&headless, "headless", false, "run check, preview, sync and history as plain output instead of the full-screen app")
-	if err := parse(fs, "demo [--headless]", args, e); err != nil {
+	if err := parse(fs, "demo [--headless] [--repos N --findings M [--latency 50ms] [--dry-run] [--baseline] [--cpuprofile FILE]] [--serve]", args, e); err != nil {
 		return helpOK(err)
 	}
 
