@@ -29,12 +29,14 @@ import (
 
 // app is a loaded configuration and the clients built from it.
 type app struct {
-	cfg     *config.Config
-	paths   config.Paths
-	files   []sync.FileSource
-	wiz     *wiz.Client
-	semgrep *semgrep.Client
-	policy  policy.Policy
+	cfg   *config.Config
+	paths config.Paths
+	files []sync.FileSource
+	// allowScanErrors: --allow-scan-errors.
+	allowScanErrors bool
+	wiz             *wiz.Client
+	semgrep         *semgrep.Client
+	policy          policy.Policy
 }
 
 // events is where a command's pipeline events go: the person on stderr and
@@ -80,11 +82,17 @@ func loadApp(c *common, e env, n needs) (*app, error) {
 		if err != nil {
 			return nil, err
 		}
+		root, scanDir, err := c.scanRoot(e.getenv)
+		if err != nil {
+			return nil, err
+		}
 		for _, f := range c.from {
 			a.files = append(a.files, sync.FileSource{Path: f, Options: semgrep.FileOptions{
 				RepoURL: url, RepoName: name, Branch: branch, Commit: commit, Deployment: cfg.Semgrep.Deployment,
+				Root: root, ScanDir: scanDir,
 			}})
 		}
+		a.allowScanErrors = c.allowScanErrors
 	}
 	if err := cfg.Validate(config.Needs{Wiz: n.wiz, Semgrep: n.semgrep}); err != nil {
 		return nil, usageError{err}
@@ -312,6 +320,7 @@ func (a *app) collectOptions(e env, events sync.Sink) sync.CollectOptions {
 	return sync.CollectOptions{
 		Policy: a.policy, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment,
 		Concurrency: a.cfg.Semgrep.Concurrency, Files: a.files, Events: events, VCSHosts: a.cfg.Wiz.VCSHosts,
+		AllowScanErrors: a.allowScanErrors,
 	}
 }
 

@@ -185,8 +185,9 @@ func (pv preview) json(w io.Writer) error {
 		Policy       string           `json:"policy"`
 		Totals       map[string]int   `json:"totals"`
 		Guards       []sync.GuardTrip `json:"guards"`
+		ScanErrors   []sync.FileScan  `json:"scan_errors,omitempty"`
 		Repositories []repoOut        `json:"repositories"`
-	}{Policy: pv.app.policy.Describe(), Totals: map[string]int{}, Guards: pv.plan.Trips, Repositories: []repoOut{}}
+	}{Policy: pv.app.policy.Describe(), Totals: map[string]int{}, Guards: pv.plan.Trips, ScanErrors: pv.col.Scans, Repositories: []repoOut{}}
 	if out.Guards == nil {
 		out.Guards = []sync.GuardTrip{}
 	}
@@ -265,6 +266,15 @@ func (pv preview) text(w io.Writer) {
 			fmt.Fprintf(w, " — %s", t.Override)
 		}
 		fmt.Fprintln(w)
+	}
+	for _, fs := range pv.col.Scans {
+		if fs.SentAnyway { // a failed scan left out is among the guards above
+			fmt.Fprintf(w, "! %s: the scan failed (%s); included anyway (--allow-scan-errors)\n", fs.File, oneLine(fs.FirstError))
+		}
+		if fs.Warnings > 0 {
+			fmt.Fprintf(w, "! %s: Semgrep reported %s that concern single files (%s); its findings are still included\n",
+				fs.File, plural(fs.Warnings, "error", "errors"), fs.WarningKinds)
+		}
 	}
 	if !pv.all {
 		fmt.Fprintln(w, "Run with --all to list excluded findings and their reasons, --csv or --json for every finding.")

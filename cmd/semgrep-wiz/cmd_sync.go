@@ -153,7 +153,7 @@ func printResult(w io.Writer, r *sync.Result) {
 		}
 	}
 	for _, g := range r.Guards {
-		if g.Guard == "partial_data" {
+		if g.Guard == "partial_data" || g.Guard == "scan_failed" {
 			continue // listed with the failed repositories
 		}
 		fmt.Fprintf(w, "  ! %s", g.Message)

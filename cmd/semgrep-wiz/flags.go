@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 )
 
 // common holds the flags every command takes.
@@ -19,7 +22,11 @@ type common struct {
 	repoName   string
 	branch     string
 	commit     string
-	noColor    bool
+	repoRoot   string
+	// allowScanErrors sends a --from file's repository even when its scan
+	// failed.
+	allowScanErrors bool
+	noColor         bool
 	// Connection overrides (flags > environment > file).
 	wizAPIEndpoint, wizAuthURL, wizClientID string
 	semgrepAPIURL, semgrepDeployment        string
@@ -41,6 +48,8 @@ func newFlagSet(name, synopsis string, c *common, e env) *flag.FlagSet {
 	fs.StringVar(&c.repoName, "repo-name", "", "with --from: the repository's name, owner/repo (default: from the URL)")
 	fs.StringVar(&c.branch, "branch", "", "with --from: the branch that was scanned (else SEMGREP_BRANCH or the CI's variables)")
 	fs.StringVar(&c.commit, "commit", "", "with --from: the commit that was scanned (else SEMGREP_COMMIT or the CI's variables)")
+	fs.StringVar(&c.repoRoot, "repo-root", "", "with --from: the checkout the scan ran in; paths below it become repository-relative (default: the CI workspace, else the git top level)")
+	fs.BoolVar(&c.allowScanErrors, "allow-scan-errors", false, "with --from: send a file's repository even though Semgrep reports that its scan failed")
 	fs.BoolVar(&c.noColor, "no-color", false, "no colour in output (also NO_COLOR)")
 	fs.StringVar(&c.wizAPIEndpoint, config.FlagWizAPIEndpoint, "", "Wiz API endpoint URL (env WIZ_API_ENDPOINT)")
 	fs.StringVar(&c.wizAuthURL, config.FlagWizAuthURL, "", "Wiz authentication URL (env WIZ_AUTH_URL)")
@@ -102,6 +111,27 @@ func (c *common) fileContext(getenv func(string) string) (repoURL, repoName, bra
 		err = usagef("--from needs the scanned branch: pass --branch main (or set SEMGREP_BRANCH)")
 	}
 	return
+}
+
+// scanRoot finds where the scanned checkout is on this machine, so file
+// paths can be made repository-relative: --repo-root, else the CI
+// workspace, else the git top level of the working directory. scanDir is
+// the working directory (relative paths in a file are relative to where
+// the scan ran, taken to be here).
+func (c *common) scanRoot(getenv func(string) string) (root, scanDir string, err error) {
+	scanDir, _ = os.Getwd()
+	if c.repoRoot != "" {
+		abs, err := filepath.Abs(c.repoRoot)
+		if err != nil {
+			return "", "", usagef("--repo-root %s: %v", c.repoRoot, err)
+		}
+		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+			return "", "", usagef("--repo-root %s: not a directory", c.repoRoot)
+		}
+		return abs, scanDir, nil
+	}
+	root, _ = semgrep.FindRepoRoot(getenv, scanDir)
+	return root, scanDir, nil
 }
 
 // overrides are the flags that take part in configuration precedence.

@@ -144,3 +144,11 @@ func NormalizeBranch(ref string) string {
 func SameBranch(a, b string) bool {
 	return a != "" && NormalizeBranch(a) == NormalizeBranch(b)
 }
+
+// OutsideRepository reports a path that is not repository-relative:
+// absolute (/x, C:/x) or climbing out with "..". Such a path would tell
+// Wiz about this machine, not the repository.
+func OutsideRepository(p string) bool {
+	return strings.HasPrefix(p, "/") || (len(p) >= 3 && p[1] == ':' && p[2] == '/') ||
+		p == ".." || strings.HasPrefix(p, "../")
+}

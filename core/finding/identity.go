@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 )
 
 // NotLoggedIn is the placeholder the Semgrep CLI writes instead of a
@@ -81,22 +80,27 @@ func DataSourceID(r Repository) string {
 // RepoKey is DataSourceID: the key that groups findings per repository.
 func RepoKey(r Repository) string { return DataSourceID(r) }
 
-// AssignIDs gives every finding its stable ID. Call it once per
-// repository with all findings read for it (from one source); the result
+// AssignIDs gives every finding its stable ID. Call it once per file (or
+// per repository for the API) with all findings read from it; the result
 // does not depend on the order of the slice.
 //
-// The recipe (documented in the README; never change it):
+// The recipe (documented in the README; never change it once released):
 //
 //  1. Semgrep's match-based id when Semgrep computed one (API
-//     match_based_id, CLI fingerprint, SARIF matchBasedId/v1):
-//     key "m\x00<match-based id>".
+//     match_based_id, CLI fingerprint when logged in, SARIF
+//     matchBasedId/v1): key "m\x00<match-based id>".
 //  2. Otherwise the platform finding id (API): key "p\x00<id>".
-//  3. Otherwise a derived key "d\x00<rule id>\x00<path>\x00<code>\x00<n>",
-//     where <code> is the matched code (the snippet, or the rule message
-//     when the CLI withheld the code) with all whitespace removed, and <n>
-//     counts earlier findings with the same rule, path and code in the same
-//     file (by position). No line number enters the key, so moving code
-//     keeps its id, while two identical matches in one file get two ids.
+//  3. Otherwise a derived key from what `semgrep scan --json` and
+//     `--sarif` both always carry:
+//     "d\x00<rule id>\x00<path>\x00<start col>:<end col>:<lines spanned>\x00<n>",
+//     where <path> is repository-relative, <lines spanned> is end line
+//     minus start line, and <n> counts earlier findings (by position, per
+//     branch) that share everything before it. No line number and no code
+//     enters the key: moving code keeps its id, the JSON (which withholds
+//     the code when not logged in) and the SARIF (which keeps it) of one
+//     scan give the same ids, and fixing one of several matches of a rule
+//     in a file removes its own id, not another's, unless the matches have
+//     the very same shape.
 //
 // ID = "sg-" + the first 32 hex digits of SHA-256(key). Should two findings
 // still share an ID (a source that repeats a fingerprint), the later ones by
@@ -121,11 +125,7 @@ func AssignIDs(fs []Finding) {
 		case f.PlatformID != "":
 			key = "p\x00" + f.PlatformID
 		default:
-			code := f.Snippet
-			if code == "" || code == NotLoggedIn {
-				code = f.Message
-			}
-			base := "d\x00" + f.RuleID + "\x00" + f.Path + "\x00" + foldSpace(code)
+			base := "d\x00" + f.RuleID + "\x00" + f.Path + "\x00" + matchShape(f)
 			// Occurrences count per branch: each branch is its own file tree.
 			n := occurrences[base+"\x00"+f.Branch]
 			occurrences[base+"\x00"+f.Branch] = n + 1
@@ -168,13 +168,12 @@ func positionLess(a, b *Finding) bool {
 	return a.MatchBasedID+a.PlatformID < b.MatchBasedID+b.PlatformID
 }
 
-// foldSpace removes all white space, so re-indenting or re-wrapping the
-// matched code keeps its identity.
-func foldSpace(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
+// matchShape is what survives a line move: "<start col>:<end col>:<lines
+// spanned>".
+func matchShape(f *Finding) string {
+	span := 0
+	if f.EndLine > f.StartLine {
+		span = f.EndLine - f.StartLine
+	}
+	return strconv.Itoa(f.StartColumn) + ":" + strconv.Itoa(f.EndColumn) + ":" + strconv.Itoa(span)
 }

@@ -26,6 +26,7 @@ const (
 	ReasonProduct      Reason = "not a Code (SAST) finding"
 	ReasonDuplicate    Reason = "duplicate"
 	ReasonMalformed    Reason = "malformed"
+	ReasonOutsideRepo  Reason = "path outside the repository"
 )
 
 // Policy is the selection rule set. The zero value selects nothing; use

@@ -87,6 +87,8 @@ func (p Policy) judge(s Scope, f *finding.Finding) (Reason, string) {
 	switch {
 	case f.ID == "" || f.RuleID == "" || f.Path == "":
 		return ReasonMalformed, "missing rule id, path or identity"
+	case finding.OutsideRepository(f.Path):
+		return ReasonOutsideRepo, f.Path
 	case f.Product != "" && f.Product != finding.ProductSAST:
 		return ReasonProduct, string(f.Product)
 	case f.Suppressed:

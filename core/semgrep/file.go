@@ -37,6 +37,13 @@ type FileOptions struct {
 	Branch     string
 	Commit     string
 	Deployment string
+	// Root is the repository's root directory on this machine (absolute),
+	// when known: absolute paths below it become repository-relative.
+	Root string
+	// ScanDir is the directory the scan ran in (absolute), when known:
+	// relative paths are relative to it, so a scan of a subfolder gets the
+	// subfolder's path below Root in front.
+	ScanDir string
 }
 
 // FileResult is what a findings file held.
@@ -46,6 +53,9 @@ type FileResult struct {
 	ToolVersion string
 	Findings    []finding.Finding
 	ScanErrors  int // errors the scan reported (JSON errors[], SARIF notifications)
+	// ScanReport holds those errors, each classified fatal or not: a file
+	// whose scan failed must never be read as "no findings".
+	ScanReport
 	// Rules is the number of rules that ran, when the file says (SARIF
 	// always; JSON only with timing data), else 0.
 	Rules int
@@ -180,6 +190,80 @@ func (o FileOptions) base(src finding.Source, name string) finding.Finding {
 		Commit: strings.TrimSpace(o.Commit),
 		Status: "open",
 	}
+}
+
+// RepoName is the repository's name: RepoName, else the last two path
+// segments of the normalised RepoURL, else the normalised URL itself.
+func (o FileOptions) RepoNameOrURL() string {
+	if n := o.repoName(); n != "" {
+		return n
+	}
+	return finding.NormalizeRepoURL(o.RepoURL)
+}
+
+// Repository is the repository the options name.
+func (o FileOptions) Repository() finding.Repository {
+	return finding.Repository{Name: o.RepoNameOrURL(), URL: strings.TrimSpace(o.RepoURL), Deployment: o.Deployment}
+}
+
+// repoPath makes a reported path repository-relative (forward slashes, no
+// "./"). A path that cannot be placed inside the repository comes back
+// absolute or starting with "../"; policy excludes those findings.
+func (o FileOptions) repoPath(p string) string {
+	p = cleanPath(p)
+	if p == "" {
+		return ""
+	}
+	root := slashDir(o.Root)
+	if isAbsPath(p) {
+		if rel, ok := below(root, p); ok {
+			return rel
+		}
+		return p
+	}
+	if scan := slashDir(o.ScanDir); root != "" && scan != "" {
+		if prefix, ok := below(root, scan); ok && prefix != "" {
+			p = path.Join(prefix, p)
+		}
+	}
+	return strings.TrimPrefix(path.Clean(p), "./")
+}
+
+// slashDir is a cleaned absolute directory with forward slashes, or "".
+func slashDir(d string) string {
+	d = strings.TrimSpace(d)
+	if d == "" {
+		return ""
+	}
+	d = path.Clean(strings.ReplaceAll(d, `\`, "/"))
+	if !isAbsPath(d) {
+		return ""
+	}
+	return d
+}
+
+// below reports p's path relative to dir when p is dir or inside it.
+func below(dir, p string) (string, bool) {
+	if dir == "" {
+		return "", false
+	}
+	if p == dir {
+		return "", true
+	}
+	prefix := strings.TrimSuffix(dir, "/") + "/"
+	if strings.HasPrefix(p, prefix) {
+		return p[len(prefix):], true
+	}
+	// Windows drive letters and paths differ in case only.
+	if len(p) > 2 && p[1] == ':' && strings.HasPrefix(strings.ToLower(p), strings.ToLower(prefix)) {
+		return p[len(prefix):], true
+	}
+	return "", false
+}
+
+// isAbsPath reports /x and C:/x.
+func isAbsPath(p string) bool {
+	return strings.HasPrefix(p, "/") || (len(p) >= 3 && p[1] == ':' && p[2] == '/')
 }
 
 func (o FileOptions) repoName() string {

@@ -71,11 +71,10 @@ func readCLIJSON(top map[string]json.RawMessage, name string, o FileOptions) (*F
 		return nil, errors.New(`"results" is not an array`)
 	}
 	// errors[] entries change shape across versions (type is a string or an
-	// array); they are only counted, never interpreted.
-	var errs []json.RawMessage
-	if json.Unmarshal(top["errors"], &errs) == nil {
-		res.ScanErrors = len(errs)
-	}
+	// array); a fatal one means the scan failed and its results are not the
+	// repository's findings.
+	res.Errors = readCLIErrors(top["errors"])
+	res.ScanErrors = len(res.Errors)
 	var timing struct {
 		Rules []json.RawMessage `json:"rules"`
 	}
@@ -116,7 +115,7 @@ func (m *cliMatch) toFinding(name string, o FileOptions) finding.Finding {
 	f.Category = md.str("category")
 	f.Link = md.ruleURL()
 
-	f.Path = cleanPath(*m.Path)
+	f.Path = o.repoPath(*m.Path)
 	f.StartLine, f.StartColumn = m.Start.Line, m.Start.Col
 	f.EndLine, f.EndColumn = m.End.Line, m.End.Col
 	if lang := LanguageForPath(f.Path); lang != "" {

@@ -26,7 +26,8 @@ type sarifRun struct {
 	} `json:"tool"`
 	Results     []json.RawMessage `json:"results"`
 	Invocations []struct {
-		Notifications []json.RawMessage `json:"toolExecutionNotifications"`
+		ExecutionSuccessful *bool             `json:"executionSuccessful"`
+		Notifications       []json.RawMessage `json:"toolExecutionNotifications"`
 	} `json:"invocations"`
 }
 
@@ -79,7 +80,6 @@ type sarifResult struct {
 // ruleInfo is what a result takes from its rule.
 type ruleInfo struct {
 	severity   finding.Severity
-	name       string
 	message    string
 	link       string
 	cwes       []string
@@ -114,7 +114,22 @@ func readSARIF(top map[string]json.RawMessage, name string, o FileOptions) (*Fil
 			res.ToolVersion = firstNonEmpty(d.SemanticVersion, d.Version)
 		}
 		res.Rules += len(d.Rules)
-		for _, inv := range run.Invocations {
+		for ii, inv := range run.Invocations {
+			if inv.ExecutionSuccessful != nil && !*inv.ExecutionSuccessful {
+				res.Errors = append(res.Errors, ScanError{Level: "error", Kind: "execution failed", Fatal: true,
+					Message: fmt.Sprintf("runs[%d].invocations[%d].executionSuccessful is false: the scan did not complete", ri, ii)})
+			}
+			for _, raw := range inv.Notifications {
+				var n sarifNotification
+				if json.Unmarshal(raw, &n) != nil {
+					// Unreadable, so of unknown weight: a failed scan must not
+					// pass for a clean one.
+					res.Errors = append(res.Errors, ScanError{Level: "error", Kind: "notification", Fatal: true,
+						Message: "a tool notification Semgrep wrote could not be read"})
+					continue
+				}
+				res.Errors = append(res.Errors, n.scanError())
+			}
 			res.ScanErrors += len(inv.Notifications)
 		}
 		rules := make([]ruleInfo, len(d.Rules))
@@ -159,12 +174,6 @@ func (r *sarifRule) info() ruleInfo {
 	}
 	tags := []string(r.Properties.Tags)
 	ri.cwes = finding.NormalizeCWEs(tags)
-	if r.ShortDescription != nil && !strings.HasPrefix(r.ShortDescription.Text, "Semgrep Finding:") {
-		ri.name = strings.TrimSpace(r.ShortDescription.Text)
-	}
-	if ri.name == "" && r.Name != "" && r.Name != r.ID {
-		ri.name = r.Name
-	}
 	if r.FullDescription != nil {
 		ri.message = strings.TrimSpace(r.FullDescription.Text)
 	}
@@ -230,7 +239,9 @@ func (r *sarifResult) toFinding(name string, o FileOptions, rules []ruleInfo, by
 			f.Severity = s
 		}
 	}
-	f.RuleName = firstNonEmpty(rule.name, humanizeRuleID(f.RuleID))
+	// The name comes from the rule id, as for JSON: old CLIs put the whole
+	// message in shortDescription, which would then stand twice in Wiz.
+	f.RuleName = humanizeRuleID(f.RuleID)
 	f.Message = strings.TrimSpace(firstNonEmpty(r.Message.Text, rule.message))
 	f.CWEs, f.OWASP = rule.cwes, rule.owasp
 	f.Confidence, f.Category, f.Link = rule.confidence, rule.category, rule.link
@@ -241,7 +252,7 @@ func (r *sarifResult) toFinding(name string, o FileOptions, rules []ruleInfo, by
 		if u, err := url.PathUnescape(uri); err == nil {
 			uri = u // SARIF locations are URIs ("my%20file.py")
 		}
-		f.Path = cleanPath(uri)
+		f.Path = o.repoPath(uri)
 		if rg := pl.Region; rg != nil {
 			f.StartLine, f.StartColumn = rg.StartLine, rg.StartColumn
 			f.EndLine, f.EndColumn = rg.EndLine, rg.EndColumn

@@ -34,6 +34,9 @@ type CollectOptions struct {
 	Concurrency int
 	// Files, when set, are read instead of calling the API.
 	Files []FileSource
+	// AllowScanErrors sends the repository of a file whose scan failed
+	// (a fatal Semgrep error) instead of leaving it out.
+	AllowScanErrors bool
 	// Repos limits an API run to these repository names (watch mode syncs
 	// the repositories that have a new full scan). Empty means all.
 	Repos []string
@@ -90,6 +93,8 @@ type Collection struct {
 	Repos      []*Repo
 	// ScanErrors counts errors Semgrep itself reported in CLI files.
 	ScanErrors int
+	// Scans says, per CLI file that reported errors, what they were.
+	Scans []FileScan
 
 	dep semgrep.Deployment
 }
@@ -177,6 +182,32 @@ func selectRepo(o CollectOptions, r *Repo) {
 	r.Sent, r.Excluded = o.Policy.Select(scope, r.Sent)
 }
 
+// FileScan is what one CLI file said about its own scan.
+type FileScan struct {
+	File       string `json:"file"`
+	Repository string `json:"repository"`
+	// Failed: a fatal error (bad configuration or rule, a scan that did
+	// not complete). The repository is left out unless AllowScanErrors.
+	Failed     bool   `json:"failed"`
+	SentAnyway bool   `json:"sent_anyway,omitempty"`
+	FirstError string `json:"first_error,omitempty"`
+	// Warnings are errors that concern single files (syntax errors,
+	// partial parsing, timeouts): the scan is still sent.
+	Warnings     int    `json:"warnings"`
+	WarningKinds string `json:"warning_kinds,omitempty"`
+}
+
+// ScanFailedError is the FetchErr of a repository whose CLI file records
+// a failed scan.
+type ScanFailedError struct {
+	File  string
+	First semgrep.ScanError
+}
+
+func (e *ScanFailedError) Error() string {
+	return fmt.Sprintf("the scan in %s failed: %s", e.File, e.First)
+}
+
 func collectFiles(o CollectOptions) (*Collection, error) {
 	byID := map[string]*Repo{}
 	c := &Collection{}
@@ -188,9 +219,12 @@ func collectFiles(o CollectOptions) (*Collection, error) {
 		c.ScanErrors += res.ScanErrors
 		o.Events.emit(Event{Kind: StepProgress, Step: StepCollect, Done: int64(i + 1), Total: int64(len(o.Files)),
 			Message: fmt.Sprintf("%s: %d results", fsrc.Path, len(res.Findings))})
-		repo := finding.Repository{Name: fsrc.Options.RepoName, URL: fsrc.Options.RepoURL, Deployment: fsrc.Options.Deployment}
+		repo := fsrc.Options.Repository()
 		if len(res.Findings) > 0 {
 			repo = res.Findings[0].Repo
+		}
+		if repo.Name == "" {
+			repo.Name = fsrc.Options.RepoNameOrURL()
 		}
 		id := finding.DataSourceID(repo)
 		r := byID[id]
@@ -201,9 +235,20 @@ func collectFiles(o CollectOptions) (*Collection, error) {
 		} else if !finding.SameBranch(r.Branch, fsrc.Options.Branch) {
 			return nil, fmt.Errorf("%s: repository %s was already given with branch %s; send one branch per run", fsrc.Path, repo.Name, r.Branch)
 		}
+		c.fileScan(o, fsrc.Path, r, res.ScanReport)
+		outside, example := 0, ""
 		for _, f := range res.Findings {
 			f.IsDefaultBranch = true
+			if finding.OutsideRepository(f.Path) {
+				outside++
+				example = cmp.Or(example, f.Path)
+			}
 			r.Sent = append(r.Sent, f)
+		}
+		if outside > 0 {
+			o.Events.emit(Event{Kind: Warning, Step: StepCollect, Repo: r.Name, Message: fmt.Sprintf(
+				"%s: %d %s outside the repository (e.g. %s) and not sent; pass --repo-root DIR, the checkout the scan ran in",
+				fsrc.Path, outside, pluralWord(outside, "finding has a path", "findings have paths"), example)})
 		}
 	}
 	for _, r := range c.Repos {
@@ -211,6 +256,40 @@ func collectFiles(o CollectOptions) (*Collection, error) {
 		r.InScope, r.Reason = d.InScope, reasonText(d)
 	}
 	return c, nil
+}
+
+// fileScan records what a file said about its scan: a failed scan leaves
+// its repository out (unless o.AllowScanErrors), errors that concern
+// single files are warnings.
+func (c *Collection) fileScan(o CollectOptions, file string, r *Repo, rep semgrep.ScanReport) {
+	if len(rep.Errors) == 0 {
+		return
+	}
+	fs := FileScan{File: file, Repository: r.Name, Warnings: rep.Warnings(), WarningKinds: rep.WarningSummary()}
+	if first := rep.FirstFatal(); first != nil {
+		fs.Failed, fs.FirstError = true, first.String()
+		ferr := &ScanFailedError{File: file, First: *first}
+		if o.AllowScanErrors {
+			fs.SentAnyway = true
+			o.Events.emit(Event{Kind: Warning, Step: StepCollect, Repo: r.Name, Message: fmt.Sprintf(
+				"the scan in %s failed (%s); included anyway (--allow-scan-errors): findings it missed will be marked fixed in Wiz", file, first)})
+		} else if r.FetchErr == nil {
+			r.FetchErr = ferr
+			o.Events.emit(Event{Kind: RepoFailed, Step: StepCollect, Repo: r.Name, Message: ferr.Error()})
+		}
+	}
+	if fs.Warnings > 0 {
+		o.Events.emit(Event{Kind: Warning, Step: StepCollect, Repo: r.Name, Message: fmt.Sprintf(
+			"%s: Semgrep reported %d %s that concern single files (%s); its findings are still included", file, fs.Warnings, pluralWord(fs.Warnings, "error", "errors"), fs.WarningKinds)})
+	}
+	c.Scans = append(c.Scans, fs)
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collection, error) {

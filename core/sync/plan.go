@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -77,7 +78,7 @@ func (s *SourcePlan) IsHeld(wizID string) bool {
 
 // GuardTrip is one guard that stopped (part of) an upload.
 type GuardTrip struct {
-	Guard        string `json:"guard"` // mass_resolve, tenant_mass_resolve, upload_budget, partial_data
+	Guard        string `json:"guard"` // mass_resolve, tenant_mass_resolve, upload_budget, partial_data, scan_failed
 	DataSourceID string `json:"data_source_id,omitempty"`
 	Message      string `json:"message"`
 	Override     string `json:"override,omitempty"`
@@ -185,8 +186,17 @@ func (p *Plan) addRepo(ctx context.Context, r *Repo, mem *ledger.Ledger, keep bo
 	}
 	p.Sources = append(p.Sources, s)
 	if r.Failed() {
-		s.Action, s.Reason = ActionSkipFailed, "could not be read: "+r.FetchErr.Error()
 		p.FailedRepos = append(p.FailedRepos, r.Name)
+		var sf *ScanFailedError
+		if errors.As(r.FetchErr, &sf) {
+			// The file is read; the scan behind it failed.
+			s.Action, s.Reason = ActionSkipFailed, r.FetchErr.Error()
+			p.Trips = append(p.Trips, GuardTrip{Guard: "scan_failed", DataSourceID: s.DataSourceID,
+				Message:  fmt.Sprintf("%s: the scan in %s failed; it is left out so Wiz keeps its previous findings", r.Name, sf.File),
+				Override: "--allow-scan-errors sends it anyway"})
+			return s, nil, nil
+		}
+		s.Action, s.Reason = ActionSkipFailed, "could not be read: "+r.FetchErr.Error()
 		p.Trips = append(p.Trips, GuardTrip{Guard: "partial_data", DataSourceID: s.DataSourceID,
 			Message: fmt.Sprintf("%s could not be read completely; it is left out so Wiz keeps its previous findings", r.Name)})
 		return s, nil, nil

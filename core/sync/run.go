@@ -115,8 +115,12 @@ type Result struct {
 	Uploads      []UploadResult `json:"uploads"`
 	Guards       []GuardTrip    `json:"guards,omitempty"`
 	Files        []string       `json:"files,omitempty"`
-	Warnings     []string       `json:"warnings,omitempty"`
-	Error        string         `json:"error,omitempty"`
+	// ScanErrors lists the CLI files whose scan reported errors.
+	ScanErrors []FileScan `json:"scan_errors,omitempty"`
+	Warnings   []string   `json:"warnings,omitempty"`
+	Error      string     `json:"error,omitempty"`
+
+	scanWarned bool // the scan warnings are in Warnings
 }
 
 // NewRunID returns a sortable, unique run id.
@@ -211,7 +215,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if plan.Repositories == 0 && !plan.MassResolveHeld {
 		summarise(col, plan, res, o.Ledger != nil)
 		if len(plan.FailedRepos) > 0 {
-			return finish(StatusFailure, fmt.Errorf("%s could not be read and nothing else is to be sent", repos(len(plan.FailedRepos))))
+			return finish(StatusFailure, fmt.Errorf("%s could not be read and nothing else is to be sent: %s", repos(len(plan.FailedRepos)), firstFailure(col)))
 		}
 		return finish(StatusNothingToDo, nil)
 	}
@@ -263,6 +267,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return finish(status, nil)
 }
 
+// firstFailure is the first failed repository and why, for the run's
+// one-line error.
+func firstFailure(col *Collection) string {
+	for _, r := range col.Repos {
+		if r.Failed() {
+			return r.Name + ": " + r.FetchErr.Error()
+		}
+	}
+	return ""
+}
+
 func repos(n int) string {
 	if n == 1 {
 		return "1 repository"
@@ -289,6 +304,16 @@ func heldBack(p *Plan) bool {
 
 func summarise(col *Collection, p *Plan, res *Result, withMemory bool) {
 	res.Repositories = res.Repositories[:0]
+	res.ScanErrors = col.Scans
+	if !res.scanWarned {
+		res.scanWarned = true
+		for _, fs := range col.Scans {
+			if fs.Warnings > 0 {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: Semgrep reported %d %s that concern single files (%s); its findings are still included",
+					fs.File, fs.Warnings, pluralWord(fs.Warnings, "error", "errors"), fs.WarningKinds))
+			}
+		}
+	}
 	res.Guards = p.Trips
 	planned := map[string]*SourcePlan{}
 	for _, s := range p.Sources {
