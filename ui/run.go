@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"io"
 	stdsync "sync"
 	"time"
@@ -68,10 +69,21 @@ func Run(ctx context.Context, svc common.Service, o Options) error {
 	relay.Attach(p)
 	defer relay.Stop()
 	_, err := p.Run()
-	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+	if endedBySignal(ctx, err) {
 		return nil
 	}
 	return err
+}
+
+// endedBySignal reports an end the user asked for: SIGINT or SIGTERM
+// (the caller cancels ctx on both; Bubble Tea, catching them itself,
+// reports ErrInterrupted). Bubble Tea wraps these in ErrProgramKilled, so
+// they are matched with errors.Is. A panic is never a clean end.
+func endedBySignal(ctx context.Context, err error) bool {
+	if err == nil || errors.Is(err, tea.ErrProgramPanic) {
+		return false
+	}
+	return errors.Is(err, tea.ErrInterrupted) || (errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil)
 }
 
 // Relay carries core events into the program: progress (bytes sent,

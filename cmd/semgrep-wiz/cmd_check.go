@@ -8,21 +8,15 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
-func cmdCheck(ctx context.Context, args []string, e env) error {
-	var c common
-	var asJSON, upload bool
-	fs := newFlagSet("check", "", &c, e)
-	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
-	fs.BoolVar(&upload, "upload", false, "also test create:external_data_ingestion (allocates an upload slot in Wiz; nothing is uploaded)")
-	if err := parse(fs, "check [--json] [--upload]", args, e); err != nil {
-		return helpOK(err)
-	}
-	a, err := loadApp(&c, e, needs{wiz: true, semgrep: len(c.from) == 0})
+type checkOpts struct{ json, upload bool }
+
+func cmdCheck(ctx context.Context, c *common, o checkOpts, e env) error {
+	a, err := loadApp(c, e, needs{wiz: true, semgrep: len(c.from) == 0})
 	if err != nil {
 		return err
 	}
-	results := sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: upload})
-	if asJSON {
+	results := sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: o.upload})
+	if o.json {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
@@ -54,12 +48,4 @@ func printChecks(e env, results []sync.CheckResult) {
 			fmt.Fprintf(e.stdout, "        %-32s → %s\n", "", oneLine(r.Hint))
 		}
 	}
-}
-
-// helpOK turns "help was shown" into success.
-func helpOK(err error) error {
-	if err == errHelp {
-		return nil
-	}
-	return err
 }

@@ -27,25 +27,16 @@ wiz:
     git.acme-corp.internal: GitLab
 `
 
-func cmdDemo(ctx context.Context, args []string, e env) error {
-	var c common
-	var headless bool
-	var repos, findings int
-	var latency time.Duration
-	fs := newFlagSet("demo", "", &c, e)
-	fs.IntVar(&repos, "repos", 0, "generate this many repositories instead of the sample data (scale runs)")
-	fs.IntVar(&findings, "findings", 0, "with --repos: this many findings across them")
-	fs.DurationVar(&latency, "latency", 0, "add this latency to every Semgrep stand-in request (e.g. 50ms)")
-	var dryRun, serve, baseline bool
-	var cpuProfile string
-	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --repos: write a CPU profile of the sync (with --serve: of the stand-ins) to this file (go tool pprof)")
-	fs.BoolVar(&dryRun, "dry-run", false, "with --repos: write the upload file instead of uploading")
-	fs.BoolVar(&baseline, "baseline", false, "with --repos: afterwards, time a bare encoding/json decode and re-encode of the same findings pages and print the ratio")
-	fs.BoolVar(&serve, "serve", false, "only start the stand-ins, print the environment that points semgrep-wiz at them, and serve until interrupted")
-	fs.BoolVar(&headless, "headless", false, "run check, preview, sync and history as plain output instead of the full-screen app")
-	if err := parse(fs, "demo [--headless] [--repos N --findings M [--latency 50ms] [--dry-run] [--baseline] [--cpuprofile FILE]] [--serve]", args, e); err != nil {
-		return helpOK(err)
-	}
+type demoOpts struct {
+	headless, dryRun, serve, baseline bool
+	repos, findings                   int
+	latency                           time.Duration
+	cpuProfile                        string
+}
+
+func cmdDemo(ctx context.Context, c *common, o demoOpts, e env) error {
+	headless, dryRun, serve, baseline := o.headless, o.dryRun, o.serve, o.baseline
+	repos, findings, latency, cpuProfile := o.repos, o.findings, o.latency, o.cpuProfile
 
 	if findings > 0 && repos <= 0 {
 		return usagef("demo: --findings needs --repos")
@@ -93,15 +84,15 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	fmt.Fprintf(e.stdout, "with sample data for deployment %q. Nothing leaves this machine.\n\n", ds.Deployment.Slug)
 
 	fmt.Fprintln(e.stdout, "── 1. semgrep-wiz check ──────────────────────────────────────────")
-	if err := cmdCheck(ctx, nil, de); err != nil {
+	if err := cmdCheck(ctx, &common{}, checkOpts{}, de); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "\n── 2. semgrep-wiz preview --all ──────────────────────────────────")
-	if err := cmdPreview(ctx, []string{"--all"}, de); err != nil {
+	if err := cmdPreview(ctx, &common{}, previewOpts{all: true}, de); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "\n── 3. semgrep-wiz sync --yes ─────────────────────────────────────")
-	if err := cmdSync(ctx, []string{"--yes"}, de); err != nil {
+	if err := cmdSync(ctx, &common{}, demoSync, de); err != nil {
 		return err
 	}
 	printHeld(e, wz)
@@ -109,20 +100,23 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	// A day later: developers fixed some findings and a new full scan ran.
 	fixed := fixSome(sg, "acme/payments-api", 12)
 	fmt.Fprintf(e.stdout, "\n── 4. later: %d findings of acme/payments-api were fixed; semgrep-wiz preview ──\n", fixed)
-	if err := cmdPreview(ctx, nil, de); err != nil {
+	if err := cmdPreview(ctx, &common{}, previewOpts{}, de); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "\n── 5. semgrep-wiz sync --yes ─────────────────────────────────────")
-	if err := cmdSync(ctx, []string{"--yes"}, de); err != nil {
+	if err := cmdSync(ctx, &common{}, demoSync, de); err != nil {
 		return err
 	}
 	printHeld(e, wz)
 	fmt.Fprintln(e.stdout, "\n── 6. semgrep-wiz history ────────────────────────────────────────")
-	if err := cmdHistory(ctx, nil, de); err != nil {
+	if err := historyList(ctx, &common{}, historyOpts{n: 20}, de); err != nil {
 		return err
 	}
 	return nil
 }
+
+// demoSync is what the headless demo runs: sync --yes.
+var demoSync = func() syncOpts { o := defaultSyncOpts(); o.yes = true; return o }()
 
 // standinVars is the environment that points semgrep-wiz at the stand-ins.
 func standinVars(ds *semgreptest.Dataset, sg *semgreptest.Server, wz *wiztest.Server) map[string]string {

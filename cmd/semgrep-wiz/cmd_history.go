@@ -14,43 +14,14 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
-func cmdHistory(ctx context.Context, args []string, e env) error {
-	sub := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub, args = args[0], args[1:]
-	}
-	switch sub {
-	case "":
-		return historyList(ctx, args, e)
-	case "show":
-		return historyShow(ctx, args, e)
-	case "refresh":
-		return historyRefresh(ctx, args, e)
-	}
-	return usagef("history: unknown subcommand %q (use: history, history show RUN, history refresh RUN)", sub)
+type historyOpts struct {
+	json bool
+	n    int
 }
 
-// runArg splits "RUN [flags]" or "[flags] RUN".
-func runArg(args []string, what string) (string, []string, error) {
-	for i, a := range args {
-		if !strings.HasPrefix(a, "-") {
-			return a, append(append([]string{}, args[:i]...), args[i+1:]...), nil
-		}
-	}
-	return "", nil, usagef("history %s needs a run id (see 'semgrep-wiz history')", what)
-}
-
-func historyList(ctx context.Context, args []string, e env) error {
-	var c common
-	var asJSON bool
-	var n int
-	fs := newFlagSet("history", "", &c, e)
-	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
-	fs.IntVar(&n, "n", 20, "how many runs, newest first")
-	if err := parse(fs, "history [--json] [-n N] | history show RUN [--json] | history refresh RUN", args, e); err != nil {
-		return helpOK(err)
-	}
-	led, err := openLedgerOnly(ctx, &c, e)
+func historyList(ctx context.Context, c *common, o historyOpts, e env) error {
+	asJSON, n := o.json, o.n
+	led, err := openLedgerOnly(ctx, c, e)
 	if err != nil {
 		return err
 	}
@@ -85,19 +56,8 @@ func historyList(ctx context.Context, args []string, e env) error {
 	return tw.Flush()
 }
 
-func historyShow(ctx context.Context, args []string, e env) error {
-	id, rest, err := runArg(args, "show")
-	if err != nil {
-		return err
-	}
-	var c common
-	var asJSON bool
-	fs := newFlagSet("history show", "", &c, e)
-	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
-	if err := parse(fs, "history show RUN [--json]", rest, e); err != nil {
-		return helpOK(err)
-	}
-	led, err := openLedgerOnly(ctx, &c, e)
+func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) error {
+	led, err := openLedgerOnly(ctx, c, e)
 	if err != nil {
 		return err
 	}
@@ -167,17 +127,8 @@ func historyShow(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-func historyRefresh(ctx context.Context, args []string, e env) error {
-	id, rest, err := runArg(args, "refresh")
-	if err != nil {
-		return err
-	}
-	var c common
-	fs := newFlagSet("history refresh", "", &c, e)
-	if err := parse(fs, "history refresh RUN", rest, e); err != nil {
-		return helpOK(err)
-	}
-	a, err := loadApp(&c, e, needs{wiz: true})
+func historyRefresh(ctx context.Context, c *common, id string, e env) error {
+	a, err := loadApp(c, e, needs{wiz: true})
 	if err != nil {
 		return err
 	}

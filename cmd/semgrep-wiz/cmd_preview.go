@@ -15,20 +15,14 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
-func cmdPreview(ctx context.Context, args []string, e env) error {
-	var c common
-	var asJSON, asCSV, all bool
-	fs := newFlagSet("preview", "", &c, e)
-	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
-	fs.BoolVar(&asCSV, "csv", false, "print one CSV row per finding on stdout")
-	fs.BoolVar(&all, "all", false, "include excluded findings, each with its reason")
-	if err := parse(fs, "preview [--json|--csv] [--all]", args, e); err != nil {
-		return helpOK(err)
-	}
+type previewOpts struct{ json, csv, all bool }
+
+func cmdPreview(ctx context.Context, c *common, o previewOpts, e env) error {
+	asJSON, asCSV, all := o.json, o.csv, o.all
 	if asJSON && asCSV {
 		return usagef("preview: choose one of --json and --csv")
 	}
-	a, err := loadApp(&c, e, needs{semgrep: true})
+	a, err := loadApp(c, e, needs{semgrep: true})
 	if err != nil {
 		return err
 	}

@@ -14,22 +14,15 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
-func cmdSync(ctx context.Context, args []string, e env) error {
+type syncOpts struct {
+	yes, dryRun, json, allowMass bool
+	out                          string
+	timeout                      time.Duration
+}
+
+func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 	defer streamingGC(e)()
-	var c common
-	var yes, dryRun, asJSON, allowMass bool
-	var out string
-	var timeout time.Duration
-	fs := newFlagSet("sync", "", &c, e)
-	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation (needed when not run interactively)")
-	fs.BoolVar(&dryRun, "dry-run", false, "write the upload file and contact no Wiz endpoint")
-	fs.StringVar(&out, "out", "", "keep the upload file in this directory")
-	fs.BoolVar(&asJSON, "json", false, "print one JSON document on stdout")
-	fs.BoolVar(&allowMass, "allow-mass-resolve", false, "upload even when it would mark a large share of what Wiz holds fixed")
-	fs.DurationVar(&timeout, "timeout", 2*time.Hour, "give up the whole sync after this long (0: no limit)")
-	if err := parse(fs, "sync [--yes] [--dry-run] [--out DIR] [--json] [--allow-mass-resolve] [--timeout 2h]", args, e); err != nil {
-		return helpOK(err)
-	}
+	yes, dryRun, asJSON, allowMass, out, timeout := so.yes, so.dryRun, so.json, so.allowMass, so.out, so.timeout
 	if timeout < 0 {
 		return usagef("sync: --timeout %s is negative; use 0 for no limit", timeout)
 	}
@@ -37,7 +30,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if !yes && !dryRun && !interactive {
 		return usagef("sync uploads to Wiz and needs confirmation: add --yes (or --dry-run to only write the file)")
 	}
-	a, err := loadApp(&c, e, needs{wiz: !dryRun, semgrep: true})
+	a, err := loadApp(c, e, needs{wiz: !dryRun, semgrep: true})
 	if err != nil {
 		return err
 	}

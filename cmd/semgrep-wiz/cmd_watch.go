@@ -8,20 +8,15 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
-func cmdWatch(ctx context.Context, args []string, e env) error {
+type watchOpts struct{ interval, refresh time.Duration }
+
+func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	defer streamingGC(e)()
-	var c common
-	var interval, refresh time.Duration
-	fs := newFlagSet("watch", "", &c, e)
-	fs.DurationVar(&interval, "interval", 0, "how often to look for new full scans (default: watch.interval in the config, 10m)")
-	fs.DurationVar(&refresh, "refresh-after", 0, "re-send every data source at least this often (default: watch.refresh_after, 24h)")
-	if err := parse(fs, "watch [--interval 10m] [--refresh-after 24h]", args, e); err != nil {
-		return helpOK(err)
-	}
+	interval, refresh := o.interval, o.refresh
 	if len(c.from) > 0 {
 		return usagef("watch reads the Semgrep API; --from files are for one-off syncs")
 	}
-	a, err := loadApp(&c, e, needs{wiz: true, semgrep: true})
+	a, err := loadApp(c, e, needs{wiz: true, semgrep: true})
 	if err != nil {
 		return err
 	}

@@ -1,23 +1,23 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 )
 
-// common holds the flags every command takes.
+// common holds the flags every command takes. They are persistent flags
+// of the root command, so they work before the command name as well as
+// after it (semgrep-wiz --no-color check).
 type common struct {
 	configFile string
 	stateDir   string
-	from       multiFlag
+	from       []string
 	repoURL    string
 	repoName   string
 	branch     string
@@ -32,18 +32,12 @@ type common struct {
 	semgrepAPIURL, semgrepDeployment        string
 }
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func newFlagSet(name, synopsis string, c *common, e env) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.StringVar(&c.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/semgrep-wiz/config.yaml; env SEMGREP_WIZ_CONFIG)")
-	fs.StringVar(&c.stateDir, "state-dir", "", "state directory (default $XDG_STATE_HOME/semgrep-wiz; env SEMGREP_WIZ_STATE_DIR)")
-	fs.Var(&c.from, "from", "read findings from a semgrep --json or --sarif file instead of the API (repeatable)")
+// register adds the common flags to fs.
+func (c *common) register(fs *pflag.FlagSet) {
+	fs.StringVar(&c.configFile, config.FlagConfig, "", "config file (default $XDG_CONFIG_HOME/semgrep-wiz/config.yaml; env SEMGREP_WIZ_CONFIG)")
+	fs.StringVar(&c.stateDir, config.FlagStateDir, "", "state directory (default $XDG_STATE_HOME/semgrep-wiz; env SEMGREP_WIZ_STATE_DIR)")
+	// StringArray, not StringSlice: a path may hold a comma.
+	fs.StringArrayVar(&c.from, "from", nil, "read findings from a semgrep --json or --sarif file instead of the API (repeatable)")
 	fs.StringVar(&c.repoURL, "repo-url", "", "with --from: the repository's URL (else SEMGREP_REPO_URL or the CI's variables)")
 	fs.StringVar(&c.repoName, "repo-name", "", "with --from: the repository's name, owner/repo (default: from the URL)")
 	fs.StringVar(&c.branch, "branch", "", "with --from: the branch that was scanned (else SEMGREP_BRANCH or the CI's variables)")
@@ -56,29 +50,7 @@ func newFlagSet(name, synopsis string, c *common, e env) *flag.FlagSet {
 	fs.StringVar(&c.wizClientID, config.FlagWizClientID, "", "Wiz client id (env WIZ_CLIENT_ID; the secret only from WIZ_CLIENT_SECRET or the keyring)")
 	fs.StringVar(&c.semgrepAPIURL, config.FlagSemgrepAPIURL, "", "Semgrep API URL (env SEMGREP_API_URL)")
 	fs.StringVar(&c.semgrepDeployment, config.FlagSemgrepDeployment, "", "Semgrep deployment slug (env SEMGREP_DEPLOYMENT)")
-	return fs
 }
-
-// parse parses args; -h prints the command's flags and exits 0 through
-// errHelp, and bad flags are usage errors.
-func parse(fs *flag.FlagSet, synopsis string, args []string, e env) error {
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(e.stdout, "Usage: semgrep-wiz %s\n\nFlags:\n", synopsis)
-		fs.SetOutput(e.stdout)
-		fs.PrintDefaults()
-		return errHelp
-	}
-	if err != nil {
-		return usagef("%s: %v (see 'semgrep-wiz %s -h')", fs.Name(), err, fs.Name())
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q (see 'semgrep-wiz %s -h')", fs.Name(), fs.Arg(0), fs.Name())
-	}
-	return nil
-}
-
-var errHelp = errors.New("help shown")
 
 // fileContext fills what a CLI file does not say from flags, then from the
 // variables Semgrep and the common CI systems set.

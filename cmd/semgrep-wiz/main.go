@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -20,29 +19,9 @@ import (
 )
 
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	usageHeader = `semgrep-wiz sends Semgrep Code (SAST) findings to Wiz.
-
-Usage:
-  semgrep-wiz [flags]             the terminal app (the setup wizard first if nothing is configured)
-  semgrep-wiz <command> [flags]
-
-Commands:
-  setup     the setup wizard alone (--accessible: plain prompts)
-  check     test the connection to Wiz and Semgrep (--json, --upload)
-  preview   show what would be sent (--json | --csv, --all)
-  sync      run one sync (--yes, --dry-run, --out DIR, --json, --allow-mass-resolve, --timeout 2h)
-  history   past runs (--json, -n N); 'history show RUN', 'history refresh RUN'
-  watch     stay running: sync after each new full scan, re-send daily (--interval 10m)
-  demo      run against built-in local stand-ins of Semgrep and Wiz (--headless)
-  version   print version, commit and build date
-
-Common flags: --config FILE, --state-dir DIR, --from FILE (repeatable),
---repo-url URL, --branch NAME, --commit SHA, --no-color.
-Run 'semgrep-wiz <command> -h' for a command's flags.
-`
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
 )
 
 func main() {
@@ -107,37 +86,10 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
+// run runs the program on args and returns its exit status.
 func run(ctx context.Context, args []string, e env) int {
-	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version") {
-		return exitCode(cmdTUI(ctx, args, e, ""), e)
-	}
-	cmd, rest := args[0], args[1:]
-	var err error
-	switch cmd {
-	case "setup":
-		err = cmdSetup(ctx, rest, e)
-	case "check":
-		err = cmdCheck(ctx, rest, e)
-	case "preview":
-		err = cmdPreview(ctx, rest, e)
-	case "sync":
-		err = cmdSync(ctx, rest, e)
-	case "history":
-		err = cmdHistory(ctx, rest, e)
-	case "watch":
-		err = cmdWatch(ctx, rest, e)
-	case "demo":
-		err = cmdDemo(ctx, rest, e)
-	case "version", "--version":
-		err = cmdVersion(rest, e)
-	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, usageHeader)
-		return exitOK
-	default:
-		fmt.Fprintf(e.stderr, "semgrep-wiz: unknown command %q\n\n%s", cmd, usageHeader)
-		return exitUsage
-	}
-	return exitCode(err, e)
+	cl := &cli{e: e}
+	return cl.exitCode(cl.execute(ctx, args))
 }
 
 // jobFailed carries the exit status of a job that ran and failed (its
@@ -146,13 +98,22 @@ type jobFailed struct{ msg string }
 
 func (j jobFailed) Error() string { return j.msg }
 
-func exitCode(err error, e env) int {
+// exitCode prints err on one line and returns the exit status that goes
+// with it: 2 for bad usage or configuration (and anything cobra rejected
+// before the command ran), 1 for a job that failed.
+func (cl *cli) exitCode(err error) int {
+	e := cl.e
 	if err == nil {
 		return exitOK
 	}
 	var u usageError
 	if errors.As(err, &u) {
 		fmt.Fprintf(e.stderr, "semgrep-wiz: %v\n", err)
+		return exitUsage
+	}
+	if !cl.ran {
+		// Rejected by cobra itself (e.g. a completion shell it does not know).
+		fmt.Fprintf(e.stderr, "semgrep-wiz: %s\n", oneLine(err.Error()))
 		return exitUsage
 	}
 	var j jobFailed

@@ -125,10 +125,9 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	var requests atomic.Int64
 	de.semgrepRequests = &requests
 
-	args := []string{"--yes", "--json"}
-	if sp.dryRun {
-		args = []string{"--dry-run", "--json"}
-	}
+	so := defaultSyncOpts()
+	so.json = true
+	so.yes, so.dryRun = !sp.dryRun, sp.dryRun
 	var res strings.Builder
 	se := de
 	se.stdout = &res
@@ -138,7 +137,7 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	}
 	cpu0 := cpuTime()
 	start := time.Now()
-	err = cmdSync(ctx, args, se)
+	err = cmdSync(ctx, &common{}, so, se)
 	took := time.Since(start)
 	stopProfile()
 	cpu := cpuTime() - cpu0
