@@ -127,7 +127,7 @@ func (e *itemError) Error() string { return e.msg }
 // decodeFindingsBody decodes a findings page body in one pass (pages are
 // most of a sync's work), with segmentio/encoding's json: a drop-in for
 // encoding/json that takes less than half its CPU on these pages
-// (bench/jsoncmp, core/PERFORMANCE.md). A fuzz target holds the two to
+// (core/bench/jsoncmp, core/PERFORMANCE.md). A fuzz target holds the two to
 // the same result. Only a page that fails is decoded again item by item,
 // with encoding/json, to say which finding is wrong and how; an *itemError
 // says so. It returns the findings and how many items the page held.

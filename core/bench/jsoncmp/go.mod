@@ -1,4 +1,4 @@
-module github.com/semgrep-wiz/semgrep-wiz/bench/jsoncmp
+module github.com/semgrep-wiz/semgrep-wiz/core/bench/jsoncmp
 
 go 1.26.7
 
@@ -22,7 +22,7 @@ require (
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	golang.org/x/arch v0.0.0-20210923205945-b76863e36670 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/text v0.14.0 // indirect
+	golang.org/x/text v0.24.0 // indirect
 )
 
-replace github.com/semgrep-wiz/semgrep-wiz => ../..
+replace github.com/semgrep-wiz/semgrep-wiz => ../../..
