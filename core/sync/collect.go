@@ -72,6 +72,8 @@ type Repo struct {
 	// sent and excluded count Sent and Excluded once a streaming sync has
 	// let go of them.
 	sent, excluded int
+	// scansKnown: FullScan was found by the deployment-wide scan search.
+	scansKnown bool
 }
 
 func (r *Repo) sentCount() int     { return max(r.sent, len(r.Sent)) }
@@ -333,7 +335,42 @@ func listRepos(ctx context.Context, o CollectOptions) (*Collection, error) {
 		}
 		c.Repos = append(c.Repos, &Repo{Repo: repo, Name: p.Name, URL: p.URL, DataSourceID: finding.DataSourceID(repo), Branch: finding.NormalizeBranch(branch)})
 	}
+	if err := findFullScans(ctx, o, c); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// findFullScans finds each repository's latest completed full scan with
+// one paged search across the deployment, not one search per repository:
+// a bare client reading every repository's findings makes no other
+// request, and the answer is the same.
+func findFullScans(ctx context.Context, o CollectOptions, c *Collection) error {
+	if !o.Policy.FullScansOnly || len(c.Repos) == 0 {
+		return nil
+	}
+	full := true
+	q := semgrep.ScanQuery{IsFullScan: &full}
+	if o.Policy.MaxScanAge > 0 {
+		now := time.Now
+		if o.Now != nil {
+			now = o.Now
+		}
+		q.Since = now().Add(-o.Policy.MaxScanAge)
+	}
+	scans, err := o.Semgrep.SearchScans(ctx, c.dep.ID, q)
+	if err != nil {
+		return fmt.Errorf("searching the deployment's full scans: %w", err)
+	}
+	byRepo := map[int64][]semgrep.Scan{}
+	for _, s := range scans {
+		byRepo[s.RepositoryID] = append(byRepo[s.RepositoryID], s)
+	}
+	for _, r := range c.Repos {
+		r.FullScan = latestFullScan(byRepo[r.Repo.ID], r.Branch)
+		r.scansKnown = true
+	}
+	return nil
 }
 
 // fetchRepos reads the findings of c's repositories, a bounded number at
@@ -420,7 +457,7 @@ func collectRepo(ctx context.Context, o CollectOptions, dep semgrep.Deployment, 
 		r.InScope, r.Reason = false, reasonText(d)
 		return nil
 	}
-	if o.Policy.FullScansOnly {
+	if o.Policy.FullScansOnly && !r.scansKnown {
 		full := true
 		scans, err := o.Semgrep.SearchScans(ctx, dep.ID, semgrep.ScanQuery{
 			RepositoryID: r.Repo.ID, IsFullScan: &full, Since: now.Add(-o.Policy.MaxScanAge),

@@ -81,7 +81,7 @@ var (
 	callActivity = mxCall{name: "Wiz activity poll", wiz: "activity", stage: stagePoll, matching: 1}
 	callDeploy   = mxCall{name: "Semgrep deployments", sg: semgreptest.OpDeployments, stage: stageCollect, matching: 1}
 	callProjects = mxCall{name: "Semgrep projects", sg: semgreptest.OpProjects, stage: stageCollect, matching: 1}
-	callScans    = mxCall{name: "Semgrep scans search", sg: semgreptest.OpScans, stage: stageCollect, matching: 3} // one per repository
+	callScans    = mxCall{name: "Semgrep scans search", sg: semgreptest.OpScans, stage: stageCollect, matching: 1} // one across the deployment
 	callFindings = mxCall{name: "Semgrep findings page", sg: semgreptest.OpFindings, stage: stageCollect, matching: 1,
 		query: url.Values{"repos": {mxBig}, "page": {"0"}}}
 	// The second page of a repository with two: the first page was read.
