@@ -32,6 +32,7 @@ type demoOpts struct {
 	repos, findings                   int
 	latency                           time.Duration
 	cpuProfile                        string
+	spread                            string
 }
 
 func cmdDemo(ctx context.Context, c *common, o demoOpts, e env) error {
@@ -44,16 +45,23 @@ func cmdDemo(ctx context.Context, c *common, o demoOpts, e env) error {
 	if repos < 0 || findings < 0 || latency < 0 {
 		return usagef("demo: --repos, --findings and --latency must not be negative")
 	}
+	spread := semgreptest.SpreadZipf
+	if o.spread != "" {
+		var err error
+		if spread, err = semgreptest.ParseSpread(o.spread); err != nil {
+			return usagef("demo: --spread: %v", err)
+		}
+	}
 	if repos > 0 && headless && !serve {
 		// The stand-ins run in a child process so the numbers (time, peak
 		// memory) are the sync's own.
-		return scaleRun(ctx, e, scaleSpec{repos: repos, findings: findings, latency: latency, dryRun: dryRun, baseline: baseline, stateDir: c.stateDir, cpuProfile: cpuProfile})
+		return scaleRun(ctx, e, scaleSpec{repos: repos, findings: findings, latency: latency, dryRun: dryRun, baseline: baseline, stateDir: c.stateDir, cpuProfile: cpuProfile, spread: spread})
 	}
 	ds := semgreptest.DemoDataset(time.Now())
 	sgOpts := []semgreptest.Option{semgreptest.WithLatency(latency)}
 	if repos > 0 {
 		// A deterministic dataset of the asked size (same seed, same data).
-		ds = semgreptest.GenerateDataset(1, repos, max(findings, repos), time.Now())
+		ds = semgreptest.GenerateSpread(1, repos, max(findings, repos), spread, time.Now())
 	}
 	if repos > 0 && serve {
 		// A scale run reads every finding, from pages rendered in advance.

@@ -446,7 +446,8 @@ func (cl *cli) demoCmd() *cobra.Command {
 			"--serve only starts the stand-ins and prints the environment that points semgrep-wiz at them.",
 		Example: `semgrep-wiz demo
 semgrep-wiz demo --headless
-semgrep-wiz demo --headless --repos 200 --findings 100000 --latency 50ms`,
+semgrep-wiz demo --headless --repos 200 --findings 100000 --latency 50ms
+semgrep-wiz demo --headless --repos 1 --findings 300000 --spread mono --dry-run`,
 		Args: noArgs,
 		RunE: cl.action(func(ctx context.Context, _ []string) error {
 			return cmdDemo(ctx, &cl.c, o, cl.e)
@@ -460,6 +461,7 @@ semgrep-wiz demo --headless --repos 200 --findings 100000 --latency 50ms`,
 	f.BoolVar(&o.dryRun, "dry-run", false, "with --repos: write the upload file instead of uploading")
 	f.BoolVar(&o.baseline, "baseline", false, "with --repos: afterwards, time a bare encoding/json decode and re-encode of the same findings pages and print the ratio")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "with --repos: write a CPU profile of the sync (with --serve: of the stand-ins) to this file (go tool pprof)")
+	f.StringVar(&o.spread, "spread", "zipf", "with --repos: how findings spread over the repositories: zipf (skewed, as in real organisations), even, or mono (all in one repository)")
 	f.BoolVar(&o.serve, "serve", false, "only start the stand-ins, print the environment that points semgrep-wiz at them, and serve until interrupted")
 	return cmd
 }

@@ -70,6 +70,7 @@ type scaleSpec struct {
 	dryRun, baseline bool
 	stateDir         string
 	cpuProfile       string
+	spread           semgreptest.Spread
 }
 
 // scaleRun is `demo --headless --repos N --findings M`: one sync of a
@@ -83,7 +84,7 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	child := exec.CommandContext(ctx, exe, "demo", "--serve", "--repos", strconv.Itoa(sp.repos),
-		"--findings", strconv.Itoa(max(sp.findings, sp.repos)), "--latency", sp.latency.String())
+		"--findings", strconv.Itoa(max(sp.findings, sp.repos)), "--latency", sp.latency.String(), "--spread", string(sp.spread))
 	child.Stderr = e.stderr
 	stdin, err := child.StdinPipe()
 	if err != nil {
@@ -93,7 +94,9 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "semgrep-wiz demo: generating %d findings in %d repositories in the stand-ins (a separate process)…\n", max(sp.findings, sp.repos), sp.repos)
+	total := max(sp.findings, sp.repos)
+	fmt.Fprintf(e.stdout, "semgrep-wiz demo: generating %d findings in %d repositories, spread %s (the largest holds %d), in the stand-ins (a separate process)…\n",
+		total, sp.repos, sp.spread, sp.spread.Shares(sp.repos, total)[0])
 	if err := child.Start(); err != nil {
 		return fmt.Errorf("starting the stand-ins: %w", err)
 	}

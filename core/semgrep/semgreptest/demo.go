@@ -86,9 +86,74 @@ func DemoDataset(now time.Time) *Dataset {
 	return ds
 }
 
+// Spread says how a generated dataset shares its findings among its
+// repositories.
+type Spread string
+
+const (
+	// SpreadEven gives every repository the same number of findings.
+	SpreadEven Spread = "even"
+	// SpreadZipf gives the k-th repository a share proportional to 1/k, as
+	// real organisations are skewed: with 2,000 repositories and 1,000,000
+	// findings the largest holds about 122,000.
+	SpreadZipf Spread = "zipf"
+	// SpreadMono puts every finding in the first repository (a monorepo);
+	// the others have none.
+	SpreadMono Spread = "mono"
+)
+
+// ParseSpread reads a --spread value.
+func ParseSpread(s string) (Spread, error) {
+	switch sp := Spread(strings.ToLower(strings.TrimSpace(s))); sp {
+	case SpreadEven, SpreadZipf, SpreadMono:
+		return sp, nil
+	}
+	return "", fmt.Errorf("unknown spread %q (even, zipf or mono)", s)
+}
+
+// Shares splits findings among repos as spread says; the shares add up to
+// findings, largest first.
+func (spread Spread) Shares(repos, findings int) []int {
+	if repos < 1 {
+		repos = 1
+	}
+	out := make([]int, repos)
+	switch spread {
+	case SpreadMono:
+		out[0] = findings
+	case SpreadZipf:
+		var sum float64
+		for i := range repos {
+			sum += 1 / float64(i+1)
+		}
+		given := 0
+		for i := range repos {
+			out[i] = int(float64(findings) / float64(i+1) / sum)
+			given += out[i]
+		}
+		for i := 0; given < findings; i = (i + 1) % repos {
+			out[i]++
+			given++
+		}
+	default:
+		for i := range repos {
+			out[i] = findings / repos
+			if i < findings%repos {
+				out[i]++
+			}
+		}
+	}
+	return out
+}
+
 // GenerateDataset makes a dataset of the given size for scale tests:
-// repos GitHub repositories sharing findings findings between them.
+// repos GitHub repositories sharing findings findings evenly.
 func GenerateDataset(seed int64, repos, findings int, now time.Time) *Dataset {
+	return GenerateSpread(seed, repos, findings, SpreadEven, now)
+}
+
+// GenerateSpread is GenerateDataset with the findings spread as asked.
+func GenerateSpread(seed int64, repos, findings int, spread Spread, now time.Time) *Dataset {
 	g := newGen(seed, now)
 	ds := &Dataset{
 		Token: DemoToken, NoScopeToken: DemoNoScopeToken, Now: now,
@@ -98,11 +163,9 @@ func GenerateDataset(seed int64, repos, findings int, now time.Time) *Dataset {
 		repos = 1
 	}
 	langSets := [][]string{{"python"}, {"typescript", "javascript"}, {"go"}, {"java", "kotlin"}, {"ruby"}, {"php"}}
+	shares := spread.Shares(repos, findings)
 	for i := range repos {
-		n := findings / repos
-		if i < findings%repos {
-			n++
-		}
+		n := shares[i]
 		name := fmt.Sprintf("scale-org/service-%04d", i)
 		spec := repoSpec{
 			name: name, url: "https://github.com/" + name, langs: langSets[i%len(langSets)],

@@ -223,3 +223,27 @@ func BenchmarkFindingsPageScale(b *testing.B) {
 		})
 	}
 }
+
+func TestSpreadShares(t *testing.T) {
+	sum := func(l []int) (n int) {
+		for _, v := range l {
+			n += v
+		}
+		return
+	}
+	z := SpreadZipf.Shares(2000, 1_000_000)
+	if sum(z) != 1_000_000 || z[0] < 115_000 || z[0] > 130_000 || z[1999] > 100 || z[1999] < 40 {
+		t.Errorf("zipf: total %d, largest %d, smallest %d", sum(z), z[0], z[1999])
+	}
+	e := SpreadEven.Shares(3, 10)
+	if e[0] != 4 || e[1] != 3 || e[2] != 3 {
+		t.Errorf("even %v", e)
+	}
+	m := SpreadMono.Shares(5, 300_000)
+	if m[0] != 300_000 || sum(m) != 300_000 {
+		t.Errorf("mono %v", m)
+	}
+	if _, err := ParseSpread("lognormal"); err == nil {
+		t.Error("an unknown spread was accepted")
+	}
+}
