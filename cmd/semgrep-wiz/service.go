@@ -265,7 +265,20 @@ func (s *service) Home(ctx context.Context) (uic.HomeInfo, error) {
 	if p, err := led.PendingUploads(ctx); err == nil {
 		h.Pending = len(p)
 	}
+	h.Elsewhere, _ = led.SyncElsewhere(ctx)
 	return h, nil
+}
+
+func (s *service) SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error) {
+	a, err := s.load(needs{})
+	if err != nil {
+		return nil, nil // not configured: nothing can be running on it
+	}
+	led, err := s.ledger(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return led.SyncElsewhere(ctx)
 }
 
 // explain turns a configuration-class failure into its one-line,

@@ -27,15 +27,7 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	var who string
-	switch {
-	case e.PID != 0 && e.Host != "":
-		who = fmt.Sprintf("pid %d on host %s", e.PID, e.Host)
-	case e.PID != 0:
-		who = fmt.Sprintf("pid %d", e.PID)
-	default:
-		who = "holder unknown"
-	}
+	who := e.who()
 	if !e.Since.IsZero() {
 		// The clock time reads best; the date only when it is not today.
 		s, now := e.Since.Local(), time.Now()
@@ -49,6 +41,17 @@ func (e *LockedError) Error() string {
 }
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// who is "pid 123 on host build-1".
+func (e *LockedError) who() string {
+	switch {
+	case e.PID != 0 && e.Host != "":
+		return fmt.Sprintf("pid %d on host %s", e.PID, e.Host)
+	case e.PID != 0:
+		return fmt.Sprintf("pid %d", e.PID)
+	}
+	return "holder unknown"
+}
 
 // holder is what the lock file records, for the message others see.
 type holder struct {

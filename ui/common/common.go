@@ -121,6 +121,9 @@ type Service interface {
 	Runs(ctx context.Context, n int) ([]ledger.Run, error)
 	Run(ctx context.Context, id string) (RunDetail, error)
 	Home(ctx context.Context) (HomeInfo, error)
+	// SyncElsewhere is a sync another process (watch, another sync) runs
+	// on this state directory, or nil.
+	SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error)
 }
 
 // Preview is a collection and its plan.
@@ -156,4 +159,6 @@ type HomeInfo struct {
 	DataSources int
 	HeldTotal   int // findings Wiz holds from us
 	Pending     int // uploads whose activity had not finished
+	// Elsewhere is a sync another process is running now, or nil.
+	Elsewhere *ledger.Elsewhere
 }

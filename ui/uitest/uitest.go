@@ -152,6 +152,7 @@ type Fake struct {
 	RunsFn        func(n int) ([]ledger.Run, error)
 	RunFn         func(id string) (common.RunDetail, error)
 	HomeFn        func() (common.HomeInfo, error)
+	ElsewhereFn   func() (*ledger.Elsewhere, error)
 	Calls         map[string]int
 }
 
@@ -224,6 +225,13 @@ func (f *Fake) Run(_ context.Context, id string) (common.RunDetail, error) {
 		return common.RunDetail{}, errUnset
 	}
 	return f.RunFn(id)
+}
+func (f *Fake) SyncElsewhere(context.Context) (*ledger.Elsewhere, error) {
+	f.count("SyncElsewhere")
+	if f.ElsewhereFn == nil {
+		return nil, nil
+	}
+	return f.ElsewhereFn()
 }
 func (f *Fake) Home(context.Context) (common.HomeInfo, error) {
 	f.count("Home")

@@ -3,9 +3,12 @@
 package home
 
 import (
+	"time"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
@@ -15,6 +18,23 @@ type homeMsg struct {
 	info common.HomeInfo
 	err  error
 }
+
+// elsewhereMsg is a look at whether another process runs a sync.
+type elsewhereMsg struct {
+	e   *ledger.Elsewhere
+	err error
+}
+
+// elsewhereTickMsg starts the next look.
+type elsewhereTickMsg struct{}
+
+// elsewhereEvery is how often home looks for a sync started elsewhere
+// (watch, a sync from cron): one small file read and one query.
+const elsewhereEvery = 3 * time.Second
+
+// pollElsewhere turns the look on; the package's model tests, which run
+// every command to its end, turn it off.
+var pollElsewhere = true
 
 type keyMap struct {
 	Up, Down, Open, Setup, Reload key.Binding
@@ -65,6 +85,8 @@ type Model struct {
 	loading bool
 	gen     int
 	cursor  int
+	// watching: the look for syncs run elsewhere is ticking.
+	watching bool
 }
 
 var _ common.Screen = (*Model)(nil)
@@ -74,8 +96,27 @@ func New(c *common.Common) *Model {
 	return &Model{c: c, keys: defaultKeys()}
 }
 
-// Init loads the integration's state.
-func (m *Model) Init() tea.Cmd { return m.load() }
+// Init loads the integration's state and starts looking for syncs run
+// elsewhere.
+func (m *Model) Init() tea.Cmd {
+	if m.watching || !pollElsewhere {
+		return m.load()
+	}
+	m.watching = true
+	return tea.Batch(m.load(), m.elsewhereTick())
+}
+
+func (m *Model) elsewhereTick() tea.Cmd {
+	return tea.Tick(elsewhereEvery, func(time.Time) tea.Msg { return elsewhereTickMsg{} })
+}
+
+func (m *Model) lookElsewhere() tea.Cmd {
+	svc, ctx := m.c.Service, m.c.Ctx
+	return func() tea.Msg {
+		e, err := svc.SyncElsewhere(ctx)
+		return elsewhereMsg{e: e, err: err}
+	}
+}
 
 func (m *Model) load() tea.Cmd {
 	m.gen++
@@ -118,6 +159,21 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 				break
 			}
 		}
+		return m, nil
+	case elsewhereTickMsg:
+		if m.info == nil || !m.info.Configured {
+			return m, m.elsewhereTick()
+		}
+		return m, tea.Batch(m.lookElsewhere(), m.elsewhereTick())
+	case elsewhereMsg:
+		if msg.err != nil || m.info == nil || m.loading {
+			return m, nil
+		}
+		was, now := m.info.Elsewhere, msg.e
+		if (was == nil) != (now == nil) || (was != nil && now != nil && (was.Run == nil) != (now.Run == nil)) {
+			return m, m.load() // started or ended: the last sync and the next step change too
+		}
+		m.info.Elsewhere = now
 		return m, nil
 	case tea.KeyPressMsg:
 		k := m.keys

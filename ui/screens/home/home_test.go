@@ -2,6 +2,7 @@ package home
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +298,57 @@ func TestHelp(t *testing.T) {
 		if !descs[k] {
 			t.Errorf("full help lacks %s", k)
 		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	// Model tests run every command to its end; a look that ticks forever
+	// would make each wait. TestElsewhere turns it on where it is tested.
+	pollElsewhere = false
+	os.Exit(m.Run())
+}
+
+// TestElsewhere: a sync another process runs shows on home with who and
+// since when, and the next step follows it on the sync screen; the look
+// that ticks notices it start and end.
+func TestElsewhere(t *testing.T) {
+	run := &ledger.Run{ID: "r1", Trigger: "watch", Status: ledger.StatusRunning, StartedAt: t0.Add(-2 * time.Minute)}
+	var elsewhere *ledger.Elsewhere
+	f := &uitest.Fake{ConfiguredV: true}
+	f.HomeFn = func() (common.HomeInfo, error) {
+		return common.HomeInfo{Configured: true, LastRun: run, Elsewhere: elsewhere}, nil
+	}
+	f.ElsewhereFn = func() (*ledger.Elsewhere, error) { return elsewhere, nil }
+	m := loaded(t, f, 100, 30)
+	if strings.Contains(m.View(), "Running") {
+		t.Fatal("nothing runs elsewhere yet")
+	}
+
+	// watch starts a sync: the next look reloads home.
+	elsewhere = &ledger.Elsewhere{PID: 4242, Host: "build-1", Since: t0.Add(-2 * time.Minute), Run: run}
+	_, cmd := m.Update(elsewhereTickMsg{})
+	if cmd == nil {
+		t.Fatal("the tick did not look")
+	}
+	for _, msg := range uitest.Exec(cmd) {
+		if _, ok := msg.(elsewhereMsg); ok {
+			feed(t, m, func() tea.Msg { return msg })
+		}
+	}
+	v := uitest.Plain(m.View())
+	for _, want := range []string{"Running", "by watch", "pid 4242 on host build-1", "2 minutes ago", "press 4 to follow it live"} {
+		if !strings.Contains(strings.Join(strings.Fields(v), " "), want) {
+			t.Errorf("home does not say %q:\n%s", want, v)
+		}
+	}
+	if na := next(*m.info, t0); na.to != common.Sync {
+		t.Errorf("next step goes to %v", na.to)
+	}
+
+	// It ends: the line goes.
+	elsewhere = nil
+	feed(t, m, func() tea.Msg { return elsewhereMsg{} })
+	if strings.Contains(m.View(), "pid 4242") {
+		t.Error("home still shows the finished sync")
 	}
 }

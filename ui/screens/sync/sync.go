@@ -5,6 +5,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
@@ -27,6 +29,7 @@ const (
 	Confirming              // the plan is shown; waiting for y
 	Running                 // the sync runs
 	Done                    // the run's result is shown
+	Following               // another process runs a sync; the screen follows it
 )
 
 // CancelRequestMsg asks the screen to offer cancelling the running sync
@@ -131,6 +134,10 @@ type Model struct {
 
 	spin     spinner.Model
 	spinning bool
+
+	// elsewhere is the sync another process runs, while Following.
+	elsewhere  *ledger.Elsewhere
+	planCancel context.CancelFunc
 }
 
 // New returns the screen; Init starts planning.
@@ -139,12 +146,13 @@ func New(c *common.Common) *Model {
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Accent))}
 }
 
-// Init plans the sync; while one runs it keeps showing it.
+// Init plans the sync, and looks whether another process runs one (then
+// it follows that one instead); while one runs it keeps showing it.
 func (m *Model) Init() tea.Cmd {
-	if m.state == Running {
+	if m.state == Running || m.state == Following {
 		return nil
 	}
-	return m.plan()
+	return tea.Batch(m.plan(), m.lookElsewhere())
 }
 
 // State reports where the screen is.
@@ -157,7 +165,7 @@ func (m *Model) plan() tea.Cmd {
 	m.planGen++
 	m.state, m.preview, m.planErr, m.offset = Planning, nil, nil, 0
 	m.allowMass = false
-	gen, svc, ctx := m.planGen, m.c.Service, m.c.Ctx
+	gen, svc, ctx := m.planGen, m.c.Service, m.planContext()
 	run := func() tea.Msg {
 		p, err := svc.Preview(ctx, false)
 		return planMsg{gen: gen, preview: p, err: err}
@@ -171,19 +179,7 @@ func (m *Model) start() tea.Cmd {
 	m.state, m.offset = Running, 0
 	m.opts = common.SyncOptions{AllowMassResolve: m.allowMass, DryRun: m.dryRun}
 	m.started = m.c.Now()
-	m.askCancel, m.cancelling = false, false
-	m.bytesDone, m.bytesTotal, m.activity = 0, 0, nil
-	m.failures, m.warnings, m.result, m.runErr = nil, nil, nil, nil
-	m.steps = []step{
-		{id: coresync.StepCollect, label: "Reading findings"},
-		{id: coresync.StepSelect, label: "Applying the policy"},
-		{id: coresync.StepEncode, label: "Writing the upload file"},
-	}
-	if !m.dryRun {
-		m.steps = append(m.steps,
-			step{id: coresync.StepUpload, label: "Uploading to Wiz"},
-			step{id: coresync.StepPoll, label: "Waiting for Wiz to process"})
-	}
+	m.resetRun(m.dryRun)
 	ctx, cancel := context.WithCancel(m.c.Ctx)
 	m.cancel = cancel
 	gen, svc, opts, sink := m.runGen, m.c.Service, m.opts, m.c.Events
@@ -209,7 +205,9 @@ func (m *Model) tick() tea.Cmd {
 	return m.spin.Tick
 }
 
-func (m *Model) busy() bool { return m.state == Planning || m.state == Running }
+func (m *Model) busy() bool {
+	return m.state == Planning || m.state == Running || m.state == Following
+}
 
 // Update handles answers, events, ticks and keys.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
@@ -232,7 +230,27 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.gen != m.runGen || m.state != Running {
 			return m, nil
 		}
+		if errors.Is(msg.err, ledger.ErrLocked) {
+			// Another process started one first: follow it instead.
+			m.state = Planning
+			return m, tea.Batch(func() tea.Msg { return common.BusyMsg{Busy: false} }, m.lookElsewhere())
+		}
 		return m, m.finish(msg.res, msg.err)
+	case elsewhereMsg:
+		if msg.gen != m.planGen || msg.e == nil || (m.state != Planning && m.state != Confirming && m.state != PlanFailed) {
+			return m, nil
+		}
+		return m, m.follow(msg.e)
+	case followMsg:
+		if msg.gen != m.runGen || m.state != Following {
+			return m, nil
+		}
+		return m, m.followed(msg)
+	case followTickMsg:
+		if msg.gen != m.runGen || m.state != Following {
+			return m, nil
+		}
+		return m, m.readFollowed()
 	case common.EventMsg:
 		switch {
 		case m.state == Running:
@@ -243,7 +261,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		return m, nil
 	case elapsedMsg:
-		if msg.gen != m.runGen || m.state != Running {
+		if msg.gen != m.runGen || (m.state != Running && m.state != Following) {
 			return m, nil // the loop ends with its run
 		}
 		return m, m.elapsedTick()
@@ -451,6 +469,19 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		if key.Matches(msg, k.Cancel) && !m.cancelling {
 			m.askCancel = true
+		}
+	case Following:
+		switch {
+		case key.Matches(msg, k.Back), key.Matches(msg, k.Home):
+			m.runGen++ // stop reading; the run goes on elsewhere
+			m.state = Planning
+			return common.Navigate(common.Home, "")
+		case key.Matches(msg, k.History):
+			if e := m.elsewhere; e != nil && e.Run != nil {
+				m.runGen++
+				m.state = Planning
+				return common.Navigate(common.History, e.Run.ID)
+			}
 		}
 	case Done:
 		switch {

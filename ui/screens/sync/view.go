@@ -36,7 +36,7 @@ func (m *Model) View() string {
 		footer = []string{m.hint("r", "try again") + m.sep() + m.hint("esc", "home")}
 	case Confirming:
 		body, footer = m.confirmView()
-	case Running:
+	case Running, Following:
 		body, footer = m.runningView()
 	case Done:
 		body, footer = m.doneView()
@@ -145,9 +145,24 @@ func (m *Model) runningView() (body, footer []string) {
 	if m.opts.DryRun {
 		what = "Dry run (nothing is sent to Wiz)"
 	}
+	if m.state == Following {
+		what = "Following a sync started elsewhere"
+		if m.elsewhere != nil && m.elsewhere.Run != nil && m.elsewhere.Run.DryRun {
+			what += " (a dry run)"
+		}
+	}
 	body = append(body, st.Subtitle.Render(what)+st.Muted.Render(" — elapsed "+durText(m.c.Now().Sub(m.started))), "")
+	if m.state == Following {
+		body = append(body, m.wrap(m.elsewhereText(), 0, st.Muted)...)
+		body = append(body, "")
+	}
 	body = append(body, m.stepLines()...)
 	body = append(body, m.tail()...)
+	if m.state == Following {
+		footer = append(m.wrap("It can be cancelled only where it runs; this screen shows what it records.", 0, st.Muted),
+			m.hint("h", "its history")+m.sep()+m.hint("esc", "home"))
+		return body, footer
+	}
 
 	switch {
 	case m.askCancel:
@@ -565,4 +580,21 @@ func (m *Model) spinView() string {
 	sp := m.spin
 	sp.Style = m.c.Styles.Accent
 	return sp.View()
+}
+
+// elsewhereText says who runs the followed sync and since when.
+func (m *Model) elsewhereText() string {
+	e := m.elsewhere
+	if e == nil {
+		return ""
+	}
+	out := ""
+	if e.Run != nil && e.Run.Trigger != "" {
+		out = "Started by " + e.Run.Trigger + " · "
+	}
+	out += e.Who()
+	if !e.Since.IsZero() {
+		out += " · since " + e.Since.Local().Format("15:04:05")
+	}
+	return out
 }
