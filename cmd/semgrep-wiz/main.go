@@ -70,12 +70,7 @@ func (e env) isInteractive() bool {
 	if e.interactive != nil {
 		return e.interactive()
 	}
-	f, ok := e.stdin.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return isTerminal(e.stdin)
 }
 
 // usageError is bad usage or configuration: exit status 2.
