@@ -87,6 +87,25 @@ func run(ctx context.Context, args []string, e env) int {
 	return cl.exitCode(cl.execute(ctx, args))
 }
 
+// setupHint follows an error about settings that are not set anywhere:
+// the wizard is the easy way to enter them.
+const setupHint = "semgrep-wiz: not set up yet? Run 'semgrep-wiz setup' on a terminal to enter these settings once, or set the environment variables named above."
+
+// missingSettings reports a configuration error about a required setting
+// that is not set at all (as opposed to one set to a wrong value).
+func missingSettings(err error) bool {
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	for _, p := range ve.Problems {
+		if p.Origin == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // jobFailed carries the exit status of a job that ran and failed (its
 // report has already been printed).
 type jobFailed struct{ msg string }
@@ -104,6 +123,9 @@ func (cl *cli) exitCode(err error) int {
 	var u usageError
 	if errors.As(err, &u) {
 		fmt.Fprintf(e.stderr, "semgrep-wiz: %v\n", err)
+		if missingSettings(err) {
+			fmt.Fprintln(e.stderr, setupHint)
+		}
 		return exitUsage
 	}
 	if !cl.ran {
