@@ -160,3 +160,33 @@ func TestWizSideConfigurationProblems(t *testing.T) {
 		})
 	}
 }
+
+// With nothing configured, the headless commands point to the wizard as
+// well as to the environment variables; a setting that is set but wrong
+// does not.
+func TestUnconfiguredCommandsMentionSetup(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	for _, k := range []string{"WIZ_API_ENDPOINT", "WIZ_AUTH_URL", "WIZ_CLIENT_ID", "WIZ_CLIENT_SECRET", "SEMGREP_APP_TOKEN", "SEMGREP_DEPLOYMENT", "SEMGREP_API_URL"} {
+		delete(h.vars, k)
+	}
+	for _, args := range [][]string{{"check"}, {"preview"}, {"sync", "--yes"}, {"sync", "--dry-run"}, {"watch"}, {"history", "refresh", "RUN"}} {
+		code, out, stderr := h.run(args...)
+		if code != 2 || out != "" {
+			t.Fatalf("%v: exit %d, stdout %q", args, code, out)
+		}
+		// The wizard, and still the environment variables.
+		if !strings.Contains(stderr, "semgrep-wiz setup") || !strings.Contains(stderr, "set WIZ_CLIENT_ID") && !strings.Contains(stderr, "set SEMGREP_APP_TOKEN") {
+			t.Errorf("%v: stderr does not mention setup and the environment:\n%s", args, stderr)
+		}
+	}
+	if n := len(h.sg.Requests()) + len(h.wz.Requests()); n != 0 {
+		t.Fatalf("%d requests without a configuration", n)
+	}
+	// Configured, but one value is wrong: the fix is that value, not setup.
+	h2 := newHarness(t, wiztest.Options{})
+	h2.vars["SEMGREP_DEPLOYMENT"] = "Not A Slug"
+	code, _, stderr := h2.run("check")
+	if code != 2 || !strings.Contains(stderr, "semgrep.deployment") || strings.Contains(stderr, "semgrep-wiz setup") {
+		t.Fatalf("a wrong value: exit %d:\n%s", code, stderr)
+	}
+}

@@ -3,7 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+
+	"github.com/charmbracelet/x/term"
 
 	"github.com/semgrep-wiz/semgrep-wiz/ui"
 	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
@@ -36,11 +37,9 @@ func cmdSetup(ctx context.Context, c *common, accessible bool, e env) error {
 	return runTUI(ctx, c, e, uic.Setup)
 }
 
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+// isTerminal reports whether f is a terminal. Being a character device is
+// not enough: /dev/null is one, and CI runs commands with stdin from it.
+func isTerminal(f any) bool {
+	t, ok := f.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(t.Fd())
 }

@@ -70,12 +70,7 @@ func (e env) isInteractive() bool {
 	if e.interactive != nil {
 		return e.interactive()
 	}
-	f, ok := e.stdin.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return isTerminal(e.stdin)
 }
 
 // usageError is bad usage or configuration: exit status 2.
@@ -90,6 +85,25 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 func run(ctx context.Context, args []string, e env) int {
 	cl := &cli{e: e}
 	return cl.exitCode(cl.execute(ctx, args))
+}
+
+// setupHint follows an error about settings that are not set anywhere:
+// the wizard is the easy way to enter them.
+const setupHint = "semgrep-wiz: not set up yet? Run 'semgrep-wiz setup' on a terminal to enter these settings once, or set the environment variables named above."
+
+// missingSettings reports a configuration error about a required setting
+// that is not set at all (as opposed to one set to a wrong value).
+func missingSettings(err error) bool {
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	for _, p := range ve.Problems {
+		if p.Origin == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // jobFailed carries the exit status of a job that ran and failed (its
@@ -109,6 +123,9 @@ func (cl *cli) exitCode(err error) int {
 	var u usageError
 	if errors.As(err, &u) {
 		fmt.Fprintf(e.stderr, "semgrep-wiz: %v\n", err)
+		if missingSettings(err) {
+			fmt.Fprintln(e.stderr, setupHint)
+		}
 		return exitUsage
 	}
 	if !cl.ran {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
@@ -489,5 +490,45 @@ func TestDemoScaleRunNeedsRepos(t *testing.T) {
 	// the real binary: TestScaleDemoReportsItsNumbers.
 	if code, _, _ := h.run("demo", "--findings", "10"); code != 2 {
 		t.Fatalf("--findings without --repos: exit %d", code)
+	}
+}
+
+// In CI, stdin is often /dev/null: a character device but no terminal.
+// sync without --yes must refuse at once, before any request, and record
+// nothing — not read everything, ask, read EOF and record a cancelled run.
+func TestSyncWithoutYesAndWithoutTerminalRefusesAtOnce(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	var out, errb bytes.Buffer
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: devNull, stdout: &out, stderr: &errb,
+		pollInterval: 10 * time.Millisecond, wizRate: 1000, secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml"))}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := run(ctx, []string{"sync"}, e)
+	if code != 2 || out.Len() != 0 {
+		t.Fatalf("sync < /dev/null: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+	if errb.String() != "semgrep-wiz: sync uploads to Wiz and needs confirmation: add --yes (or --dry-run to only write the file)\n" {
+		t.Fatalf("not the one line asking for --yes: %q", errb.String())
+	}
+	if n, m := len(h.sg.Requests()), len(h.wz.Requests()); n != 0 || m != 0 {
+		t.Fatalf("requests before refusing: %d to Semgrep, %d to Wiz", n, m)
+	}
+	if _, err := os.Stat(filepath.Join(h.vars["SEMGREP_WIZ_STATE_DIR"], ledger.FileName)); err == nil {
+		t.Fatal("a refused sync opened the ledger")
+	}
+	if code, hist, _ := h.run("history", "--json"); code != 0 || !strings.Contains(hist, `"runs": []`) {
+		t.Fatalf("a refused sync was recorded: %s", hist)
+	}
+	// --dry-run needs no --yes: it sends nothing to Wiz.
+	if code := run(ctx, []string{"sync", "--dry-run"}, e); code != 0 {
+		t.Fatalf("sync --dry-run < /dev/null: exit %d: %s", code, errb.String())
+	}
+	if n := len(h.wz.Requests()); n != 0 {
+		t.Fatalf("a dry run sent %d requests to Wiz", n)
 	}
 }

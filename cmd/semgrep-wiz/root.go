@@ -51,10 +51,12 @@ func (cl *cli) action(f func(ctx context.Context, args []string) error) func(*co
 	}
 }
 
+// Commands are listed in the order a person uses them, not sorted. (A
+// cobra package setting: set once, as tests run commands concurrently.)
+func init() { cobra.EnableCommandSorting = false }
+
 // root builds the command tree.
 func (cl *cli) root() *cobra.Command {
-	// Commands are listed in the order a person uses them, not sorted.
-	cobra.EnableCommandSorting = false
 	root := &cobra.Command{
 		Use:     "semgrep-wiz",
 		Short:   "Send Semgrep Code findings to Wiz",
