@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -154,9 +155,20 @@ type Fake struct {
 	HomeFn        func() (common.HomeInfo, error)
 	ElsewhereFn   func() (*ledger.Elsewhere, error)
 	Calls         map[string]int
+	mu            stdsync.Mutex
+}
+
+// Count is how often a method was called (safe while calls run).
+func (f *Fake) Count(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Calls[name]
 }
 
 func (f *Fake) count(name string) {
+	// Screens call the service from commands, several at once.
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.Calls == nil {
 		f.Calls = map[string]int{}
 	}

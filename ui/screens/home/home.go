@@ -25,8 +25,9 @@ type elsewhereMsg struct {
 	err error
 }
 
-// elsewhereTickMsg starts the next look.
-type elsewhereTickMsg struct{}
+// elsewhereTickMsg starts the next look; gen drops ticks of a loop a
+// later Init replaced.
+type elsewhereTickMsg struct{ gen int }
 
 // elsewhereEvery is how often home looks for a sync started elsewhere
 // (watch, a sync from cron): one small file read and one query.
@@ -85,8 +86,8 @@ type Model struct {
 	loading bool
 	gen     int
 	cursor  int
-	// watching: the look for syncs run elsewhere is ticking.
-	watching bool
+	// tickGen is the current loop of looks for syncs run elsewhere.
+	tickGen int
 }
 
 var _ common.Screen = (*Model)(nil)
@@ -99,15 +100,16 @@ func New(c *common.Common) *Model {
 // Init loads the integration's state and starts looking for syncs run
 // elsewhere.
 func (m *Model) Init() tea.Cmd {
-	if m.watching || !pollElsewhere {
+	if !pollElsewhere {
 		return m.load()
 	}
-	m.watching = true
+	m.tickGen++ // one loop at a time, however often Init runs
 	return tea.Batch(m.load(), m.elsewhereTick())
 }
 
 func (m *Model) elsewhereTick() tea.Cmd {
-	return tea.Tick(elsewhereEvery, func(time.Time) tea.Msg { return elsewhereTickMsg{} })
+	gen := m.tickGen
+	return tea.Tick(elsewhereEvery, func(time.Time) tea.Msg { return elsewhereTickMsg{gen: gen} })
 }
 
 func (m *Model) lookElsewhere() tea.Cmd {
@@ -161,6 +163,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		return m, nil
 	case elsewhereTickMsg:
+		if msg.gen != m.tickGen {
+			return m, nil
+		}
 		if m.info == nil || !m.info.Configured {
 			return m, m.elsewhereTick()
 		}
