@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	stdsync "sync"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
@@ -192,12 +193,49 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui sync.Sink) (*s
 	if o.DryRun {
 		out = a.workDir()
 	}
+	// The run reads everything again: it goes on only if what needs
+	// confirming is what the user confirmed. The guard holds back in the
+	// run as in the plan shown; confirming releases it only when the user
+	// chose to send anyway.
+	var unconfirmed []string
 	res, err := sync.Run(ctx, sync.Options{
 		Collect: a.collectOptions(s.e, events), Schema: a.schemaOptions(), Wiz: a.wiz, Ledger: led,
-		Guards: a.guards(), AllowMassResolve: o.AllowMassResolve, Trigger: "tui",
+		Guards: a.guards(), Trigger: "tui",
 		DryRun: o.DryRun, OutDir: out, WorkDir: a.workDir(), Events: events,
+		Confirm: func(p *sync.Plan) bool {
+			if o.DryRun {
+				return true // nothing reaches Wiz
+			}
+			unconfirmed = newMassResolveTrips(o.Confirmed, p)
+			return len(unconfirmed) == 0
+		},
+		KeepHeld: !o.AllowMassResolve,
 	})
+	if len(unconfirmed) > 0 {
+		return res, fmt.Errorf("%w; nothing was sent: %s", uic.ErrPlanChanged, strings.Join(unconfirmed, "; "))
+	}
 	return res, explain(err)
+}
+
+// newMassResolveTrips lists the mass-resolve guards that trip in the plan
+// about to run but did not in the plan the user confirmed.
+func newMassResolveTrips(confirmed, p *sync.Plan) []string {
+	shown := map[sync.GuardTrip]bool{}
+	if confirmed != nil {
+		for _, t := range confirmed.Trips {
+			shown[sync.GuardTrip{Guard: t.Guard, DataSourceID: t.DataSourceID}] = true
+		}
+	}
+	var out []string
+	for _, t := range p.Trips {
+		if t.Guard != "mass_resolve" && t.Guard != "tenant_mass_resolve" {
+			continue
+		}
+		if !shown[sync.GuardTrip{Guard: t.Guard, DataSourceID: t.DataSourceID}] {
+			out = append(out, t.Message)
+		}
+	}
+	return out
 }
 
 func (s *service) Runs(ctx context.Context, n int) ([]ledger.Run, error) {

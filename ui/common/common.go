@@ -5,6 +5,7 @@ package common
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -136,7 +137,16 @@ type SyncOptions struct {
 	// mass-resolve guard held sources back.
 	AllowMassResolve bool
 	DryRun           bool
+	// Confirmed is the plan the user saw and confirmed. The sync reads
+	// everything again; when that read trips a mass-resolve guard the
+	// confirmed plan did not show, it sends nothing and fails with
+	// ErrPlanChanged, so the screen can ask again.
+	Confirmed *sync.Plan
 }
+
+// ErrPlanChanged is the sync's answer when the data changed since the
+// plan was confirmed in a way that needs confirming again.
+var ErrPlanChanged = errors.New("the data changed since the plan was confirmed")
 
 // RunDetail is one past run.
 type RunDetail struct {
