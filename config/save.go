@@ -218,6 +218,7 @@ func DeleteIntegration(paths Paths, stateDir string, secrets SecretStore, c Dele
 		if items[i].Kind == DeleteConfigFolder {
 			_, err := os.Stat(items[i].Path)
 			items[i].Remove = errors.Is(err, os.ErrNotExist)
+			items[i].What = "the configuration folder"
 			if !items[i].Remove {
 				items[i].What = "the configuration folder (not empty)"
 			}

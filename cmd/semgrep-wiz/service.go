@@ -118,9 +118,23 @@ func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semg
 	return nil
 }
 
-func (s *service) DeleteConfig(context.Context) error {
-	_, paths, store, _ := s.rawConfig()
-	return config.Delete(paths, store)
+func (s *service) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+	cfg, paths, store, _ := s.rawConfig()
+	return config.DeletePlan(paths, stateDirOf(cfg), store, c), nil
+}
+
+func (s *service) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+	cfg, paths, store, _ := s.rawConfig()
+	return config.DeleteIntegration(paths, stateDirOf(cfg), store, c)
+}
+
+// stateDirOf is the state directory the configuration names ("" for the
+// default).
+func stateDirOf(cfg *config.Config) string {
+	if cfg == nil {
+		return ""
+	}
+	return cfg.StateDir
 }
 
 func (s *service) Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error) {

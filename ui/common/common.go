@@ -108,8 +108,13 @@ type Service interface {
 	HasSecret(name string) bool
 	// SaveConfig validates and saves; an empty secret keeps the stored one.
 	SaveConfig(ctx context.Context, c config.Config, wizSecret, semgrepToken string) error
-	// DeleteConfig removes the config file and both stored secrets.
-	DeleteConfig(ctx context.Context) error
+	// DeletePlan says what DeleteConfig would remove and keep with these
+	// choices (the config file, both stored secrets and the empty config
+	// folder always; the upload files and the history when chosen).
+	DeletePlan(ctx context.Context, c config.DeleteChoice) ([]config.DeleteItem, error)
+	// DeleteConfig deletes the integration and says what it removed and
+	// what it kept.
+	DeleteConfig(ctx context.Context, c config.DeleteChoice) ([]config.DeleteItem, error)
 	// Deployments lists what a Semgrep token can see (token "" means the
 	// stored one).
 	Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error)
