@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -168,4 +169,43 @@ func mustPreview(t *testing.T, svc *service) *uic.Preview {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// The TUI's delete through the service: a dry run's upload file (every
+// finding's details) goes when chosen; the history stays unless chosen.
+func TestServiceDeleteRemovesUploadFilesWhenChosen(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+		pollInterval: 10 * time.Millisecond, wizRate: 1000, secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml"))}
+	svc := newService(&common{}, e)
+	defer svc.Close()
+	ctx := context.Background()
+	r, err := svc.Sync(ctx, uic.SyncOptions{DryRun: true}, nil)
+	if err != nil || len(r.Files) != 1 {
+		t.Fatalf("dry run: %v, files %v", err, r.Files)
+	}
+	svc.Close() // the ledger is released before its directory is touched
+	plan, err := svc.DeletePlan(ctx, config.DeleteChoice{UploadFiles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed bool
+	for _, it := range plan {
+		listed = listed || (it.Kind == config.DeleteUploadFiles && it.Remove && it.Path == filepath.Dir(r.Files[0]))
+	}
+	if !listed {
+		t.Fatalf("the plan does not offer the upload file's folder: %+v", plan)
+	}
+	if _, err := svc.DeleteConfig(ctx, config.DeleteChoice{UploadFiles: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.Files[0]); err == nil {
+		t.Fatal("the dry run's upload file is still on disk")
+	}
+	if _, err := os.Stat(filepath.Join(h.vars["SEMGREP_WIZ_STATE_DIR"], "ledger.db")); err != nil {
+		t.Fatalf("the history went although it was not chosen: %v", err)
+	}
+	if _, err := os.Stat(h.vars["SEMGREP_WIZ_CONFIG"]); err == nil {
+		t.Fatal("the config file is still there")
+	}
 }
