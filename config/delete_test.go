@@ -13,7 +13,7 @@ import (
 func deleteFixture(t *testing.T) (Paths, SecretStore) {
 	t.Helper()
 	dir := t.TempDir()
-	p := Paths{ConfigFile: filepath.Join(dir, "cfg", "config.yaml"), CredentialsFile: filepath.Join(dir, "cfg", "credentials.yaml"), StateDir: filepath.Join(dir, "state")}
+	p := Paths{ConfigFile: filepath.Join(dir, "cfg", "config.yaml"), CredentialsFile: filepath.Join(dir, "xdg", "semgrep-wiz", "credentials.yaml"), StateDir: filepath.Join(dir, "state")}
 	p.LogFile = filepath.Join(p.StateDir, "semgrep-wiz.log")
 	must := func(err error) {
 		t.Helper()
@@ -54,7 +54,7 @@ func TestDeleteRemovesWhatWasChosenAndSaysSo(t *testing.T) {
 		if exists(p.ConfigFile) || exists(p.CredentialsFile) {
 			t.Errorf("%+v: the config or credentials file is left", c)
 		}
-		if exists(filepath.Dir(p.ConfigFile)) || !said[DeleteConfigFolder].Remove {
+		if exists(filepath.Dir(p.ConfigFile)) || exists(filepath.Dir(p.CredentialsFile)) || !said[DeleteConfigFolder].Remove {
 			t.Errorf("%+v: the empty config folder is left (or not reported removed)", c)
 		}
 		if exists(filepath.Join(p.StateDir, "work", "semgrep-wiz-a.json")) == c.UploadFiles {
@@ -91,7 +91,7 @@ func TestDeleteKeepsAConfigFolderThatIsNotEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, it := range items {
-		if it.Kind == DeleteConfigFolder && (it.Remove || !strings.Contains(it.What, "not empty")) {
+		if it.Kind == DeleteConfigFolder && it.Path == filepath.Dir(p.ConfigFile) && (it.Remove || !strings.Contains(it.What, "not empty")) {
 			t.Errorf("folder reported %+v", it)
 		}
 	}

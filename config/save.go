@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -148,8 +149,21 @@ func DeletePlan(paths Paths, stateDir string, secrets SecretStore, c DeleteChoic
 			}
 		}
 	}
-	if paths.ConfigFile != "" {
-		out = append(out, DeleteItem{Kind: DeleteConfigFolder, What: "the configuration folder, once empty", Path: filepath.Dir(paths.ConfigFile), Remove: true})
+	// The credentials file lives in the default config folder, which is
+	// another folder when the config file was given elsewhere.
+	var dirs []string
+	for _, f := range []string{paths.ConfigFile, paths.CredentialsFile} {
+		if f == "" {
+			continue
+		}
+		if d := filepath.Dir(f); !slices.Contains(dirs, d) {
+			if _, err := os.Stat(d); err == nil || f == paths.ConfigFile {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	for _, d := range dirs {
+		out = append(out, DeleteItem{Kind: DeleteConfigFolder, What: "the configuration folder, once empty", Path: d, Remove: true})
 	}
 	return out
 }
