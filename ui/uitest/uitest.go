@@ -145,7 +145,8 @@ type Fake struct {
 	ConfigV       config.Config
 	Secrets       map[string]bool
 	SaveFn        func(c config.Config, wizSecret, semgrepToken string) error
-	DeleteFn      func() error
+	DeleteFn      func(c config.DeleteChoice) ([]config.DeleteItem, error)
+	DeletePlanFn  func(c config.DeleteChoice) ([]config.DeleteItem, error)
 	DeploymentsFn func(apiURL, token string) ([]semgrep.Deployment, error)
 	CheckFn       func(includeUpload bool) ([]sync.CheckResult, error)
 	PreviewFn     func(all bool) (*common.Preview, error)
@@ -189,12 +190,19 @@ func (f *Fake) SaveConfig(_ context.Context, c config.Config, ws, st string) err
 	}
 	return f.SaveFn(c, ws, st)
 }
-func (f *Fake) DeleteConfig(context.Context) error {
+func (f *Fake) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+	f.count("DeletePlan")
+	if f.DeletePlanFn == nil {
+		return nil, nil
+	}
+	return f.DeletePlanFn(c)
+}
+func (f *Fake) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
 	f.count("DeleteConfig")
 	if f.DeleteFn == nil {
-		return nil
+		return nil, nil
 	}
-	return f.DeleteFn()
+	return f.DeleteFn(c)
 }
 func (f *Fake) Deployments(_ context.Context, apiURL, token string) ([]semgrep.Deployment, error) {
 	f.count("Deployments")
