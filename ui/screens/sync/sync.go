@@ -235,9 +235,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return m, nil
 		}
 		if errors.Is(msg.err, ledger.ErrLocked) {
-			// Another process started one first: follow it instead.
-			m.state = Planning
-			return m, tea.Batch(func() tea.Msg { return common.BusyMsg{Busy: false} }, m.lookElsewhere())
+			// Another process started one first: follow it instead (or,
+			// should it have ended already, plan again).
+			return m, tea.Batch(func() tea.Msg { return common.BusyMsg{Busy: false} }, m.plan(), m.lookElsewhere())
 		}
 		done := m.finish(msg.res, msg.err)
 		if errors.Is(msg.err, common.ErrPlanChanged) {
