@@ -545,6 +545,8 @@ func (m *Model) ShortHelp() []key.Binding {
 			return []key.Binding{k.Yes, k.No}
 		}
 		return []key.Binding{k.Cancel}
+	case Following:
+		return []key.Binding{k.History, k.Back}
 	default:
 		return []key.Binding{k.History, k.Home}
 	}
