@@ -170,8 +170,8 @@ func TestNextRefreshAndNeedsRefresh(t *testing.T) {
 		want bool
 	}{
 		{src("a", "", 3, day), true},
-		{src("a", "", 3, day - time.Minute), false},
-		{src("a", "", 0, 3 * day), false},
+		{src("a", "", 3, day-time.Minute), false},
+		{src("a", "", 0, 3*day), false},
 		{file, false},
 	} {
 		if got := NeedsRefresh(c.d, now, day); got != c.want {
