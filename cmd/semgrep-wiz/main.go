@@ -57,6 +57,17 @@ type env struct {
 	triggeredBy string
 	// testing allows sub-second watch intervals.
 	testing bool
+	// now, when set, is the clock of expiry decisions (status, /status):
+	// tests move it to make a last success old.
+	now func() time.Time
+}
+
+// clock is the time expiry is judged at.
+func (e env) clock() time.Time {
+	if e.now != nil {
+		return e.now()
+	}
+	return time.Now()
 }
 
 func (e env) trigger() string {

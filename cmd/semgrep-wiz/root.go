@@ -74,7 +74,7 @@ func (cl *cli) root() *cobra.Command {
 	root.SetFlagErrorFunc(cl.flagError)
 	root.SetVersionTemplate(version.String() + "\n")
 	root.AddCommand(cl.setupCmd(), cl.checkCmd(), cl.previewCmd(), cl.syncCmd(), cl.historyCmd(),
-		cl.watchCmd(), cl.demoCmd(), cl.versionCmd(), manCmd())
+		cl.watchCmd(), cl.statusCmd(), cl.demoCmd(), cl.versionCmd(), manCmd())
 	root.SetHelpCommand(helpCmd())
 	return root
 }
