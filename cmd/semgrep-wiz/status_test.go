@@ -152,4 +152,3 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
