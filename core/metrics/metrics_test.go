@@ -209,7 +209,9 @@ func TestServeStopsWithTheContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, New("dev").Mux(func(context.Context) (status.Report, error) { return status.Report{}, nil })) }()
+	go func() {
+		done <- Serve(ctx, ln, New("dev").Mux(func(context.Context) (status.Report, error) { return status.Report{}, nil }))
+	}()
 	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v", err)
