@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/metrics"
 )
 
 const (
@@ -60,6 +61,9 @@ type env struct {
 	// now, when set, is the clock of expiry decisions (status, /status):
 	// tests move it to make a last success old.
 	now func() time.Time
+	// metrics, when set, counts every request the clients send (watch
+	// --listen).
+	metrics *metrics.Metrics
 }
 
 // clock is the time expiry is judged at.

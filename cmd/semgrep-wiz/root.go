@@ -435,6 +435,8 @@ func (cl *cli) watchCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.DurationVar(&o.interval, "interval", 0, "how often to look for new full scans (default: watch.interval in the config, 10m)")
 	f.DurationVar(&o.refresh, "refresh-after", 0, "re-send every data source at least this often (default: watch.refresh_after, 24h)")
+	f.StringVar(&o.listen, "listen", "", "serve /metrics (Prometheus), /healthz and /status at HOST:PORT, e.g. 127.0.0.1:9464 (default: off)")
+	f.StringVar(&o.logFormat, "log-format", "", "log lines on stderr as text or json (default: json when stderr is not a terminal)")
 	return cmd
 }
 

@@ -37,6 +37,9 @@ func (r *recorder) sink(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
+	if e.RunID == "" {
+		e.RunID = r.runID
+	}
 	r.next.emit(e)
 	if r.l == nil {
 		return
