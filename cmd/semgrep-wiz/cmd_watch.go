@@ -163,4 +163,3 @@ func serviceOf(cfg *config.Config) func(*http.Request) string {
 		return "other"
 	}
 }
-
