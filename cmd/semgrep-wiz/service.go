@@ -10,6 +10,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/version"
 	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
@@ -331,6 +332,20 @@ func (s *service) SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error) 
 		return nil, err
 	}
 	return led.SyncElsewhere(ctx)
+}
+
+// Status is the expiry report `semgrep-wiz status` prints; empty when
+// nothing is configured (there is no ledger to read yet).
+func (s *service) Status(ctx context.Context) (status.Report, error) {
+	a, err := s.load(needs{})
+	if err != nil {
+		return status.Report{}, nil
+	}
+	led, err := s.ledger(ctx, a)
+	if err != nil {
+		return status.Report{}, err
+	}
+	return a.status(ctx, led, s.e)
 }
 
 // explain turns a configuration-class failure into its one-line,

@@ -14,6 +14,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
@@ -130,6 +131,9 @@ type Service interface {
 	// SyncElsewhere is a sync another process (watch, another sync) runs
 	// on this state directory, or nil.
 	SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error)
+	// Status is, per data source, when Wiz last accepted it and when Wiz
+	// drops it (the same report as `semgrep-wiz status`).
+	Status(ctx context.Context) (status.Report, error)
 }
 
 // Preview is a collection and its plan.

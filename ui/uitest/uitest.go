@@ -20,6 +20,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
@@ -155,6 +156,7 @@ type Fake struct {
 	RunFn         func(id string) (common.RunDetail, error)
 	HomeFn        func() (common.HomeInfo, error)
 	ElsewhereFn   func() (*ledger.Elsewhere, error)
+	StatusFn      func() (status.Report, error)
 	Calls         map[string]int
 	mu            stdsync.Mutex
 }
@@ -259,6 +261,15 @@ func (f *Fake) Home(context.Context) (common.HomeInfo, error) {
 		return common.HomeInfo{Configured: f.ConfiguredV}, nil
 	}
 	return f.HomeFn()
+}
+
+// Status answers an empty report (nothing held) unless StatusFn is set.
+func (f *Fake) Status(context.Context) (status.Report, error) {
+	f.count("Status")
+	if f.StatusFn == nil {
+		return status.Report{}, nil
+	}
+	return f.StatusFn()
 }
 
 var _ common.Service = (*Fake)(nil)

@@ -9,14 +9,16 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
 // homeMsg answers a load; gen drops answers a newer load superseded.
 type homeMsg struct {
-	gen  int
-	info common.HomeInfo
-	err  error
+	gen    int
+	info   common.HomeInfo
+	expiry status.Report
+	err    error
 }
 
 // elsewhereMsg is a look at whether another process runs a sync.
@@ -82,6 +84,7 @@ type Model struct {
 	width, height int
 
 	info    *common.HomeInfo
+	expiry  status.Report
 	err     error
 	loading bool
 	gen     int
@@ -126,7 +129,12 @@ func (m *Model) load() tea.Cmd {
 	gen, svc, ctx := m.gen, m.c.Service, m.c.Ctx
 	return func() tea.Msg {
 		info, err := svc.Home(ctx)
-		return homeMsg{gen: gen, info: info, err: err}
+		if err != nil {
+			return homeMsg{gen: gen, err: err}
+		}
+		// Expiry is extra: the state stands without it.
+		expiry, _ := svc.Status(ctx)
+		return homeMsg{gen: gen, info: info, expiry: expiry}
 	}
 }
 
@@ -152,6 +160,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		info := msg.info
 		m.info = &info
+		m.expiry = msg.expiry
 		// The cursor starts on the next action, so enter does it.
 		m.cursor = 0
 		na := next(info, m.c.Now())
