@@ -152,3 +152,20 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+func TestHistoryTellsWhenWizDropsIt(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	if code, _, stderr := h.run("sync", "--yes"); code != 0 {
+		t.Fatalf("sync: exit %d %s", code, stderr)
+	}
+	code, out, _ := h.run("history")
+	if code != 0 || !strings.Contains(out, "In Wiz: 7 data sources: 7 fresh; the next refresh is due in 23 hours") {
+		t.Fatalf("history: exit %d\n%s", code, out)
+	}
+	synced := time.Now()
+	h.now = func() time.Time { return synced.Add(6 * 24 * time.Hour) }
+	code, out, _ = h.run("history")
+	if code != 0 || !strings.Contains(out, "acme/payments-api: Wiz drops it in 23 hours unless re-sent") {
+		t.Fatalf("history six days on: exit %d\n%s", code, out)
+	}
+}

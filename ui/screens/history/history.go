@@ -42,7 +42,7 @@ type Model struct {
 	// The list.
 	runs    []ledger.Run
 	expiry  status.Report // when Wiz drops what the runs sent
-	loaded  bool // a list answer arrived (runs may be empty)
+	loaded  bool          // a list answer arrived (runs may be empty)
 	loading bool
 	err     error
 	gen     int
