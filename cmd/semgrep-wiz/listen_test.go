@@ -290,3 +290,36 @@ func TestWatchListenStopsOnSIGTERM(t *testing.T) {
 		}
 	}
 }
+
+func TestSyncLogFormatJSON(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	code, _, stderr := h.run("sync", "--yes", "--log-format", "json")
+	if code != 0 {
+		t.Fatalf("sync: exit %d %s", code, stderr)
+	}
+	var runID string
+	repos := 0
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		id, _ := rec["run_id"].(string)
+		if id == "" {
+			t.Fatalf("a line without its run id: %q", line)
+		}
+		if runID != "" && id != runID {
+			t.Fatalf("two run ids in one sync: %s, %s", runID, id)
+		}
+		runID = id
+		if rec["msg"] == "repository" && rec["outcome"] != nil && rec["repository"] != nil {
+			repos++
+		}
+	}
+	if repos == 0 {
+		t.Fatalf("no per-repository outcome:\n%s", stderr)
+	}
+	if code, _, stderr := h.run("sync", "--yes", "--log-format", "yaml"); code != 2 || !strings.Contains(stderr, "--log-format") {
+		t.Fatalf("--log-format yaml: exit %d %s", code, stderr)
+	}
+}

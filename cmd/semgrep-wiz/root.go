@@ -366,6 +366,7 @@ semgrep-wiz sync --yes --from semgrep.json --repo-url https://github.com/acme/ap
 	f.BoolVar(&o.json, "json", false, "print one JSON document on stdout")
 	f.BoolVar(&o.allowMass, "allow-mass-resolve", false, "upload even when it would mark a large share of what Wiz holds fixed")
 	f.DurationVar(&o.timeout, "timeout", o.timeout, "give up the whole sync after this long (0: no limit)")
+	f.StringVar(&o.logFormat, "log-format", "", "log events on stderr as text or json lines instead of the human progress")
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
 }
