@@ -28,6 +28,9 @@ func TestHomeShowsWhenWizDropsWhatWeSent(t *testing.T) {
 	if strings.Contains(v, "acme/web:") {
 		t.Errorf("a fresh data source got a sentence:\n%s", v)
 	}
+	if !strings.Contains(v, "press 4 to sync") {
+		t.Errorf("an expiring data source did not make syncing the next step:\n%s", v)
+	}
 	if f.Count("Status") != 1 {
 		t.Fatalf("Status called %d times", f.Count("Status"))
 	}
@@ -35,7 +38,7 @@ func TestHomeShowsWhenWizDropsWhatWeSent(t *testing.T) {
 	// All fresh: one line, when the next refresh is due.
 	held[0].LastSentAt = t0.Add(-2 * time.Hour)
 	m = loaded(t, f, 100, 30)
-	if v := uitest.Plain(m.View()); !strings.Contains(v, "2 data sources: 2 fresh; the next refresh is due in 22 hours") || strings.Contains(v, "Wiz drops it") {
+	if v := uitest.Plain(m.View()); !strings.Contains(v, "2 data sources: 2 fresh; the next refresh is due in 22 hours") || strings.Contains(v, "Wiz drops it") || !strings.Contains(v, "press 3 to preview") {
 		t.Fatalf("all fresh:\n%s", v)
 	}
 }

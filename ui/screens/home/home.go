@@ -163,7 +163,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		m.expiry = msg.expiry
 		// The cursor starts on the next action, so enter does it.
 		m.cursor = 0
-		na := next(info, m.c.Now())
+		na := m.nextAction()
 		for i, it := range m.menu() {
 			if it.to == na.to && it.arg == na.arg {
 				m.cursor = i

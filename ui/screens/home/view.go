@@ -138,7 +138,7 @@ func (m *Model) welcome() []string {
 
 func (m *Model) nextStep() []string {
 	st := m.c.Styles
-	a := next(*m.info, m.c.Now())
+	a := m.nextAction()
 	head := st.Subtitle.Render(pad("Next step", labelW)) + st.Text.Render("press ") + st.Key.Render(a.key) + st.Text.Render(" to "+a.verb)
 	out := []string{textfmt.Trunc(head, m.width)}
 	if a.why != "" {
