@@ -1,0 +1,7 @@
+#!/bin/sh
+# After removal: let systemd forget the unit file.
+set -e
+
+if [ -d /run/systemd/system ]; then
+	systemctl daemon-reload || true
+fi
