@@ -364,7 +364,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{withHelp(k.Reload, "retry")}
 	case m.showTotals:
-		return []key.Binding{k.Table.Up, k.Table.Down, k.Sort, k.Reverse, withHelp(k.Totals, "back to findings")}
+		// Short words: with ? and q this fits 80 columns.
+		return []key.Binding{k.Table.Up, k.Table.Down, withHelp(k.Sort, "sort"), withHelp(k.Reverse, "reverse"), withHelp(k.Totals, "back to findings")}
 	case m.detail && m.detailFocus:
 		return []key.Binding{withHelp(k.ScrollUp, "scroll"), withHelp(k.ScrollDown, "scroll"), withHelp(k.Focus, "back to table"), withHelp(k.Back, "close")}
 	case m.detail:
