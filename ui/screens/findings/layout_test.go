@@ -209,3 +209,21 @@ func TestEscClosesTheDetailPaneEvenWhenItHasTheFocus(t *testing.T) {
 		}
 	}
 }
+
+func TestTotalsShowTheSelectedRepositoryInFull(t *testing.T) {
+	m, _ := loaded(t, 80, 22)
+	press(t, m, "t")
+	want := "acme/legacy-portal @ main  – not in scope: no recent full scan: no completed full scan of main in the last 30 days"
+	flat := func() string {
+		lines := strings.Split(uitest.Plain(m.View()), "\n")
+		return strings.Join(lines[len(lines)-repoNoteH:], " ")
+	}
+	if got := flat(); !strings.Contains(got, want) {
+		t.Errorf("the note under the totals lacks the whole plan:\n%s", got)
+	}
+	press(t, m, "j")
+	if got := flat(); !strings.Contains(got, "acme/mobile-backend @ main  ✗ could not be read: reading findings") {
+		t.Errorf("the note does not follow the cursor:\n%s", got)
+	}
+	assertFits(t, m, 80, 22)
+}

@@ -122,7 +122,9 @@ func (m *Model) layout() {
 			m.repos.SetData(d, m.rq.query(), nil)
 		}
 	}
-	m.repos.SetSize(w, body)
+	// Below the totals, the selected repository's full name and plan:
+	// the cells cut both at 80 columns.
+	m.repos.SetSize(w, max(body-repoNoteH, 3))
 	m.filter.SetWidth(max(w-4, 10))
 	m.lay = l
 	m.clampScroll()
@@ -422,9 +424,13 @@ func sortText(q viewQuery, names []string) string {
 	return "sort: " + names[q.sortCol] + arrow
 }
 
+// repoNoteH is the room under the totals table for the selected
+// repository's name and plan in full.
+const repoNoteH = 3
+
 func (m *Model) body() []string {
 	if m.showTotals {
-		return strings.Split(m.repos.View(), "\n")
+		return append(strings.Split(m.repos.View(), "\n"), m.repoNote()...)
 	}
 	table := strings.Split(m.table.View(), "\n")
 	if !m.detail {
@@ -483,6 +489,27 @@ func (m *Model) body() []string {
 		head = ansi.Truncate(head, l.detailW, "…")
 	}
 	return append(append(table, head), view...)
+}
+
+// repoNote is the selected repository's name and plan, wrapped to the
+// width, on at most repoNoteH lines.
+func (m *Model) repoNote() []string {
+	r, ok := m.repos.Selected()
+	if !ok {
+		return nil
+	}
+	rr := r.(*RepoRow)
+	p := m.paints()
+	text := vtable.Clean(rr.Name) + " @ " + vtable.Clean(rr.Branch) + "  " + vtable.Clean(rr.Plan)
+	lines := strings.Split(ansi.Wrap(text, max(m.width, 10), "/"), "\n")
+	if len(lines) > repoNoteH {
+		lines = lines[:repoNoteH]
+		lines[repoNoteH-1] = ansi.Truncate(lines[repoNoteH-1], max(m.width-1, 1), "") + "…"
+	}
+	for i, l := range lines {
+		lines[i] = p.text.Render(l)
+	}
+	return lines
 }
 
 // joinNonEmpty joins the non-empty parts after lead ("" keeps a leading
