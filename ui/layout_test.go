@@ -10,6 +10,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/semgrep-wiz/semgrep-wiz/config"
+	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/app"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
@@ -156,5 +158,43 @@ func TestTotalsFooterKeepsTheWayBack(t *testing.T) {
 	keyTo(t, m, "t")
 	if foot := footerOf(m); !strings.Contains(foot, "t back to findings") {
 		t.Errorf("the totals footer lacks the way back: %q", foot)
+	}
+}
+
+// From a failing check, e opens the wizard with the failing setting's
+// field focused, at 80×24 and 120×40.
+func TestCheckEditOpensTheWizardAtTheField(t *testing.T) {
+	for _, sz := range sizes {
+		cfg := *config.Default()
+		cfg.Wiz.APIEndpoint, cfg.Wiz.AuthURL, cfg.Wiz.ClientID = "https://api.us17.app.wiz.io/graphql", "https://auth.app.wiz.io/oauth/token", "client"
+		cfg.Semgrep.Deployment = "acme"
+		svc := &uitest.Fake{ConfiguredV: true, ConfigV: cfg,
+			Secrets: map[string]bool{config.SecretWizClientSecret: true, config.SecretSemgrepToken: true},
+			CheckFn: func(bool) ([]coresync.CheckResult, error) {
+				return []coresync.CheckResult{
+					{Name: "Wiz token", OK: true, Detail: "expires in 1h"},
+					{Name: "Semgrep token", Detail: "401 Unauthorized", Hint: "create a new token in Semgrep → Settings → Tokens"},
+				}, nil
+			}}
+		m := app.New(uitest.Common(svc), Screens, common.Check, "")
+		m.Update(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+		feed(t, m, m.Init())
+		if foot := footerOf(m); !strings.HasPrefix(foot, "e edit Semgrep token") {
+			t.Errorf("%s: footer %q", sz.name, foot)
+		}
+		keyTo(t, m, "e")
+		if m.ScreenID() != common.Setup {
+			t.Fatalf("%s: e showed %s", sz.name, m.ScreenID())
+		}
+		marked := false
+		for _, l := range strings.Split(uitest.Plain(m.View().Content), "\n") {
+			if strings.HasPrefix(l, "┃ API token") {
+				marked = true
+			}
+		}
+		if !marked {
+			t.Errorf("%s: the token field is not focused:\n%s", sz.name, uitest.Plain(m.View().Content))
+		}
+		uitest.Golden(t, "check-edit-setup-"+sz.name, m.View().Content)
 	}
 }

@@ -286,7 +286,9 @@ func (m *Model) fullHelp() string {
 	k := m.c.Keys
 	groups := append(m.screen.FullHelp(),
 		[]key.Binding{k.GoHome, k.GoCheck, k.GoFindings, k.GoSync, k.GoHistory},
-		[]key.Binding{k.Help, k.Back, k.Quit, k.ForceQuit})
+		// esc is each screen's own (listed in its group): what it does
+		// differs, and on some screens nothing.
+		[]key.Binding{k.Help, k.Quit, k.ForceQuit})
 	return m.c.Styles.Subtitle.Render("Keys") + "\n\n" + flowHelp(m.help, groups, m.width) + "\n\n" +
 		m.c.Styles.Muted.Render(ansi.Wrap("q and ? outside text fields, ctrl+c always. ? or esc closes this help.", m.width, ""))
 }
