@@ -68,7 +68,7 @@ var colNames = [numCols]string{"repository", "branch", "severity", "rule", "file
 
 func findingColumns() []vtable.Column {
 	return []vtable.Column{
-		colRepo:     {Title: "Repository", Flex: 3, Min: 12},
+		colRepo:     {Title: "Repository", Flex: 3, Min: 15},
 		colBranch:   {Title: "Branch", Flex: 1, Min: 6},
 		colSeverity: {Title: "Severity", Width: 8, Compare: bySeverity},
 		colRule:     {Title: "Rule", Flex: 4, Min: 12},
