@@ -44,11 +44,11 @@ type Column struct {
 	// KeepEnd cuts long text at the start ("…/views.py:42") instead of
 	// the end: for paths, whose end says the most.
 	KeepEnd bool
-	// Shorten, when set, makes a cell that is wider than the column fit
-	// in w cells in a way that keeps what tells rows apart (for example
-	// MiddleEllipsis, or dropping a prefix every row shares). Its result
-	// is still cut if it does not fit; it is only asked for cells on
-	// screen that are too wide.
+	// Shorten, when set, is given every cell of the column drawn on
+	// screen with the column's width w, and returns the text to draw: a
+	// shorter form that keeps what tells rows apart (MiddleEllipsis, say).
+	// It decides by w, not by the cell alone, so a column stays in one
+	// form. Its result is still cut if it does not fit.
 	Shorten func(s string, w int) string
 	// Hidden columns are not drawn (they still match the filter and sort).
 	Hidden bool

@@ -398,7 +398,7 @@ func TestMiddleEllipsisKeepsBothEnds(t *testing.T) {
 	}
 }
 
-func TestShortenIsAskedOnlyForCellsTooWide(t *testing.T) {
+func TestShortenIsAskedForEveryVisibleCell(t *testing.T) {
 	calls := 0
 	cols := []Column{{Title: "Name", Width: 10, Shorten: func(s string, w int) string {
 		calls++
@@ -409,7 +409,7 @@ func TestShortenIsAskedOnlyForCellsTooWide(t *testing.T) {
 	m.SetData(NewData(cols, rows), Query{}, nil)
 	m.SetSize(10, 5)
 	v := m.View()
-	if calls != 1 || !strings.Contains(v, "a-l…is-cut") {
+	if calls != 2 || !strings.Contains(v, "a-l…is-cut") || !strings.Contains(v, "fits") {
 		t.Errorf("calls %d, view:\n%s", calls, v)
 	}
 }

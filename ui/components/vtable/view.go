@@ -224,10 +224,9 @@ func (m *Model) writeCells(b *strings.Builder, i int, row Row, st *styleMemo) {
 	writeBlanks(b, m.width-x)
 }
 
-// writeCol writes a cell of column c: Shorten first when the text is too
-// wide (measured cheaply: byte length is an upper bound of the width).
+// writeCol writes a cell of column c, through Shorten when it is set.
 func writeCol(b *strings.Builder, s string, w int, c *Column) {
-	if c.Shorten != nil && len(s) > w && ansi.StringWidth(s) > w {
+	if c.Shorten != nil {
 		s = c.Shorten(s, w)
 	}
 	writeCell(b, s, w, c.Align, c.KeepEnd)
@@ -237,6 +236,9 @@ func writeCol(b *strings.Builder, s string, w int, c *Column) {
 // for names whose start and end both tell them apart. It keeps a little
 // more of the end, where names usually differ.
 func MiddleEllipsis(s string, w int) string {
+	if len(s) <= w { // bytes bound the width: fits
+		return s
+	}
 	sw := ansi.StringWidth(s)
 	if sw <= w {
 		return s

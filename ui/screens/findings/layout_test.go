@@ -227,3 +227,21 @@ func TestTotalsShowTheSelectedRepositoryInFull(t *testing.T) {
 	}
 	assertFits(t, m, 80, 22)
 }
+
+// The state column reads one way on every row: short at 80 columns, in
+// full where there is room; the fixture's reasons differ in length.
+func TestStateColumnIsConsistentPerWidth(t *testing.T) {
+	for _, sz := range []struct {
+		name      string
+		w, h      int
+		want, not string
+	}{{"80x24", 80, 22, "✗ severity", "✗ excluded:"}, {"120x40", 120, 38, "✗ excluded: severity", "✗ severity"}} {
+		m, _ := loaded(t, sz.w, sz.h)
+		press(t, m, "x")
+		v := uitest.Plain(m.View())
+		if !strings.Contains(v, sz.want) || strings.Contains(v, sz.not) {
+			t.Errorf("%s: want %q and no %q:\n%s", sz.name, sz.want, sz.not, v)
+		}
+		uitest.Golden(t, "findings-"+sz.name+"-excluded", m.View())
+	}
+}

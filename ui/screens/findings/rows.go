@@ -159,11 +159,18 @@ func (r *Row) stateText() string {
 	return r.State.symbol() + " " + r.State.String()
 }
 
-// shortState makes room for an exclusion's reason: ✗ already says
-// "excluded" (the detail pane has the whole reason).
-func shortState(s string, _ int) string {
+// shortState makes room for an exclusion's reason in a narrow column
+// (80 columns): ✗ already says "excluded", and the detail pane has the
+// whole reason. Decided by the width, so every row reads the same way.
+func shortState(s string, w int) string {
+	if w >= stateWide {
+		return s
+	}
 	return strings.Replace(s, "✗ excluded: ", "✗ ", 1)
 }
+
+// stateWide is the width from which the state column says "excluded:".
+const stateWide = 24
 
 func severityWord(s finding.Severity) string { return strings.ToUpper(s.String()) }
 
