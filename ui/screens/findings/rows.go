@@ -68,7 +68,7 @@ var colNames = [numCols]string{"repository", "branch", "severity", "rule", "file
 
 func findingColumns() []vtable.Column {
 	return []vtable.Column{
-		colRepo:     {Title: "Repository", Flex: 3, Min: 15},
+		colRepo:     {Title: "Repository", Flex: 4, Min: 15},
 		colBranch:   {Title: "Branch", Flex: 1, Min: 6},
 		colSeverity: {Title: "Severity", Width: 8, Compare: bySeverity},
 		colRule:     {Title: "Rule", Flex: 4, Min: 12},
@@ -170,7 +170,7 @@ func shortState(s string, w int) string {
 }
 
 // stateWide is the width from which the state column says "excluded:".
-const stateWide = 24
+const stateWide = 20
 
 func severityWord(s finding.Severity) string { return strings.ToUpper(s.String()) }
 
