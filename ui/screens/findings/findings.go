@@ -230,7 +230,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.detail, m.detailFocus = !m.detail, false
 		m.layout()
 	case key.Matches(msg, k.Focus):
-		m.detailFocus = m.detail && !m.detailFocus
+		// "table ↔ detail": from the table with the pane closed, tab
+		// opens it with the focus.
+		if !m.detail {
+			m.detail = true
+			m.layout()
+		}
+		m.detailFocus = !m.detailFocus
 	case key.Matches(msg, k.Sort):
 		m.vq.sortCol = nextSort(m.vq.sortCol, m.table.Columns())
 		m.vq.desc = false

@@ -245,3 +245,20 @@ func TestStateColumnIsConsistentPerWidth(t *testing.T) {
 		uitest.Golden(t, "findings-"+sz.name+"-excluded", m.View())
 	}
 }
+
+func TestTabMovesBetweenTableAndDetail(t *testing.T) {
+	m, _ := loaded(t, 80, 22)
+	press(t, m, "tab")
+	if !m.detail || !m.detailFocus {
+		t.Fatalf("tab with the pane closed: detail %v focus %v", m.detail, m.detailFocus)
+	}
+	press(t, m, "tab")
+	if !m.detail || m.detailFocus {
+		t.Fatalf("tab back: detail %v focus %v", m.detail, m.detailFocus)
+	}
+	cur := m.table.Cursor()
+	press(t, m, "j")
+	if m.table.Cursor() != cur+1 {
+		t.Error("after tab back, j does not move the table")
+	}
+}
