@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -84,6 +85,105 @@ func marshalConfig(c *Config) ([]byte, error) {
 // Delete removes the config file and both secrets ("delete the
 // integration"). What is already gone is not an error.
 func Delete(paths Paths, secrets SecretStore) error {
+	_, err := DeleteIntegration(paths, "", secrets, DeleteChoice{})
+	return err
+}
+
+// DeleteChoice is what a delete removes besides the configuration and the
+// stored secrets.
+type DeleteChoice struct {
+	// UploadFiles removes <state>/work: dry-run and kept upload files,
+	// which hold every finding's details.
+	UploadFiles bool
+	// History removes the rest of the state directory: the ledger (past
+	// runs, what Wiz holds from us) and the log.
+	History bool
+}
+
+// Kinds of DeleteItem.
+const (
+	DeleteConfigFile   = "config"
+	DeleteSecrets      = "secrets"
+	DeleteUploadFiles  = "uploads"
+	DeleteHistory      = "history"
+	DeleteConfigFolder = "folder"
+)
+
+// DeleteItem is one thing a delete removes or keeps.
+type DeleteItem struct {
+	Kind   string
+	What   string // in words, for the user
+	Path   string // or, for secrets, where they are stored
+	Remove bool
+}
+
+// DeletePlan says what DeleteIntegration removes and keeps with choice c;
+// what does not exist is left out. stateDir overrides paths.StateDir when
+// the configuration names one.
+func DeletePlan(paths Paths, stateDir string, secrets SecretStore, c DeleteChoice) []DeleteItem {
+	if stateDir == "" {
+		stateDir = paths.StateDir
+	}
+	var out []DeleteItem
+	if paths.ConfigFile != "" {
+		if _, err := os.Stat(paths.ConfigFile); err == nil {
+			out = append(out, DeleteItem{Kind: DeleteConfigFile, What: "the configuration file", Path: paths.ConfigFile, Remove: true})
+		}
+	}
+	if secrets != nil {
+		out = append(out, DeleteItem{Kind: DeleteSecrets, What: "the stored Wiz client secret and Semgrep token", Path: secrets.Where(), Remove: true})
+	}
+	if stateDir != "" {
+		work := filepath.Join(stateDir, "work")
+		if n := countFiles(work); n > 0 {
+			out = append(out, DeleteItem{Kind: DeleteUploadFiles, Path: work, Remove: c.UploadFiles,
+				What: fmt.Sprintf("%d upload file(s) from dry runs and kept uploads, with every finding's details", n)})
+		}
+		if entries, err := os.ReadDir(stateDir); err == nil {
+			for _, e := range entries {
+				if e.Name() != "work" {
+					out = append(out, DeleteItem{Kind: DeleteHistory, Path: stateDir, Remove: c.History,
+						What: "the history: past runs, what Wiz holds from us (the ledger) and the log"})
+					break
+				}
+			}
+		}
+	}
+	// The credentials file lives in the default config folder, which is
+	// another folder when the config file was given elsewhere.
+	var dirs []string
+	for _, f := range []string{paths.ConfigFile, paths.CredentialsFile} {
+		if f == "" {
+			continue
+		}
+		if d := filepath.Dir(f); !slices.Contains(dirs, d) {
+			if _, err := os.Stat(d); err == nil || f == paths.ConfigFile {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	for _, d := range dirs {
+		out = append(out, DeleteItem{Kind: DeleteConfigFolder, What: "the configuration folder, once empty", Path: d, Remove: true})
+	}
+	return out
+}
+
+func countFiles(dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// DeleteIntegration removes the configuration file, both stored secrets,
+// what c chooses from the state directory, and the configuration folder
+// when nothing else is left in it. It returns the plan it carried out.
+func DeleteIntegration(paths Paths, stateDir string, secrets SecretStore, c DeleteChoice) ([]DeleteItem, error) {
+	items := DeletePlan(paths, stateDir, secrets, c)
 	var errs []error
 	if paths.ConfigFile != "" {
 		if err := os.Remove(paths.ConfigFile); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -97,7 +197,48 @@ func Delete(paths Paths, secrets SecretStore) error {
 			}
 		}
 	}
-	return errors.Join(errs...)
+	for _, it := range items {
+		if !it.Remove {
+			continue
+		}
+		switch it.Kind {
+		case DeleteUploadFiles:
+			if err := os.RemoveAll(it.Path); err != nil {
+				errs = append(errs, fmt.Errorf("removing upload files in %s: %w", it.Path, err))
+			}
+		case DeleteHistory:
+			entries, err := os.ReadDir(it.Path)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("reading %s: %w", it.Path, err))
+				continue
+			}
+			for _, e := range entries {
+				if e.Name() == "work" {
+					continue // the upload files are their own choice
+				}
+				if err := os.RemoveAll(filepath.Join(it.Path, e.Name())); err != nil {
+					errs = append(errs, fmt.Errorf("removing the history: %w", err))
+				}
+			}
+			// Gone entirely when the upload files went too.
+			_ = os.Remove(it.Path)
+		case DeleteConfigFolder:
+			// Only an empty folder: the credentials file or the user's own
+			// files keep it.
+			_ = os.Remove(it.Path)
+		}
+	}
+	for i := range items {
+		if items[i].Kind == DeleteConfigFolder {
+			_, err := os.Stat(items[i].Path)
+			items[i].Remove = errors.Is(err, os.ErrNotExist)
+			items[i].What = "the configuration folder"
+			if !items[i].Remove {
+				items[i].What = "the configuration folder (not empty)"
+			}
+		}
+	}
+	return items, errors.Join(errs...)
 }
 
 // writeFileAtomic replaces path with data, mode 0600: a temporary file in

@@ -101,6 +101,9 @@ func loadApp(c *common, e env, n needs) (*app, error) {
 		return nil, usageError{err}
 	}
 	httpClient := newHTTPClient(e, paths)
+	if e.metrics != nil {
+		httpClient.Transport = e.metrics.Transport(httpClient.Transport, serviceOf(cfg))
+	}
 	if n.wiz {
 		a.wiz, err = wiz.New(wiz.Config{
 			APIEndpoint: cfg.Wiz.APIEndpoint, AuthURL: cfg.Wiz.AuthURL,

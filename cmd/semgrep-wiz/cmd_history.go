@@ -21,7 +21,11 @@ type historyOpts struct {
 
 func historyList(ctx context.Context, c *common, o historyOpts, e env) error {
 	asJSON, n := o.json, o.n
-	led, err := openLedgerOnly(ctx, c, e)
+	a, err := loadApp(c, e, needs{})
+	if err != nil {
+		return err
+	}
+	led, err := a.openLedger(ctx)
 	if err != nil {
 		return err
 	}
@@ -53,7 +57,18 @@ func historyList(ctx context.Context, c *common, o historyOpts, e env) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.ID, r.StartedAt.UTC().Format("2006-01-02 15:04:05"), took(r),
 			r.Trigger, r.Status, r.Sent, r.New, r.Resolved, r.Repositories, truncate(oneLine(note), 60))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// What the runs left in Wiz, and when Wiz drops it (as `status` says).
+	if rep, err := a.status(ctx, led, e); err == nil && len(rep.DataSources) > 0 {
+		fmt.Fprintln(e.stdout)
+		for _, d := range rep.Attention() {
+			fmt.Fprintln(e.stdout, d.Sentence(rep.Now))
+		}
+		fmt.Fprintln(e.stdout, "In Wiz: "+rep.Summary()+". 'semgrep-wiz status' has the details.")
+	}
+	return nil
 }
 
 func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) error {

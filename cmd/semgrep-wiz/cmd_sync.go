@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -18,6 +19,9 @@ type syncOpts struct {
 	yes, dryRun, json, allowMass bool
 	out                          string
 	timeout                      time.Duration
+	// logFormat, when set (text or json), replaces the human progress on
+	// stderr with one log line per event (for CI and schedulers).
+	logFormat string
 }
 
 func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
@@ -25,6 +29,13 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 	yes, dryRun, asJSON, allowMass, out, timeout := so.yes, so.dryRun, so.json, so.allowMass, so.out, so.timeout
 	if timeout < 0 {
 		return usagef("sync: --timeout %s is negative; use 0 for no limit", timeout)
+	}
+	var log *slog.Logger
+	if so.logFormat != "" {
+		var err error
+		if log, err = newLogger(e.stderr, so.logFormat); err != nil {
+			return usagef("sync: %v", err)
+		}
 	}
 	interactive := e.isInteractive()
 	if !yes && !dryRun && !interactive {
@@ -42,7 +53,15 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 		return err
 	}
 	defer led.Close()
-	events, closeLog := a.events(e)
+	var events sync.Sink
+	var closeLog func()
+	if log != nil {
+		fileLog, closeFile := openEventLog(a.paths.LogFile)
+		toStderr := slogSink(log)
+		events, closeLog = func(ev sync.Event) { toStderr(ev); fileLog(ev) }, closeFile
+	} else {
+		events, closeLog = a.events(e)
+	}
 	defer closeLog()
 	o := sync.Options{
 		Collect:          a.collectOptions(e, events),
@@ -62,6 +81,9 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 		o.Confirm = func(p *sync.Plan) bool { return confirm(e, p) }
 	}
 	res, runErr := sync.Run(ctx, o)
+	if log != nil {
+		logResult(log, res, runErr)
+	}
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

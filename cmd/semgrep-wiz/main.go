@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/metrics"
 )
 
 const (
@@ -57,6 +58,20 @@ type env struct {
 	triggeredBy string
 	// testing allows sub-second watch intervals.
 	testing bool
+	// now, when set, is the clock of expiry decisions (status, /status):
+	// tests move it to make a last success old.
+	now func() time.Time
+	// metrics, when set, counts every request the clients send (watch
+	// --listen).
+	metrics *metrics.Metrics
+}
+
+// clock is the time expiry is judged at.
+func (e env) clock() time.Time {
+	if e.now != nil {
+		return e.now()
+	}
+	return time.Now()
 }
 
 func (e env) trigger() string {

@@ -34,6 +34,8 @@ type harness struct {
 	vars  map[string]string
 	dir   string
 	stdin string
+	// now, when set, is the commands' expiry clock (env.now).
+	now func() time.Time
 }
 
 func newHarness(t *testing.T, wo wiztest.Options) *harness {
@@ -80,6 +82,7 @@ func (h *harness) run(args ...string) (int, string, string) {
 		interactive:  func() bool { return h.stdin != "" },
 		pollInterval: 10 * time.Millisecond, wizRate: 1000,
 		secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml")),
+		now:     h.now,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -74,7 +74,7 @@ func (cl *cli) root() *cobra.Command {
 	root.SetFlagErrorFunc(cl.flagError)
 	root.SetVersionTemplate(version.String() + "\n")
 	root.AddCommand(cl.setupCmd(), cl.checkCmd(), cl.previewCmd(), cl.syncCmd(), cl.historyCmd(),
-		cl.watchCmd(), cl.demoCmd(), cl.versionCmd(), manCmd())
+		cl.watchCmd(), cl.statusCmd(), cl.demoCmd(), cl.versionCmd(), manCmd())
 	root.SetHelpCommand(helpCmd())
 	return root
 }
@@ -366,6 +366,7 @@ semgrep-wiz sync --yes --from semgrep.json --repo-url https://github.com/acme/ap
 	f.BoolVar(&o.json, "json", false, "print one JSON document on stdout")
 	f.BoolVar(&o.allowMass, "allow-mass-resolve", false, "upload even when it would mark a large share of what Wiz holds fixed")
 	f.DurationVar(&o.timeout, "timeout", o.timeout, "give up the whole sync after this long (0: no limit)")
+	f.StringVar(&o.logFormat, "log-format", "", "log events on stderr as text or json lines instead of the human progress")
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
 }
@@ -435,6 +436,8 @@ func (cl *cli) watchCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.DurationVar(&o.interval, "interval", 0, "how often to look for new full scans (default: watch.interval in the config, 10m)")
 	f.DurationVar(&o.refresh, "refresh-after", 0, "re-send every data source at least this often (default: watch.refresh_after, 24h)")
+	f.StringVar(&o.listen, "listen", "", "serve /metrics (Prometheus), /healthz and /status at HOST:PORT, e.g. 127.0.0.1:9464 (default: off)")
+	f.StringVar(&o.logFormat, "log-format", "", "log lines on stderr as text or json (default: json when stderr is not a terminal)")
 	return cmd
 }
 

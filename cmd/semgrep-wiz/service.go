@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	stdsync "sync"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/version"
 	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
@@ -117,9 +119,23 @@ func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semg
 	return nil
 }
 
-func (s *service) DeleteConfig(context.Context) error {
-	_, paths, store, _ := s.rawConfig()
-	return config.Delete(paths, store)
+func (s *service) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+	cfg, paths, store, _ := s.rawConfig()
+	return config.DeletePlan(paths, stateDirOf(cfg), store, c), nil
+}
+
+func (s *service) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+	cfg, paths, store, _ := s.rawConfig()
+	return config.DeleteIntegration(paths, stateDirOf(cfg), store, c)
+}
+
+// stateDirOf is the state directory the configuration names ("" for the
+// default).
+func stateDirOf(cfg *config.Config) string {
+	if cfg == nil {
+		return ""
+	}
+	return cfg.StateDir
 }
 
 func (s *service) Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error) {
@@ -192,12 +208,49 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui sync.Sink) (*s
 	if o.DryRun {
 		out = a.workDir()
 	}
+	// The run reads everything again: it goes on only if what needs
+	// confirming is what the user confirmed. The guard holds back in the
+	// run as in the plan shown; confirming releases it only when the user
+	// chose to send anyway.
+	var unconfirmed []string
 	res, err := sync.Run(ctx, sync.Options{
 		Collect: a.collectOptions(s.e, events), Schema: a.schemaOptions(), Wiz: a.wiz, Ledger: led,
-		Guards: a.guards(), AllowMassResolve: o.AllowMassResolve, Trigger: "tui",
+		Guards: a.guards(), Trigger: "tui",
 		DryRun: o.DryRun, OutDir: out, WorkDir: a.workDir(), Events: events,
+		Confirm: func(p *sync.Plan) bool {
+			if o.DryRun {
+				return true // nothing reaches Wiz
+			}
+			unconfirmed = newMassResolveTrips(o.Confirmed, p)
+			return len(unconfirmed) == 0
+		},
+		KeepHeld: !o.AllowMassResolve,
 	})
+	if len(unconfirmed) > 0 {
+		return res, fmt.Errorf("%w; nothing was sent: %s", uic.ErrPlanChanged, strings.Join(unconfirmed, "; "))
+	}
 	return res, explain(err)
+}
+
+// newMassResolveTrips lists the mass-resolve guards that trip in the plan
+// about to run but did not in the plan the user confirmed.
+func newMassResolveTrips(confirmed, p *sync.Plan) []string {
+	shown := map[sync.GuardTrip]bool{}
+	if confirmed != nil {
+		for _, t := range confirmed.Trips {
+			shown[sync.GuardTrip{Guard: t.Guard, DataSourceID: t.DataSourceID}] = true
+		}
+	}
+	var out []string
+	for _, t := range p.Trips {
+		if t.Guard != "mass_resolve" && t.Guard != "tenant_mass_resolve" {
+			continue
+		}
+		if !shown[sync.GuardTrip{Guard: t.Guard, DataSourceID: t.DataSourceID}] {
+			out = append(out, t.Message)
+		}
+	}
+	return out
 }
 
 func (s *service) Runs(ctx context.Context, n int) ([]ledger.Run, error) {
@@ -279,6 +332,20 @@ func (s *service) SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error) 
 		return nil, err
 	}
 	return led.SyncElsewhere(ctx)
+}
+
+// Status is the expiry report `semgrep-wiz status` prints; empty when
+// nothing is configured (there is no ledger to read yet).
+func (s *service) Status(ctx context.Context) (status.Report, error) {
+	a, err := s.load(needs{})
+	if err != nil {
+		return status.Report{}, nil
+	}
+	led, err := s.ledger(ctx, a)
+	if err != nil {
+		return status.Report{}, err
+	}
+	return a.status(ctx, led, s.e)
 }
 
 // explain turns a configuration-class failure into its one-line,

@@ -209,3 +209,29 @@ func (l *Ledger) UploadsOn(ctx context.Context, dataSourceID string, t time.Time
 	}
 	return n, nil
 }
+
+// NeverAccepted lists, sorted, the data sources that uploads of real (not
+// dry) runs carried but that Wiz never accepted: no success was ever
+// recorded for them.
+func (l *Ledger) NeverAccepted(ctx context.Context) ([]string, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT DISTINCT d.data_source_id FROM upload_data_sources d
+		JOIN uploads u ON u.id = d.upload_id JOIN runs r ON r.id = u.run_id
+		WHERE r.dry_run = 0 AND d.data_source_id NOT IN (SELECT id FROM data_sources)
+		ORDER BY d.data_source_id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing data sources never accepted: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("listing data sources never accepted: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing data sources never accepted: %w", err)
+	}
+	return out, nil
+}

@@ -160,3 +160,26 @@ func TestUploadsOnCountsDeliveredPerUTCDay(t *testing.T) {
 		t.Errorf("UploadsOn(unknown) = %d", n)
 	}
 }
+
+func TestNeverAccepted(t *testing.T) {
+	l, _ := openTest(t)
+	ctx := context.Background()
+	startRun(t, l, "r1")
+	if err := l.StartRun(ctx, Run{ID: "dry", StartedAt: t0, DryRun: true}); err != nil {
+		t.Fatal(err)
+	}
+	ok := addUpload(t, l, Upload{RunID: "r1", DataSources: []string{"semgrep:h/acme/ok", "semgrep:h/acme/failed"}, CreatedAt: t0})
+	addUpload(t, l, Upload{RunID: "r1", DataSources: []string{"semgrep:h/acme/failed", "semgrep:h/acme/other"}, CreatedAt: t0})
+	addUpload(t, l, Upload{RunID: "dry", DataSources: []string{"semgrep:h/acme/dry-only"}, CreatedAt: t0})
+	if err := l.CommitSent(ctx, ok, []SentSet{{Source: DataSource{ID: "semgrep:h/acme/ok"}, FindingIDs: []string{"a"}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.NeverAccepted(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ok was accepted; dry-only was never meant to be sent.
+	if want := []string{"semgrep:h/acme/failed", "semgrep:h/acme/other"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("NeverAccepted = %v, want %v", got, want)
+	}
+}

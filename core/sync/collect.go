@@ -168,20 +168,30 @@ func (c *Collection) selected(events Sink) {
 		Message: fmt.Sprintf("%d findings selected in %d repositories, %d excluded", sent, reposSent, excluded)})
 }
 
-// selectRepo applies the policy to one collected repository: a repository
-// whose VCS cannot be named is not sent; of the others, the findings the
-// policy keeps stay in Sent and the rest move to Excluded.
+// selectRepo applies the policy to one collected repository's findings:
+// those the policy keeps stay in Sent and the rest move to Excluded.
+// Whether the repository is in scope was decided when it was read
+// (collectRepo, collectFiles): a streaming sync selects on the writer while
+// the fetchers still count what they read, so selecting never changes it.
 func selectRepo(o CollectOptions, r *Repo) {
 	if r.Failed() || !r.InScope {
+		return
+	}
+	scope := policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan, FromFile: r.FromFile}
+	r.Sent, r.Excluded = o.Policy.Select(scope, r.Sent)
+}
+
+// decideScope applies the repository-level policy and the VCS rule (a
+// repository whose VCS cannot be named is not sent: Wiz requires it).
+func decideScope(o CollectOptions, r *Repo, d policy.RepoDecision) {
+	r.InScope, r.Reason = d.InScope, reasonText(d)
+	if !r.InScope {
 		return
 	}
 	if _, err := wizschema.VCSFor(r.URL, o.VCSHosts); err != nil {
 		r.InScope, r.Reason = false, "unknown VCS: "+err.Error()
 		o.Events.emit(Event{Kind: Warning, Step: StepSelect, Repo: r.Name, Message: r.Name + " is not sent: " + err.Error()})
-		return
 	}
-	scope := policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan, FromFile: r.FromFile}
-	r.Sent, r.Excluded = o.Policy.Select(scope, r.Sent)
 }
 
 // FileScan is what one CLI file said about its own scan.
@@ -254,8 +264,7 @@ func collectFiles(o CollectOptions) (*Collection, error) {
 		}
 	}
 	for _, r := range c.Repos {
-		d := o.Policy.DecideRepo(policy.Scope{Repo: r.Repo, Branch: r.Branch, FromFile: true}, time.Now())
-		r.InScope, r.Reason = d.InScope, reasonText(d)
+		decideScope(o, r, o.Policy.DecideRepo(policy.Scope{Repo: r.Repo, Branch: r.Branch, FromFile: true}, time.Now()))
 	}
 	return c, nil
 }
@@ -381,6 +390,11 @@ func findFullScans(ctx context.Context, o CollectOptions, c *Collection) error {
 // gets FetchErr (and a RepoFailed event); only cancellation and an error
 // from each stop the others. When every repository in scope failed, that
 // is the run's failure.
+//
+// A repository handed to each belongs to each from then on (a streaming
+// sync selects and writes it on another goroutine): what decides "every
+// repository failed" is counted here, before the hand-over, never read back
+// from the repositories.
 func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.Time, each func(*Repo) error) error {
 	conc := o.Concurrency
 	if conc <= 0 {
@@ -389,23 +403,25 @@ func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.T
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
 	var (
-		mu   stdsync.Mutex
-		done int64
+		mu    stdsync.Mutex
+		done  int64
+		tally fetchTally
 	)
-	for _, r := range c.Repos {
+	for i, r := range c.Repos {
 		if gctx.Err() != nil {
 			break
 		}
 		g.Go(func() error {
 			err := collectRepo(gctx, o, c.dep, r, now)
+			if err != nil && gctx.Err() != nil {
+				return gctx.Err()
+			}
 			mu.Lock()
 			done++
 			d := done
+			tally.add(i, r.InScope, err)
 			mu.Unlock()
 			if err != nil {
-				if gctx.Err() != nil {
-					return gctx.Err()
-				}
 				r.FetchErr = err
 				r.Sent = nil
 				o.Events.emit(Event{Kind: RepoFailed, Step: StepCollect, Repo: r.Name, Message: err.Error()})
@@ -426,27 +442,36 @@ func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.T
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return allFailed(c)
+	return tally.allFailed()
+}
+
+// fetchTally counts what the fetchers read, as they read it.
+type fetchTally struct {
+	failed, read int
+	// firstErr is the error of the failed repository that comes first in
+	// the collection (not the first to fail), so the message does not
+	// depend on timing.
+	firstErr error
+	firstAt  int
+}
+
+func (t *fetchTally) add(i int, inScope bool, err error) {
+	switch {
+	case err != nil:
+		if t.failed == 0 || i < t.firstAt {
+			t.firstErr, t.firstAt = err, i
+		}
+		t.failed++
+	case inScope:
+		t.read++
+	}
 }
 
 // allFailed turns a failure that hit every repository in scope into the
 // run's failure, not theirs.
-func allFailed(c *Collection) error {
-	var failed, read int
-	var firstErr error
-	for _, r := range c.Repos {
-		switch {
-		case r.Failed():
-			failed++
-			if firstErr == nil {
-				firstErr = r.FetchErr
-			}
-		case r.InScope:
-			read++
-		}
-	}
-	if failed > 0 && read == 0 {
-		return fmt.Errorf("reading findings failed for every repository in scope: %w", firstErr)
+func (t *fetchTally) allFailed() error {
+	if t.failed > 0 && t.read == 0 {
+		return fmt.Errorf("reading findings failed for every repository in scope: %w", t.firstErr)
 	}
 	return nil
 }
@@ -467,8 +492,7 @@ func collectRepo(ctx context.Context, o CollectOptions, dep semgrep.Deployment, 
 		}
 		r.FullScan = latestFullScan(scans, r.Branch)
 	}
-	d := o.Policy.DecideRepo(policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan}, now)
-	r.InScope, r.Reason = d.InScope, reasonText(d)
+	decideScope(o, r, o.Policy.DecideRepo(policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan}, now))
 	if !r.InScope {
 		return nil
 	}

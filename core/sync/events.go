@@ -33,11 +33,14 @@ const (
 // Event is one thing that happened during a run. Fields that do not apply
 // to a kind are zero.
 type Event struct {
-	Time    time.Time `json:"time"`
-	Kind    Kind      `json:"kind"`
-	Step    Step      `json:"step,omitempty"`
-	Repo    string    `json:"repo,omitempty"`
-	Message string    `json:"message,omitempty"`
+	Time time.Time `json:"time"`
+	// RunID is the run the event belongs to (set by Run, so logs of an
+	// unattended watch can tell runs apart).
+	RunID   string `json:"run_id,omitempty"`
+	Kind    Kind   `json:"kind"`
+	Step    Step   `json:"step,omitempty"`
+	Repo    string `json:"repo,omitempty"`
+	Message string `json:"message,omitempty"`
 	// Done and Total count repositories, findings or bytes, by step.
 	Done  int64 `json:"done,omitempty"`
 	Total int64 `json:"total,omitempty"`

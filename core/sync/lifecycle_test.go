@@ -488,3 +488,32 @@ func TestRunTimeoutFailsAndIsRecorded(t *testing.T) {
 		t.Fatal("a slot was requested after the deadline")
 	}
 }
+
+// A repository that left the selection is sent empty once and never again:
+// its old, empty data source must not make watch run a full sync at every
+// look (it has nothing Wiz could drop).
+func TestWatchDoesNotRefreshAnEmptyDataSourceForever(t *testing.T) {
+	m := newMemRig(t)
+	o := m.opts()
+	m.sync(t, o)
+	ctx := context.Background()
+	if err := m.l.StartRun(ctx, ledger.Run{ID: "old", StartedAt: time.Now().Add(-48 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := m.l.AddUpload(ctx, ledger.Upload{RunID: "old", DataSources: []string{"semgrep:github.com/acme/gone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := ledger.DataSource{ID: "semgrep:github.com/acme/gone", RepoName: "acme/gone", Deployment: o.Collect.Deployment,
+		LastSentAt: time.Now().Add(-48 * time.Hour)}
+	if err := m.l.CommitSent(ctx, up, []ledger.SentSet{{Source: gone, FindingIDs: []string{}}}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	n := 0
+	_ = Watch(wctx, WatchOptions{Run: o, Interval: 100 * time.Millisecond, RefreshAfter: time.Hour, OnRun: func(*Result, error) { n++ }})
+	if n != 0 {
+		t.Fatalf("watch ran %d full syncs for an empty data source", n)
+	}
+}

@@ -37,6 +37,9 @@ func (r *recorder) sink(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
+	if e.RunID == "" {
+		e.RunID = r.runID
+	}
 	r.next.emit(e)
 	if r.l == nil {
 		return
@@ -62,7 +65,11 @@ func (r *recorder) sink(e Event) {
 		r.lastAct = le.ActivityStatus
 	}
 	r.buf = append(r.buf, le)
-	if e.Kind == StepFinished || e.Kind == StepFailed {
+	// Step boundaries and activity changes are written at once: a TUI
+	// following this run from another process reads them live. Warnings
+	// and failures, which can come by the thousand, wait for the next.
+	switch e.Kind {
+	case StepStarted, StepFinished, StepFailed, ActivityStatus:
 		r.flushLocked()
 	}
 }

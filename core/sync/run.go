@@ -60,7 +60,10 @@ type Options struct {
 	// uploaded; false cancels the run, true also releases what the
 	// mass-resolve guard held back (the plan says so). Nil means yes.
 	Confirm func(*Plan) bool
-	Events  Sink
+	// KeepHeld keeps what the mass-resolve guard held back when Confirm
+	// says yes: the user confirmed the plan without sending those anyway.
+	KeepHeld bool
+	Events   Sink
 }
 
 // Counts are the finding totals of a run. New, Unchanged and Resolved
@@ -224,7 +227,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			summarise(col, plan, res, o.Ledger != nil)
 			return finish(StatusCancelled, errors.New("cancelled before upload"))
 		}
-		if plan.MassResolveHeld {
+		if plan.MassResolveHeld && !o.KeepHeld {
 			if err := st.release(); err != nil {
 				return finish(StatusFailure, err)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 )
 
 // WatchOptions configure watch mode.
@@ -102,7 +103,10 @@ func watchOnce(ctx context.Context, o WatchOptions, now time.Time, tried map[str
 	stale := len(known) == 0 // never synced: start with a full run
 	for _, d := range known {
 		held[d.ID] = d
-		if d.Deployment == dep.Slug && !d.FromFile && now.Sub(d.LastSentAt) >= o.RefreshAfter {
+		// status.NeedsRefresh is the rule `status` reports as "due"; an
+		// empty source (a repository that left the selection) is sent once
+		// and has nothing Wiz could drop, so it never forces a full sync.
+		if d.Deployment == dep.Slug && status.NeedsRefresh(d, now, o.RefreshAfter) {
 			stale = true
 		}
 	}

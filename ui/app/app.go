@@ -131,11 +131,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, m.forward(msg)
 }
 
-// forward gives a message to the visible screen (and to a running sync
-// screen that is not visible, for its own results).
+// forward gives a message to the visible screen, and to a running sync
+// screen that is not visible for its own results. Input never goes to a
+// hidden screen: a "c" then "y" typed into another screen's filter would
+// otherwise cancel the sync.
 func (m *Model) forward(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
-	if m.syncScreen != nil && m.syncScreen != m.screen && m.busy {
+	if m.syncScreen != nil && m.syncScreen != m.screen && m.busy && !isInput(msg) {
 		s, cmd := m.syncScreen.Update(msg)
 		m.syncScreen = s
 		cmds = append(cmds, cmd)
@@ -147,6 +149,17 @@ func (m *Model) forward(msg tea.Msg) tea.Cmd {
 	m.screen = s
 	cmds = append(cmds, cmd)
 	return tea.Batch(cmds...)
+}
+
+// isInput reports whether msg comes from the user (keys, paste, mouse,
+// focus): it belongs to the visible screen only.
+func isInput(msg tea.Msg) bool {
+	switch msg.(type) {
+	case tea.KeyMsg, tea.PasteMsg, tea.PasteStartMsg, tea.PasteEndMsg, tea.MouseMsg,
+		tea.FocusMsg, tea.BlurMsg:
+		return true
+	}
+	return false
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {

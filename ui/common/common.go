@@ -5,6 +5,7 @@ package common
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -13,6 +14,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
@@ -107,8 +109,13 @@ type Service interface {
 	HasSecret(name string) bool
 	// SaveConfig validates and saves; an empty secret keeps the stored one.
 	SaveConfig(ctx context.Context, c config.Config, wizSecret, semgrepToken string) error
-	// DeleteConfig removes the config file and both stored secrets.
-	DeleteConfig(ctx context.Context) error
+	// DeletePlan says what DeleteConfig would remove and keep with these
+	// choices (the config file, both stored secrets and the empty config
+	// folder always; the upload files and the history when chosen).
+	DeletePlan(ctx context.Context, c config.DeleteChoice) ([]config.DeleteItem, error)
+	// DeleteConfig deletes the integration and says what it removed and
+	// what it kept.
+	DeleteConfig(ctx context.Context, c config.DeleteChoice) ([]config.DeleteItem, error)
 	// Deployments lists what a Semgrep token can see (token "" means the
 	// stored one).
 	Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error)
@@ -124,6 +131,9 @@ type Service interface {
 	// SyncElsewhere is a sync another process (watch, another sync) runs
 	// on this state directory, or nil.
 	SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error)
+	// Status is, per data source, when Wiz last accepted it and when Wiz
+	// drops it (the same report as `semgrep-wiz status`).
+	Status(ctx context.Context) (status.Report, error)
 }
 
 // Preview is a collection and its plan.
@@ -139,7 +149,16 @@ type SyncOptions struct {
 	// mass-resolve guard held sources back.
 	AllowMassResolve bool
 	DryRun           bool
+	// Confirmed is the plan the user saw and confirmed. The sync reads
+	// everything again; when that read trips a mass-resolve guard the
+	// confirmed plan did not show, it sends nothing and fails with
+	// ErrPlanChanged, so the screen can ask again.
+	Confirmed *sync.Plan
 }
+
+// ErrPlanChanged is the sync's answer when the data changed since the
+// plan was confirmed in a way that needs confirming again.
+var ErrPlanChanged = errors.New("the data changed since the plan was confirmed")
 
 // RunDetail is one past run.
 type RunDetail struct {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
@@ -144,7 +146,8 @@ type Fake struct {
 	ConfigV       config.Config
 	Secrets       map[string]bool
 	SaveFn        func(c config.Config, wizSecret, semgrepToken string) error
-	DeleteFn      func() error
+	DeleteFn      func(c config.DeleteChoice) ([]config.DeleteItem, error)
+	DeletePlanFn  func(c config.DeleteChoice) ([]config.DeleteItem, error)
 	DeploymentsFn func(apiURL, token string) ([]semgrep.Deployment, error)
 	CheckFn       func(includeUpload bool) ([]sync.CheckResult, error)
 	PreviewFn     func(all bool) (*common.Preview, error)
@@ -153,10 +156,22 @@ type Fake struct {
 	RunFn         func(id string) (common.RunDetail, error)
 	HomeFn        func() (common.HomeInfo, error)
 	ElsewhereFn   func() (*ledger.Elsewhere, error)
+	StatusFn      func() (status.Report, error)
 	Calls         map[string]int
+	mu            stdsync.Mutex
+}
+
+// Count is how often a method was called (safe while calls run).
+func (f *Fake) Count(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Calls[name]
 }
 
 func (f *Fake) count(name string) {
+	// Screens call the service from commands, several at once.
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.Calls == nil {
 		f.Calls = map[string]int{}
 	}
@@ -177,12 +192,19 @@ func (f *Fake) SaveConfig(_ context.Context, c config.Config, ws, st string) err
 	}
 	return f.SaveFn(c, ws, st)
 }
-func (f *Fake) DeleteConfig(context.Context) error {
+func (f *Fake) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+	f.count("DeletePlan")
+	if f.DeletePlanFn == nil {
+		return nil, nil
+	}
+	return f.DeletePlanFn(c)
+}
+func (f *Fake) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
 	f.count("DeleteConfig")
 	if f.DeleteFn == nil {
-		return nil
+		return nil, nil
 	}
-	return f.DeleteFn()
+	return f.DeleteFn(c)
 }
 func (f *Fake) Deployments(_ context.Context, apiURL, token string) ([]semgrep.Deployment, error) {
 	f.count("Deployments")
@@ -239,6 +261,15 @@ func (f *Fake) Home(context.Context) (common.HomeInfo, error) {
 		return common.HomeInfo{Configured: f.ConfiguredV}, nil
 	}
 	return f.HomeFn()
+}
+
+// Status answers an empty report (nothing held) unless StatusFn is set.
+func (f *Fake) Status(context.Context) (status.Report, error) {
+	f.count("Status")
+	if f.StatusFn == nil {
+		return status.Report{}, nil
+	}
+	return f.StatusFn()
 }
 
 var _ common.Service = (*Fake)(nil)

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
@@ -17,9 +18,10 @@ const listLimit = 200
 
 // runsMsg answers a list load; gen drops answers a newer load superseded.
 type runsMsg struct {
-	gen  int
-	runs []ledger.Run
-	err  error
+	gen    int
+	runs   []ledger.Run
+	expiry status.Report
+	err    error
 }
 
 // runMsg answers a run load.
@@ -39,7 +41,8 @@ type Model struct {
 
 	// The list.
 	runs    []ledger.Run
-	loaded  bool // a list answer arrived (runs may be empty)
+	expiry  status.Report // when Wiz drops what the runs sent
+	loaded  bool          // a list answer arrived (runs may be empty)
 	loading bool
 	err     error
 	gen     int
@@ -83,7 +86,12 @@ func (m *Model) loadRuns() tea.Cmd {
 	gen, svc, ctx := m.gen, m.c.Service, m.c.Ctx
 	return func() tea.Msg {
 		runs, err := svc.Runs(ctx, listLimit)
-		return runsMsg{gen: gen, runs: runs, err: err}
+		if err != nil {
+			return runsMsg{gen: gen, err: err}
+		}
+		// Expiry is extra: the list stands without it.
+		expiry, _ := svc.Status(ctx)
+		return runsMsg{gen: gen, runs: runs, expiry: expiry}
 	}
 }
 
@@ -111,6 +119,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		m.loading, m.loaded, m.err = false, true, msg.err
 		if msg.err == nil {
+			m.expiry = msg.expiry
 			m.setRuns(msg.runs)
 		}
 		return m, nil

@@ -111,7 +111,35 @@ func (m *Model) measure() {
 // rowsVisible is how many runs fit: the caption, header, a blank line and
 // the two footer lines take the rest.
 func (m *Model) rowsVisible() int {
-	return m.height - 5
+	return m.height - 5 - m.expiryRows()
+}
+
+// expiryRows is 1 when the expiry line shows under the footer.
+func (m *Model) expiryRows() int {
+	if len(m.expiry.DataSources) == 0 {
+		return 0
+	}
+	return 1
+}
+
+// expiryLine says what the runs left in Wiz and when Wiz drops it: the
+// most urgent data source's sentence, or that all is fresh.
+func (m *Model) expiryLine(w int) string {
+	st := m.c.Styles
+	r := m.expiry
+	att := r.Attention()
+	if len(att) == 0 {
+		return textfmt.Trunc(st.Muted.Render("In Wiz: "+r.Summary()), w)
+	}
+	style := st.Warn
+	if r.Alarm() {
+		style = st.Err
+	}
+	text := "In Wiz: " + att[0].Sentence(m.c.Now())
+	if len(att) > 1 {
+		text += " (+" + textfmt.Commas(len(att)-1) + " more: semgrep-wiz status)"
+	}
+	return textfmt.Trunc(style.Render(text), w)
 }
 
 func (m *Model) listView() string {
@@ -154,6 +182,10 @@ func (m *Model) listView() string {
 	}
 	b.WriteString("\n\n")
 	b.WriteString(m.footer(w))
+	if m.expiryRows() > 0 {
+		b.WriteByte('\n')
+		b.WriteString(m.expiryLine(w))
+	}
 	return b.String()
 }
 

@@ -9,14 +9,16 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
 // homeMsg answers a load; gen drops answers a newer load superseded.
 type homeMsg struct {
-	gen  int
-	info common.HomeInfo
-	err  error
+	gen    int
+	info   common.HomeInfo
+	expiry status.Report
+	err    error
 }
 
 // elsewhereMsg is a look at whether another process runs a sync.
@@ -25,8 +27,9 @@ type elsewhereMsg struct {
 	err error
 }
 
-// elsewhereTickMsg starts the next look.
-type elsewhereTickMsg struct{}
+// elsewhereTickMsg starts the next look; gen drops ticks of a loop a
+// later Init replaced.
+type elsewhereTickMsg struct{ gen int }
 
 // elsewhereEvery is how often home looks for a sync started elsewhere
 // (watch, a sync from cron): one small file read and one query.
@@ -81,12 +84,13 @@ type Model struct {
 	width, height int
 
 	info    *common.HomeInfo
+	expiry  status.Report
 	err     error
 	loading bool
 	gen     int
 	cursor  int
-	// watching: the look for syncs run elsewhere is ticking.
-	watching bool
+	// tickGen is the current loop of looks for syncs run elsewhere.
+	tickGen int
 }
 
 var _ common.Screen = (*Model)(nil)
@@ -99,15 +103,16 @@ func New(c *common.Common) *Model {
 // Init loads the integration's state and starts looking for syncs run
 // elsewhere.
 func (m *Model) Init() tea.Cmd {
-	if m.watching || !pollElsewhere {
+	if !pollElsewhere {
 		return m.load()
 	}
-	m.watching = true
+	m.tickGen++ // one loop at a time, however often Init runs
 	return tea.Batch(m.load(), m.elsewhereTick())
 }
 
 func (m *Model) elsewhereTick() tea.Cmd {
-	return tea.Tick(elsewhereEvery, func(time.Time) tea.Msg { return elsewhereTickMsg{} })
+	gen := m.tickGen
+	return tea.Tick(elsewhereEvery, func(time.Time) tea.Msg { return elsewhereTickMsg{gen: gen} })
 }
 
 func (m *Model) lookElsewhere() tea.Cmd {
@@ -124,7 +129,12 @@ func (m *Model) load() tea.Cmd {
 	gen, svc, ctx := m.gen, m.c.Service, m.c.Ctx
 	return func() tea.Msg {
 		info, err := svc.Home(ctx)
-		return homeMsg{gen: gen, info: info, err: err}
+		if err != nil {
+			return homeMsg{gen: gen, err: err}
+		}
+		// Expiry is extra: the state stands without it.
+		expiry, _ := svc.Status(ctx)
+		return homeMsg{gen: gen, info: info, expiry: expiry}
 	}
 }
 
@@ -150,9 +160,10 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		info := msg.info
 		m.info = &info
+		m.expiry = msg.expiry
 		// The cursor starts on the next action, so enter does it.
 		m.cursor = 0
-		na := next(info, m.c.Now())
+		na := m.nextAction()
 		for i, it := range m.menu() {
 			if it.to == na.to && it.arg == na.arg {
 				m.cursor = i
@@ -161,6 +172,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		return m, nil
 	case elsewhereTickMsg:
+		if msg.gen != m.tickGen {
+			return m, nil
+		}
 		if m.info == nil || !m.info.Configured {
 			return m, m.elsewhereTick()
 		}

@@ -326,7 +326,7 @@ func TestElsewhere(t *testing.T) {
 
 	// watch starts a sync: the next look reloads home.
 	elsewhere = &ledger.Elsewhere{PID: 4242, Host: "build-1", Since: t0.Add(-2 * time.Minute), Run: run}
-	_, cmd := m.Update(elsewhereTickMsg{})
+	_, cmd := m.Update(elsewhereTickMsg{gen: m.tickGen})
 	if cmd == nil {
 		t.Fatal("the tick did not look")
 	}

@@ -92,3 +92,14 @@ func lastTime(r ledger.Run) time.Time {
 	}
 	return r.StartedAt
 }
+
+// nextAction is next, except that when Wiz is about to drop (or has
+// dropped) data sources, an otherwise calm suggestion becomes a sync.
+func (m *Model) nextAction() action {
+	a := next(*m.info, m.c.Now())
+	if m.expiry.Alarm() && (a.to == common.Findings || a.to == common.Sync) {
+		return action{key: "4", verb: "sync", to: common.Sync,
+			why: "Wiz drops data sources soon, or has dropped them, unless they are re-sent (see Expiry above)."}
+	}
+	return a
+}

@@ -109,6 +109,7 @@ func (m *Model) state() []string {
 		one("In Wiz", plural(info.DataSources, "data source", "data sources")+" (one per repository) · "+
 			plural(info.HeldTotal, "finding", "findings")+" from us", st.Text)
 	}
+	out = append(out, m.expiryLines()...)
 	if info.Pending > 0 {
 		row("Pending", "… "+plural(info.Pending, "upload has", "uploads have")+" not finished processing at Wiz", st.Warn)
 		row("", "Press 5 to find the run, then: semgrep-wiz history refresh RUN", st.Muted)
@@ -137,7 +138,7 @@ func (m *Model) welcome() []string {
 
 func (m *Model) nextStep() []string {
 	st := m.c.Styles
-	a := next(*m.info, m.c.Now())
+	a := m.nextAction()
 	head := st.Subtitle.Render(pad("Next step", labelW)) + st.Text.Render("press ") + st.Key.Render(a.key) + st.Text.Render(" to "+a.verb)
 	out := []string{textfmt.Trunc(head, m.width)}
 	if a.why != "" {
@@ -192,4 +193,36 @@ func bullet(s string, style lipgloss.Style, w int) []string {
 		lines[0] = "  •" + lines[0][3:]
 	}
 	return lines
+}
+
+// maxExpiryLines bounds the sentences about data sources at risk; the
+// rest are one `semgrep-wiz status` away.
+const maxExpiryLines = 3
+
+// expiryLines say when Wiz drops what we sent: nothing while the report is
+// empty, one line when all is fresh, else a sentence per data source at
+// risk ("acme/api: Wiz drops it in 2 days unless re-sent").
+func (m *Model) expiryLines() []string {
+	st := m.c.Styles
+	r := m.expiry
+	if len(r.DataSources) == 0 {
+		return nil
+	}
+	style := st.Text
+	switch {
+	case r.Alarm():
+		style = st.Err
+	case len(r.Attention()) > 0:
+		style = st.Warn
+	}
+	out := labelled(st.Muted, "Expiry", r.Summary(), style, m.width)
+	att := r.Attention()
+	for i, d := range att {
+		if i == maxExpiryLines {
+			out = append(out, labelled(st.Muted, "", "… and "+plural(len(att)-i, "more", "more")+": semgrep-wiz status lists them all", st.Muted, m.width)...)
+			break
+		}
+		out = append(out, labelled(st.Muted, "", d.Sentence(m.c.Now()), style, m.width)...)
+	}
+	return out
 }

@@ -38,6 +38,7 @@ const (
 	pageSaving
 	pageDelete
 	pageDeleting
+	pageDeleted // what was removed and kept
 )
 
 func (p page) isForm() bool {
@@ -79,7 +80,14 @@ type (
 	pageDoneMsg   struct{ id int }
 	pageCancelMsg struct{ id int }
 	savedMsg      struct{ err error }
-	deletedMsg    struct{ err error }
+	deletedMsg    struct {
+		items []config.DeleteItem
+		err   error
+	}
+	deletePlanMsg struct {
+		items []config.DeleteItem
+		err   error
+	}
 )
 
 var errNoDeployments = errors.New("the token sees no deployment")
@@ -110,6 +118,11 @@ type Model struct {
 	saveErr    error
 	deleteErr  error
 	deleteFrom page // where "keep" returns; pageNone means Home
+	// What a delete removes besides the configuration and the secrets,
+	// what it would remove and keep, and, once done, what it did.
+	deleteChoice config.DeleteChoice
+	deleteItems  []config.DeleteItem
+	deleted      []config.DeleteItem
 
 	styles map[bool]*huh.Styles
 
@@ -202,13 +215,27 @@ func (m *Model) focusField(key string) tea.Cmd {
 // so not in Update).
 func (m *Model) Init() tea.Cmd {
 	svc, load := m.c.Service, m.loadConfig
-	return func() tea.Msg {
+	var plan tea.Cmd
+	if m.page == pageDelete {
+		plan = m.loadDeletePlan()
+	}
+	return tea.Batch(plan, func() tea.Msg {
 		msg := storedMsg{wiz: svc.HasSecret(config.SecretWizClientSecret), semgrep: svc.HasSecret(config.SecretSemgrepToken)}
 		if load {
 			cfg := svc.Config()
 			msg.cfg = &cfg
 		}
 		return msg
+	})
+}
+
+// loadDeletePlan asks what a delete would remove and keep (the secret
+// store may be an OS keyring, so not in Update).
+func (m *Model) loadDeletePlan() tea.Cmd {
+	svc, ctx, c := m.c.Service, m.c.Ctx, m.deleteChoice
+	return func() tea.Msg {
+		items, err := svc.DeletePlan(ctx, c)
+		return deletePlanMsg{items: items, err: err}
 	}
 }
 
@@ -244,7 +271,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.page == pageReview:
 		return []key.Binding{m.keys.Save, m.keys.Back, m.keys.Delete}
 	case m.page == pageDelete:
-		return []key.Binding{m.keys.Yes, m.keys.No}
+		return []key.Binding{m.keys.Yes, m.keys.No, m.keys.Uploads, m.keys.History}
+	case m.page == pageDeleted:
+		return []key.Binding{m.keys.Done}
 	}
 	return nil
 }
@@ -293,6 +322,11 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, nil
 	case savedMsg:
 		return m, m.saved(msg.err)
+	case deletePlanMsg:
+		if msg.err == nil {
+			m.deleteItems = msg.items
+		}
+		return m, nil
 	case deletedMsg:
 		if m.page != pageDeleting {
 			return m, nil
@@ -301,9 +335,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.page, m.deleteErr = pageDelete, msg.err
 			return m, nil
 		}
-		return m, tea.Batch(
-			func() tea.Msg { return common.ConfigChangedMsg{Deleted: true} },
-			common.Navigate(common.Home, ""))
+		// Stay to say what was removed and what was kept.
+		m.page, m.deleted = pageDeleted, msg.items
+		return m, func() tea.Msg { return common.ConfigChangedMsg{Deleted: true} }
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	}
@@ -352,18 +386,30 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.back()
 		case key.Matches(msg, m.keys.Delete):
 			m.page, m.deleteFrom, m.deleteErr = pageDelete, pageReview, nil
+			return m.loadDeletePlan()
 		}
 	case pageDelete:
 		switch {
 		case key.Matches(msg, m.keys.Yes):
 			m.page, m.deleteErr = pageDeleting, nil
-			svc, ctx := m.c.Service, m.c.Ctx
-			return func() tea.Msg { return deletedMsg{err: svc.DeleteConfig(ctx)} }
+			svc, ctx, c := m.c.Service, m.c.Ctx, m.deleteChoice
+			return func() tea.Msg {
+				items, err := svc.DeleteConfig(ctx, c)
+				return deletedMsg{items: items, err: err}
+			}
+		case key.Matches(msg, m.keys.Uploads):
+			m.deleteChoice.UploadFiles = !m.deleteChoice.UploadFiles
+		case key.Matches(msg, m.keys.History):
+			m.deleteChoice.History = !m.deleteChoice.History
 		case key.Matches(msg, m.keys.No):
 			if m.deleteFrom == pageNone {
 				return common.Navigate(common.Home, "")
 			}
 			m.page = m.deleteFrom
+		}
+	case pageDeleted:
+		if key.Matches(msg, m.keys.Done) {
+			return common.Navigate(common.Home, "")
 		}
 	}
 	return nil

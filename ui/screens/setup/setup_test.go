@@ -577,11 +577,31 @@ func TestSaveValidationErrorShownOnReview(t *testing.T) {
 	goldens(t, h, "review-error")
 }
 
+// deleteItems is what the service answers for a delete with choice c:
+// the upload files and the history are removed only when chosen.
+func deleteItems(c config.DeleteChoice) []config.DeleteItem {
+	return []config.DeleteItem{
+		{Kind: config.DeleteConfigFile, What: "the configuration file", Path: "/home/ada/.config/semgrep-wiz/config.yaml", Remove: true},
+		{Kind: config.DeleteSecrets, What: "the stored Wiz client secret and Semgrep token", Path: "OS keyring (service semgrep-wiz)", Remove: true},
+		{Kind: config.DeleteUploadFiles, What: "3 upload file(s) from dry runs and kept uploads, with every finding's details", Path: "/home/ada/.local/state/semgrep-wiz/work", Remove: c.UploadFiles},
+		{Kind: config.DeleteHistory, What: "the history: past runs, what Wiz holds from us (the ledger) and the log", Path: "/home/ada/.local/state/semgrep-wiz", Remove: c.History},
+		{Kind: config.DeleteConfigFolder, What: "the configuration folder, once empty", Path: "/home/ada/.config/semgrep-wiz", Remove: true},
+	}
+}
+
 func TestDeleteConfirmation(t *testing.T) {
+	var chosen []config.DeleteChoice
 	fake := &uitest.Fake{
 		ConfigV:       editedConfig(),
 		Secrets:       map[string]bool{config.SecretWizClientSecret: true, config.SecretSemgrepToken: true},
 		DeploymentsFn: func(string, string) ([]semgrep.Deployment, error) { return twoDeploys, nil },
+		DeletePlanFn:  func(c config.DeleteChoice) ([]config.DeleteItem, error) { return deleteItems(c), nil },
+		DeleteFn: func(c config.DeleteChoice) ([]config.DeleteItem, error) {
+			chosen = append(chosen, c)
+			items := deleteItems(c)
+			items[len(items)-1].What = "the configuration folder"
+			return items, nil
+		},
 	}
 	h := newHarness(t, fake, fake.Config())
 	h.press("enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter")
@@ -593,7 +613,9 @@ func TestDeleteConfirmation(t *testing.T) {
 		t.Fatalf("D on review: page %d", h.m.page)
 	}
 	v := h.view()
-	for _, want := range []string{"the configuration file", "the stored Wiz client secret and Semgrep token", "history in the ledger is kept", "y/N"} {
+	for _, want := range []string{"This removes:", "the configuration file", "/home/ada/.config/semgrep-wiz/config.yaml",
+		"the stored Wiz client secret and Semgrep token", "OS keyring", "the configuration folder, once empty",
+		"[ ] u  3 upload file(s)", "[ ] h  the history", "/home/ada/.local/state/semgrep-wiz/work", "y/N"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("delete confirmation lacks %q:\n%s", want, v)
 		}
@@ -604,21 +626,37 @@ func TestDeleteConfirmation(t *testing.T) {
 	if h.m.page != pageReview || fake.Calls["DeleteConfig"] != 0 || len(h.out) != 0 {
 		t.Fatalf("n: page %d, DeleteConfig %d, out %v", h.m.page, fake.Calls["DeleteConfig"], h.out)
 	}
-	h.press("D", "y")
-	if fake.Calls["DeleteConfig"] != 1 {
-		t.Fatalf("DeleteConfig called %d times, want 1", fake.Calls["DeleteConfig"])
+	h.press("D", "u")
+	if v := h.view(); !strings.Contains(v, "[x] u  3 upload file(s)") || !strings.Contains(v, "[ ] h") {
+		t.Fatalf("u did not tick the upload files:\n%s", v)
+	}
+	h.press("y")
+	if fake.Calls["DeleteConfig"] != 1 || len(chosen) != 1 || chosen[0] != (config.DeleteChoice{UploadFiles: true}) {
+		t.Fatalf("DeleteConfig called %d times with %+v, want once with the upload files", fake.Calls["DeleteConfig"], chosen)
 	}
 	if cc := h.configChanged(); len(cc) != 1 || !cc[0].Deleted {
 		t.Errorf("ConfigChangedMsg = %+v, want Deleted", cc)
 	}
+	// It says what went and what stayed, then goes home.
+	v = h.view()
+	removed, kept, ok := strings.Cut(v, "Kept:")
+	if !ok || !strings.Contains(removed, "Removed:") || !strings.Contains(removed, "3 upload file(s)") ||
+		!strings.Contains(removed, "the configuration folder") || !strings.Contains(kept, "the history") || strings.Contains(kept, "upload file") {
+		t.Errorf("the result does not list what was removed and kept:\n%s", v)
+	}
+	goldens(t, h, "deleted")
+	if nav := h.navigations(); len(nav) != 0 {
+		t.Errorf("navigated before the user read the result: %+v", nav)
+	}
+	h.press("enter")
 	if nav := h.navigations(); len(nav) != 1 || nav[0].To != common.Home {
 		t.Errorf("navigations %+v, want Home", nav)
 	}
 }
 
 func TestStartDeleteFailureAndKeep(t *testing.T) {
-	fake := &uitest.Fake{DeleteFn: func() error {
-		return errors.New("removing /home/ada/.config/semgrep-wiz/config.yaml: permission denied")
+	fake := &uitest.Fake{DeleteFn: func(config.DeleteChoice) ([]config.DeleteItem, error) {
+		return nil, errors.New("removing /home/ada/.config/semgrep-wiz/config.yaml: permission denied")
 	}}
 	h := &harness{t: t, m: New(uitest.Common(fake), editedConfig()).StartDelete(), fake: fake}
 	h.m.SetSize(80, 22)

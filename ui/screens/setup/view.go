@@ -25,6 +25,8 @@ func (m *Model) View() string {
 	switch m.page {
 	case pageDelete, pageDeleting:
 		lines = m.deleteView()
+	case pageDeleted:
+		lines = m.deletedView()
 	case pageReview, pageSaving:
 		lines = append(m.header(), m.reviewView()...)
 	case pageLoading:
@@ -211,11 +213,44 @@ func (m *Model) deleteView() []string {
 	st := m.c.Styles
 	w := m.width
 	out := []string{st.Warn.Bold(true).Render("Delete the integration"), ""}
-	out = append(out, st.Text.Render("This removes:"),
-		st.Text.Render("  • the configuration file"),
-		st.Text.Render("  • the stored Wiz client secret and Semgrep token"),
-		"")
-	out = append(out, wrapStyled(st.Muted, "The history in the ledger is kept. Findings already sent stay in Wiz until Wiz expires them (7 days without a refresh).", w)...)
+	if m.deleteItems == nil {
+		// The plan is on its way (or could not be read): say the least.
+		out = append(out, st.Text.Render("This removes:"),
+			st.Text.Render("  • the configuration file"),
+			st.Text.Render("  • the stored Wiz client secret and Semgrep token"), "")
+	} else {
+		out = append(out, st.Text.Render("This removes:"))
+		for _, it := range m.deleteItems {
+			if it.Kind != config.DeleteUploadFiles && it.Kind != config.DeleteHistory {
+				out = append(out, m.itemLines("  • ", it)...)
+			}
+		}
+		var opts []string
+		for _, it := range m.deleteItems {
+			var on bool
+			var k string
+			switch it.Kind {
+			case config.DeleteUploadFiles:
+				on, k = m.deleteChoice.UploadFiles, "u"
+			case config.DeleteHistory:
+				on, k = m.deleteChoice.History, "h"
+			default:
+				continue
+			}
+			box := "[ ] "
+			if on {
+				box = "[x] "
+			}
+			it.What = k + "  " + it.What
+			opts = append(opts, m.itemLines("  "+box, it)...)
+		}
+		if len(opts) > 0 {
+			out = append(out, "", st.Text.Render("Also remove (press the key; unticked is kept):"))
+			out = append(out, opts...)
+		}
+		out = append(out, "")
+	}
+	out = append(out, wrapStyled(st.Muted, "Findings already sent stay in Wiz until Wiz expires them (7 days without a refresh).", w)...)
 	out = append(out, "")
 	switch {
 	case m.page == pageDeleting:
@@ -228,6 +263,49 @@ func (m *Model) deleteView() []string {
 		out = append(out, st.Subtitle.Render("Delete the integration? ")+st.Key.Render("y")+st.Muted.Render("/")+st.Key.Render("N"))
 	}
 	return out
+}
+
+// itemLines is one thing a delete removes or keeps: what, then where.
+func (m *Model) itemLines(prefix string, it config.DeleteItem) []string {
+	st := m.c.Styles
+	pad := strings.Repeat(" ", ansi.StringWidth(prefix))
+	out := wrapStyled(st.Text, it.What, max(m.width-len(pad), 1))
+	for i := range out {
+		if i == 0 {
+			out[i] = prefix + out[i]
+		} else {
+			out[i] = pad + out[i]
+		}
+	}
+	if it.Path != "" {
+		out = append(out, pad+st.Muted.Render(ansi.Truncate(it.Path, max(m.width-len(pad), 1), "…")))
+	}
+	return out
+}
+
+// deletedView says what the delete removed and what it kept.
+func (m *Model) deletedView() []string {
+	st := m.c.Styles
+	out := []string{st.OK.Bold(true).Render("✓ Integration deleted"), ""}
+	var removed, kept []string
+	for _, it := range m.deleted {
+		if it.Remove {
+			removed = append(removed, m.itemLines("  • ", it)...)
+		} else {
+			kept = append(kept, m.itemLines("  • ", it)...)
+		}
+	}
+	if len(removed) > 0 {
+		out = append(out, st.Text.Render("Removed:"))
+		out = append(out, removed...)
+		out = append(out, "")
+	}
+	if len(kept) > 0 {
+		out = append(out, st.Text.Render("Kept:"))
+		out = append(out, kept...)
+		out = append(out, "")
+	}
+	return append(out, st.Muted.Render("enter goes home"))
 }
 
 // wrapStyled word-wraps plain text to width and styles each line.

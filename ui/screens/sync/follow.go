@@ -174,6 +174,11 @@ func resultOf(d common.RunDetail) *coresync.Result {
 		res.Uploads = append(res.Uploads, coresync.UploadResult{UploadID: u.UploadID, SystemActivityID: u.SystemActivityID,
 			Status: u.Status, StatusInfo: u.StatusInfo, FindingsIncoming: u.FindingsIncoming, FindingsHandled: u.FindingsHandled,
 			DataSources: u.DataSources, File: u.File, Bytes: u.Bytes, SHA256: u.SHA256})
+		// The ledger keeps which data sources each upload carried, not the
+		// per-repository summary: they are what was sent.
+		for _, ds := range u.DataSources {
+			res.Repositories = append(res.Repositories, coresync.RepoSummary{Name: ds, DataSourceID: ds, State: "sent"})
+		}
 	}
 	return res
 }

@@ -1,11 +1,13 @@
 package sync
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -35,7 +37,11 @@ func TestFollowsASyncRunningElsewhere(t *testing.T) {
 			if id != run.ID {
 				t.Errorf("read run %s", id)
 			}
-			return common.RunDetail{Run: run, Events: append([]ledger.Event(nil), events...)}, nil
+			d := common.RunDetail{Run: run, Events: append([]ledger.Event(nil), events...)}
+			if run.Status != ledger.StatusRunning {
+				d.Uploads = []ledger.Upload{{UploadID: "u1", Status: "SUCCESS", DataSources: []string{"semgrep:github.com/acme/a", "semgrep:github.com/acme/b"}}}
+			}
+			return d, nil
 		},
 	}
 	m := New(uitest.Common(f))
@@ -70,7 +76,7 @@ func TestFollowsASyncRunningElsewhere(t *testing.T) {
 	if s := m.stepOf("select"); s == nil || s.status != stepActive {
 		t.Errorf("select step %+v", s)
 	}
-	if f.Calls["Sync"] != 0 {
+	if f.Count("Sync") != 0 {
 		t.Error("the screen started a sync of its own")
 	}
 
@@ -88,7 +94,7 @@ func TestFollowsASyncRunningElsewhere(t *testing.T) {
 	if m.State() != Done || m.Result() == nil || m.Result().RunID != run.ID || m.Result().Findings.Sent != 120 {
 		t.Fatalf("state %v, result %+v", m.State(), m.Result())
 	}
-	if v := uitest.Plain(m.View()); !strings.Contains(v, "history of this run") {
+	if v := uitest.Plain(m.View()); !strings.Contains(v, "history of this run") || !strings.Contains(v, "2 sent") {
 		t.Errorf("done view:\n%s", v)
 	}
 }
@@ -106,5 +112,38 @@ func TestFollowedRunWhoseProcessDied(t *testing.T) {
 	m.Update(await[followMsg](t, launch(cmd)))
 	if m.State() != Done || m.Result() == nil || m.Result().Status != ledger.StatusInterrupted {
 		t.Fatalf("state %v result %+v", m.State(), m.Result())
+	}
+}
+
+// TestStartLosingTheLockFollowsTheWinner: the plan was confirmed, but
+// another process took the lock first: the screen follows that sync.
+func TestStartLosingTheLockFollowsTheWinner(t *testing.T) {
+	run := ledger.Run{ID: "r-watch", Trigger: "watch", Status: ledger.StatusRunning, StartedAt: runStart}
+	var other *ledger.Elsewhere
+	f := &uitest.Fake{
+		PreviewFn: func(bool) (*common.Preview, error) { return fixturePreview(), nil },
+		SyncFn: func(context.Context, common.SyncOptions, coresync.Sink) (*coresync.Result, error) {
+			other = &ledger.Elsewhere{PID: 7, Host: "h", Run: &run}
+			err := &ledger.LockedError{PID: 7, Host: "h"}
+			return &coresync.Result{Status: coresync.StatusFailure, Error: err.Error()}, err
+		},
+		ElsewhereFn: func() (*ledger.Elsewhere, error) { return other, nil },
+		RunFn:       func(string) (common.RunDetail, error) { return common.RunDetail{Run: run}, nil },
+	}
+	m := New(uitest.Common(f))
+	m.SetSize(100, 30)
+	in := launch(m.Init())
+	m.Update(await[elsewhereMsg](t, in)) // nothing runs yet
+	m.Update(await[planMsg](t, in))
+	if m.State() != Confirming {
+		t.Fatalf("state %v", m.State())
+	}
+	m.allowMass = true
+	_, cmd := m.Update(uitest.Key("y"))
+	in = launch(cmd)
+	_, cmd = m.Update(await[resultMsg](t, in))
+	m.Update(await[elsewhereMsg](t, launch(cmd)))
+	if m.State() != Following || m.elsewhere == nil || m.elsewhere.Run.ID != "r-watch" {
+		t.Fatalf("state %v, following %+v", m.State(), m.elsewhere)
 	}
 }

@@ -112,6 +112,9 @@ type Model struct {
 	planGen int
 	preview *common.Preview
 	planErr error
+	// changed says why the plan is asked again: the run found the data
+	// changed in a way the confirmed plan did not show.
+	changed string
 
 	// Choices on the confirmation.
 	allowMass bool
@@ -163,7 +166,7 @@ func (m *Model) Result() *coresync.Result { return m.result }
 
 func (m *Model) plan() tea.Cmd {
 	m.planGen++
-	m.state, m.preview, m.planErr, m.offset = Planning, nil, nil, 0
+	m.state, m.preview, m.planErr, m.offset, m.changed = Planning, nil, nil, 0, ""
 	m.allowMass = false
 	gen, svc, ctx := m.planGen, m.c.Service, m.planContext()
 	run := func() tea.Msg {
@@ -177,7 +180,8 @@ func (m *Model) plan() tea.Cmd {
 func (m *Model) start() tea.Cmd {
 	m.runGen++
 	m.state, m.offset = Running, 0
-	m.opts = common.SyncOptions{AllowMassResolve: m.allowMass, DryRun: m.dryRun}
+	m.opts = common.SyncOptions{AllowMassResolve: m.allowMass, DryRun: m.dryRun, Confirmed: m.preview.Plan}
+	m.changed = ""
 	m.started = m.c.Now()
 	m.resetRun(m.dryRun)
 	ctx, cancel := context.WithCancel(m.c.Ctx)
@@ -231,11 +235,19 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return m, nil
 		}
 		if errors.Is(msg.err, ledger.ErrLocked) {
-			// Another process started one first: follow it instead.
-			m.state = Planning
-			return m, tea.Batch(func() tea.Msg { return common.BusyMsg{Busy: false} }, m.lookElsewhere())
+			// Another process started one first: follow it instead (or,
+			// should it have ended already, plan again).
+			return m, tea.Batch(func() tea.Msg { return common.BusyMsg{Busy: false} }, m.plan(), m.lookElsewhere())
 		}
-		return m, m.finish(msg.res, msg.err)
+		done := m.finish(msg.res, msg.err)
+		if errors.Is(msg.err, common.ErrPlanChanged) {
+			// Nothing was sent: show the new plan and ask again.
+			changed := msg.err.Error()
+			cmd := m.plan()
+			m.changed = changed
+			return m, tea.Batch(done, cmd)
+		}
+		return m, done
 	case elsewhereMsg:
 		if msg.gen != m.planGen || msg.e == nil || (m.state != Planning && m.state != Confirming && m.state != PlanFailed) {
 			return m, nil
@@ -533,6 +545,8 @@ func (m *Model) ShortHelp() []key.Binding {
 			return []key.Binding{k.Yes, k.No}
 		}
 		return []key.Binding{k.Cancel}
+	case Following:
+		return []key.Binding{k.History, k.Back}
 	default:
 		return []key.Binding{k.History, k.Home}
 	}

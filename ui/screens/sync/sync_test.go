@@ -320,7 +320,11 @@ func TestStartCallsSyncOnceWithOptions(t *testing.T) {
 			if b := await[common.BusyMsg](t, ch); !b.Busy {
 				t.Fatal("no BusyMsg{true} when the run starts")
 			}
-			if got := <-h.opts; got != tc.want {
+			got := <-h.opts
+			if got.Confirmed == nil || got.Confirmed != h.m.preview.Plan {
+				t.Fatal("Sync was not given the plan the user confirmed")
+			}
+			if got.Confirmed = nil; got != tc.want {
 				t.Fatalf("Sync options %+v, want %+v", got, tc.want)
 			}
 			res := await[resultMsg](t, ch)
@@ -683,3 +687,36 @@ func TestViewsFitSmallSizes(t *testing.T) {
 }
 
 var _ common.Screen = (*Model)(nil)
+
+// The run found a mass-resolve guard tripping that the confirmed plan did
+// not show: nothing was sent, and the screen plans again and asks, saying
+// why.
+func TestPlanChangedAsksAgain(t *testing.T) {
+	h := newHarness(t, 80, 24, nil)
+	h.f.SyncFn = func(ctx context.Context, o common.SyncOptions, _ coresync.Sink) (*coresync.Result, error) {
+		return &coresync.Result{Status: coresync.StatusCancelled},
+			fmt.Errorf("%w; nothing was sent: acme/billing: 90 of the 100 findings Wiz holds would be marked fixed", common.ErrPlanChanged)
+	}
+	h.confirm()
+	ch := launch(h.press("y"))
+	res := await[resultMsg](t, ch)
+	_, cmd := h.m.Update(res)
+	if h.m.State() != Planning {
+		t.Fatalf("state %v, want Planning again", h.m.State())
+	}
+	in := launch(cmd)
+	if b := await[common.BusyMsg](t, in); b.Busy {
+		t.Fatal("the screen stayed busy")
+	}
+	h.m.Update(await[planMsg](t, in))
+	if h.m.State() != Confirming {
+		t.Fatalf("state %v, want Confirming", h.m.State())
+	}
+	v := h.view()
+	assertHas(t, v, "Asking again", "acme/billing: 90 of the 100", "Start the sync?")
+	assertFits(t, v, 80, 24)
+	if h.f.Calls["Sync"] != 1 {
+		t.Fatalf("%d Sync calls; the screen must wait for the user", h.f.Calls["Sync"])
+	}
+	uitest.Golden(t, "plan_changed_80x24", h.m.View())
+}

@@ -50,6 +50,10 @@ func (m *Model) confirmView() (body, footer []string) {
 	t := p.Totals(m.allowMass)
 	held := p.MassResolveHeld && !m.allowMass
 
+	if m.changed != "" {
+		body = append(body, m.wrap("Asking again — "+m.changed+". Review the plan below.", 0, st.Warn)...)
+		body = append(body, "")
+	}
 	switch {
 	case t.Repositories == 0 && held:
 		body = append(body, m.wrap("Nothing will be sent unless you confirm: the mass-resolve guard holds back every repository.", 0, st.Warn)...)

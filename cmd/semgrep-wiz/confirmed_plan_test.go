@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
+	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
+)
+
+// keepTenth leaves a tenth of a project's findings: the next sync would
+// mark the rest fixed, which trips the mass-resolve guard.
+func keepTenth(sg *semgreptest.Server, project string) {
+	sg.Update(func(ds *semgreptest.Dataset) {
+		for i := range ds.Projects {
+			if p := &ds.Projects[i]; p.Name == project {
+				var kept []semgreptest.Finding
+				for j, f := range p.Findings {
+					if j%10 == 0 {
+						kept = append(kept, f)
+					}
+				}
+				p.Findings = kept
+			}
+		}
+	})
+}
+
+// uploadedFindings counts the findings each data source carries in one
+// upload the Wiz stand-in received.
+func uploadedFindings(t *testing.T, body []byte) map[string]int {
+	t.Helper()
+	var doc wizschema.Document
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, d := range doc.DataSources {
+		for _, a := range d.Assets {
+			out[d.ID] += len(a.SASTFindings)
+		}
+	}
+	return out
+}
+
+// The TUI confirms a plan, then runs: when the data changed in between so
+// that the mass-resolve guard trips for a repository the confirmed plan
+// did not show tripping, nothing resolving its findings reaches Wiz; the
+// service stops and asks again.
+func TestTUIRunsOnlyWhatWasConfirmed(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	if code, _, stderr := h.run("sync", "--yes"); code != 0 {
+		t.Fatalf("first sync: exit %d: %s", code, stderr)
+	}
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+		pollInterval: 10 * time.Millisecond, wizRate: 1000, secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml"))}
+	svc := newService(&common{}, e)
+	defer svc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	// Two repositories with many findings in Wiz.
+	first := uploadedFindings(t, h.wz.Uploads()[0].Body)
+	byCount, res := map[string]int{}, map[string]string{}
+	var big []string
+	for _, s := range mustPreview(t, svc).Plan.Sources {
+		if first[s.DataSourceID] >= 40 {
+			big = append(big, s.Name)
+			byCount[s.Name], res[s.Name] = first[s.DataSourceID], s.DataSourceID
+		}
+	}
+	sort.Slice(big, func(i, j int) bool { return byCount[big[i]] > byCount[big[j]] })
+	if len(big) < 2 {
+		t.Fatalf("the demo data needs two repositories with 40+ findings in Wiz; have %v", big)
+	}
+	x, y := big[0], big[1]
+
+	keepTenth(h.sg, x)
+	shown, err := svc.Preview(ctx, false)
+	if err != nil || !shown.Plan.MassResolveHeld {
+		t.Fatalf("the plan shown should hold %s back: %v", x, err)
+	}
+	// The user sends anyway what the plan showed; meanwhile y changes too.
+	keepTenth(h.sg, y)
+	_, err = svc.Sync(ctx, uic.SyncOptions{AllowMassResolve: true, Confirmed: shown.Plan}, nil)
+	for _, up := range h.wz.Uploads()[1:] {
+		if n, in := uploadedFindings(t, up.Body)[res[y]]; in && n < byCount[y] {
+			t.Fatalf("Wiz received an upload resolving %d of %s's findings that nobody confirmed", byCount[y]-n, y)
+		}
+	}
+	if !errors.Is(err, uic.ErrPlanChanged) || !strings.Contains(err.Error(), y) {
+		t.Fatalf("the sync should stop and ask again naming %s; got %v", y, err)
+	}
+	// Asked again and confirmed, both go.
+	again, err := svc.Preview(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.Sync(ctx, uic.SyncOptions{AllowMassResolve: true, Confirmed: again.Plan}, nil)
+	if err != nil || r.Status != sync.StatusSuccess {
+		t.Fatalf("confirmed sync: %v", err)
+	}
+	last := uploadedFindings(t, h.wz.Uploads()[len(h.wz.Uploads())-1].Body)
+	if last[res[x]] >= byCount[x] || last[res[y]] >= byCount[y] {
+		t.Fatalf("the confirmed upload did not resolve both: %v", last)
+	}
+}
+
+// Confirming a plan without sending the held-back source anyway keeps it
+// held back, also when the second read trips the same guard.
+func TestTUIKeepsHeldWhatWasNotReleased(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	if code, _, stderr := h.run("sync", "--yes"); code != 0 {
+		t.Fatalf("first sync: exit %d: %s", code, stderr)
+	}
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+		pollInterval: 10 * time.Millisecond, wizRate: 1000, secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml"))}
+	svc := newService(&common{}, e)
+	defer svc.Close()
+	ctx := context.Background()
+	first := uploadedFindings(t, h.wz.Uploads()[0].Body)
+	var x, xid string
+	for _, p := range h.ds.Projects {
+		id := ""
+		for _, s := range mustPreview(t, svc).Plan.Sources {
+			if s.Name == p.Name {
+				id = s.DataSourceID
+			}
+		}
+		if first[id] >= 40 {
+			x, xid = p.Name, id
+			break
+		}
+	}
+	if x == "" {
+		t.Fatal("no repository with 40+ findings")
+	}
+	keepTenth(h.sg, x)
+	shown := mustPreview(t, svc)
+	if !shown.Plan.MassResolveHeld {
+		t.Fatal("the guard did not trip")
+	}
+	r, err := svc.Sync(ctx, uic.SyncOptions{Confirmed: shown.Plan}, nil)
+	if err != nil && r == nil {
+		t.Fatal(err)
+	}
+	last := uploadedFindings(t, h.wz.Uploads()[len(h.wz.Uploads())-1].Body)
+	if _, in := last[xid]; in {
+		t.Fatalf("%s went into the upload although the user did not send it anyway", x)
+	}
+}
+
+func mustPreview(t *testing.T, svc *service) *uic.Preview {
+	t.Helper()
+	p, err := svc.Preview(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The TUI's delete through the service: a dry run's upload file (every
+// finding's details) goes when chosen; the history stays unless chosen.
+func TestServiceDeleteRemovesUploadFilesWhenChosen(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+		pollInterval: 10 * time.Millisecond, wizRate: 1000, secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml"))}
+	svc := newService(&common{}, e)
+	defer svc.Close()
+	ctx := context.Background()
+	r, err := svc.Sync(ctx, uic.SyncOptions{DryRun: true}, nil)
+	if err != nil || len(r.Files) != 1 {
+		t.Fatalf("dry run: %v, files %v", err, r.Files)
+	}
+	svc.Close() // the ledger is released before its directory is touched
+	plan, err := svc.DeletePlan(ctx, config.DeleteChoice{UploadFiles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed bool
+	for _, it := range plan {
+		listed = listed || (it.Kind == config.DeleteUploadFiles && it.Remove && it.Path == filepath.Dir(r.Files[0]))
+	}
+	if !listed {
+		t.Fatalf("the plan does not offer the upload file's folder: %+v", plan)
+	}
+	if _, err := svc.DeleteConfig(ctx, config.DeleteChoice{UploadFiles: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.Files[0]); err == nil {
+		t.Fatal("the dry run's upload file is still on disk")
+	}
+	if _, err := os.Stat(filepath.Join(h.vars["SEMGREP_WIZ_STATE_DIR"], "ledger.db")); err != nil {
+		t.Fatalf("the history went although it was not chosen: %v", err)
+	}
+	if _, err := os.Stat(h.vars["SEMGREP_WIZ_CONFIG"]); err == nil {
+		t.Fatal("the config file is still there")
+	}
+}
