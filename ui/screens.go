@@ -15,8 +15,12 @@ func Screens(c *common.Common, id common.ScreenID, arg string) common.Screen {
 	switch id {
 	case common.Setup:
 		m := setup.NewFromService(c)
-		if arg == "delete" {
+		switch arg {
+		case "":
+		case "delete":
 			m.StartDelete()
+		default: // a setting to edit (config.Field* name)
+			m.StartAt(arg)
 		}
 		return m
 	case common.Check:

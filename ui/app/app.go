@@ -272,21 +272,70 @@ func (m *Model) bottomLine() string {
 		}
 		return ansi.Truncate(s.Render(m.status), m.width, "…")
 	}
-	binds := append(m.screen.ShortHelp(), m.c.Keys.Help)
+	// ? and q type into a focused text field, so they are only offered
+	// when no field has the keys.
+	var tail []key.Binding
 	if !m.screen.InputFocused() {
-		binds = append(binds, m.c.Keys.Quit)
+		tail = []key.Binding{m.c.Keys.Help, m.c.Keys.Quit}
 	}
-	return ansi.Truncate(m.help.ShortHelpView(binds), m.width, "…")
+	return fitHints(m.help, m.screen.ShortHelp(), tail, m.width)
+}
+
+// fitHints is the key hints that fit in w cells: the screen's from the
+// first, as many as fit whole, then tail (help and quit, always shown; the
+// help overlay lists what was left out). A hint is never cut half way.
+func fitHints(h help.Model, binds, tail []key.Binding, w int) string {
+	h.SetWidth(0) // measured here; help's own cut would drop ? and q
+	for n := len(binds); n >= 0; n-- {
+		s := h.ShortHelpView(append(binds[:n:n], tail...))
+		if ansi.StringWidth(s) <= w {
+			return s
+		}
+	}
+	return ansi.Truncate(h.ShortHelpView(tail), w, "…")
 }
 
 func (m *Model) fullHelp() string {
 	k := m.c.Keys
 	groups := append(m.screen.FullHelp(),
 		[]key.Binding{k.GoHome, k.GoCheck, k.GoFindings, k.GoSync, k.GoHistory},
-		[]key.Binding{k.Help, k.Back, k.Quit, k.ForceQuit})
-	h := m.help
+		// esc is each screen's own (listed in its group): what it does
+		// differs, and on some screens nothing.
+		[]key.Binding{k.Help, k.Quit, k.ForceQuit})
+	return m.c.Styles.Subtitle.Render("Keys") + "\n\n" + flowHelp(m.help, groups, m.width) + "\n\n" +
+		m.c.Styles.Muted.Render(ansi.Wrap("q and ? outside text fields, ctrl+c always. ? or esc closes this help.", m.width, ""))
+}
+
+// flowHelp lays the key groups out as columns, wrapping to a new row of
+// columns when the next one would pass the width: every key shows at 80
+// columns (help's own layout cuts the groups that do not fit).
+func flowHelp(h help.Model, groups [][]key.Binding, w int) string {
+	const gap = "    "
+	h.SetWidth(0)
 	h.ShowAll = true
-	return m.c.Styles.Subtitle.Render("Keys") + "\n\n" + h.FullHelpView(groups) + "\n\n" + m.c.Styles.Muted.Render("q outside text fields, ctrl+c always. ? or esc closes this help.")
+	var rows, row []string
+	rowW := 0
+	for _, g := range groups {
+		block := h.FullHelpView([][]key.Binding{g})
+		if block == "" {
+			continue // every key of the group is disabled
+		}
+		bw := lipgloss.Width(block)
+		if len(row) > 0 && rowW+len(gap)+bw > w {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowW = nil, 0
+		}
+		if len(row) > 0 {
+			row = append(row, gap)
+			rowW += len(gap)
+		}
+		row = append(row, block)
+		rowW += bw
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	return strings.Join(rows, "\n\n")
 }
 
 // fit pads or cuts s to exactly h lines of at most w cells.

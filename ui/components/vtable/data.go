@@ -44,6 +44,12 @@ type Column struct {
 	// KeepEnd cuts long text at the start ("…/views.py:42") instead of
 	// the end: for paths, whose end says the most.
 	KeepEnd bool
+	// Shorten, when set, is given every cell of the column drawn on
+	// screen with the column's width w, and returns the text to draw: a
+	// shorter form that keeps what tells rows apart (MiddleEllipsis, say).
+	// It decides by w, not by the cell alone, so a column stays in one
+	// form. Its result is still cut if it does not fit.
+	Shorten func(s string, w int) string
 	// Hidden columns are not drawn (they still match the filter and sort).
 	Hidden bool
 	// Compare orders two rows when sorting by this column; nil compares

@@ -378,3 +378,38 @@ func TestPaintMatchesRender(t *testing.T) {
 		t.Errorf("padded: Paint %q, Render %q", got, want)
 	}
 }
+
+func TestMiddleEllipsisKeepsBothEnds(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"payments-gateway-service", 13, "paym…-service"},
+		{"short", 13, "short"},
+		{"exactly-13-ch", 13, "exactly-13-ch"},
+		{"漢字漢字漢字漢字", 9, "漢…字漢字"},
+		{"abc", 1, "…"},
+	} {
+		got := MiddleEllipsis(c.in, c.w)
+		if got != c.want || ansi.StringWidth(got) > c.w {
+			t.Errorf("MiddleEllipsis(%q, %d) = %q, want %q", c.in, c.w, got, c.want)
+		}
+	}
+}
+
+func TestShortenIsAskedForEveryVisibleCell(t *testing.T) {
+	calls := 0
+	cols := []Column{{Title: "Name", Width: 10, Shorten: func(s string, w int) string {
+		calls++
+		return MiddleEllipsis(s, w)
+	}}}
+	rows := []Row{row("a", "fits"), row("b", "a-long-name-that-is-cut")}
+	m := New(nil, cols)
+	m.SetData(NewData(cols, rows), Query{}, nil)
+	m.SetSize(10, 5)
+	v := m.View()
+	if calls != 2 || !strings.Contains(v, "a-l…is-cut") || !strings.Contains(v, "fits") {
+		t.Errorf("calls %d, view:\n%s", calls, v)
+	}
+}

@@ -209,19 +209,52 @@ func (m *Model) writeCells(b *strings.Builder, i int, row Row, st *styleMemo) {
 		}
 		switch {
 		case k < 0 || k >= len(st.cells):
-			writeCell(b, cells[c], w, m.cols[c].Align, m.cols[c].KeepEnd)
+			writeCol(b, cells[c], w, &m.cols[c])
 		case st.cells[k].slow:
 			var tmp strings.Builder
-			writeCell(&tmp, cells[c], w, m.cols[c].Align, m.cols[c].KeepEnd)
+			writeCol(&tmp, cells[c], w, &m.cols[c])
 			b.WriteString(st.cells[k].st.Render(tmp.String()))
 		default:
 			b.WriteString(st.cells[k].pre)
-			writeCell(b, cells[c], w, m.cols[c].Align, m.cols[c].KeepEnd)
+			writeCol(b, cells[c], w, &m.cols[c])
 			b.WriteString(st.cells[k].post)
 		}
 		x += w
 	}
 	writeBlanks(b, m.width-x)
+}
+
+// writeCol writes a cell of column c, through Shorten when it is set.
+func writeCol(b *strings.Builder, s string, w int, c *Column) {
+	if c.Shorten != nil {
+		s = c.Shorten(s, w)
+	}
+	writeCell(b, s, w, c.Align, c.KeepEnd)
+}
+
+// MiddleEllipsis fits s in w cells by cutting its middle ("acme/pay…-api"):
+// for names whose start and end both tell them apart. It keeps a little
+// more of the end, where names usually differ.
+func MiddleEllipsis(s string, w int) string {
+	if len(s) <= w { // bytes bound the width: fits
+		return s
+	}
+	sw := ansi.StringWidth(s)
+	if sw <= w {
+		return s
+	}
+	if w <= 2 {
+		return ansi.Truncate(s, max(w, 0), "…")
+	}
+	head := (w - 1) * 2 / 5
+	tail := w - 1 - head
+	h := ansi.Truncate(s, head, "")
+	t := ansi.TruncateLeft(s, sw-tail, "")
+	// A wide character kept whole can overshoot by one cell: drop it.
+	for ansi.StringWidth(h)+1+ansi.StringWidth(t) > w && t != "" {
+		t = ansi.TruncateLeft(t, 1, "")
+	}
+	return h + "…" + t
 }
 
 // writeCell writes s truncated ("…") or padded to exactly w cells;

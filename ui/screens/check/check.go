@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/semgrep-wiz/semgrep-wiz/config"
 	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
@@ -36,7 +37,7 @@ var Expected = []string{
 
 // KeyMap are the screen's keys.
 type KeyMap struct {
-	Rerun, Upload, Yes, No, Up, Down key.Binding
+	Rerun, Upload, Yes, No, Up, Down, Back, Edit key.Binding
 }
 
 // DefaultKeyMap is the screen's default key map.
@@ -48,6 +49,8 @@ func DefaultKeyMap() KeyMap {
 		No:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll up")),
 		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll down")),
+		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "home")),
+		Edit:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit the failing setting")),
 	}
 }
 
@@ -166,8 +169,54 @@ func (m *Model) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
 		m.offset = max(0, m.offset-1)
 	case key.Matches(msg, m.keys.Down):
 		m.offset++
+	case key.Matches(msg, m.keys.Back):
+		return m, common.Navigate(common.Home, "")
+	case key.Matches(msg, m.keys.Edit):
+		if f, _, ok := m.failingSetting(); ok {
+			return m, common.Navigate(common.Setup, f)
+		}
 	}
 	return m, nil
+}
+
+// failingSetting is the setting to edit for the first failing check: its
+// config field name (what the wizard opens at) and its label.
+func (m *Model) failingSetting() (field, label string, ok bool) {
+	if m.running || m.err != nil {
+		return "", "", false
+	}
+	for _, r := range m.results {
+		if r.OK || r.Skipped {
+			continue
+		}
+		if f, l := settingOf(r); f != "" {
+			return f, l, true
+		}
+	}
+	return "", "", false
+}
+
+// settingOf maps a failed check to the setting that fixes it in the app.
+// A missing permission is granted in Wiz, but the service account (its
+// client ID and secret) is what the app can change.
+func settingOf(r coresync.CheckResult) (field, label string) {
+	switch r.Name {
+	case "Wiz token":
+		// Core's hint names the URL when the token endpoint is wrong.
+		if strings.Contains(strings.ToLower(r.Hint), "authentication url") {
+			return config.FieldWizAuthURL, "auth URL"
+		}
+		return config.FieldWizClientID, "client ID"
+	case "Wiz data center":
+		return config.FieldWizAPIEndpoint, "endpoint"
+	case "read:resources", "read:system_activities", ingestionScope:
+		return config.FieldWizClientID, "client ID"
+	case "Semgrep token":
+		return config.FieldSemgrepToken, "Semgrep token"
+	case "Semgrep deployment":
+		return config.FieldSemgrepDeployment, "deployment"
+	}
+	return "", ""
 }
 
 // SetSize is the area the screen may draw in.
@@ -184,12 +233,22 @@ func (m *Model) ShortHelp() []key.Binding {
 	if m.confirming {
 		return []key.Binding{m.keys.Yes, m.keys.No}
 	}
-	return []key.Binding{m.keys.Rerun, m.keys.Upload}
+	out := []key.Binding{m.keys.Rerun, m.keys.Upload, m.keys.Back}
+	if _, label, ok := m.failingSetting(); ok {
+		// First: it is what a failed check needs.
+		e := m.keys.Edit
+		e.SetHelp("e", "edit "+label)
+		out = append([]key.Binding{e}, out...)
+	}
+	return out
 }
 
 // FullHelp lists every key of the screen.
 func (m *Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{m.keys.Rerun, m.keys.Upload}, {m.keys.Up, m.keys.Down}}
+	e := m.keys.Edit
+	_, _, ok := m.failingSetting()
+	e.SetEnabled(ok) // listed only when a check failed
+	return [][]key.Binding{{m.keys.Rerun, m.keys.Upload, e, m.keys.Back}, {m.keys.Up, m.keys.Down}}
 }
 
 // Running reports whether a check is in flight (for tests and the root).
@@ -305,8 +364,12 @@ func (m *Model) footer() []string {
 		case failed == 0:
 			out = append(out, st.OK.Render("✓ All checks passed"+note)+st.Muted.Render(" — press 3 to preview what will be sent"))
 		default:
+			next := " — fix, then press r to check again"
+			if _, label, ok := m.failingSetting(); ok {
+				next = " — press e to edit the " + label + ", or fix and press r"
+			}
 			out = append(out, st.Err.Render(fmt.Sprintf("✗ %d %s failed", failed, plural(failed, "check", "checks"))+note)+
-				st.Muted.Render(" — fix, then press r to check again"))
+				st.Muted.Render(next))
 		}
 	}
 	for i, l := range out {

@@ -45,6 +45,7 @@ type loadedMsg struct {
 	vq      viewQuery
 	repos   *vtable.Data
 	totals  Totals
+	owner   string
 }
 
 // Model is the findings preview screen.
@@ -80,6 +81,9 @@ type Model struct {
 	scroll      int
 	lay         layout
 	pt          *paints
+	// repoOwner is the "owner/" every repository shares: the cells leave
+	// it out, the column title says it.
+	repoOwner string
 }
 
 // New builds the screen; Init starts the load.
@@ -129,7 +133,7 @@ func (m *Model) load() tea.Cmd {
 		b := buildRows(p)
 		data := vtable.NewData(findingColumns(), b.rows)
 		return loadedMsg{gen: gen, preview: p, data: data, perm: data.Compute(vq.query()), vq: vq,
-			repos: vtable.NewData(repoColumns(), b.repos), totals: b.totals}
+			repos: vtable.NewData(repoColumns(), b.repos), totals: b.totals, owner: b.owner}
 	}
 }
 
@@ -174,6 +178,7 @@ func (m *Model) loadedMsg(msg loadedMsg) tea.Cmd {
 	}
 	m.loaded = true
 	m.preview, m.totals = msg.preview, msg.totals
+	m.repoOwner = msg.owner
 	m.layout() // the totals decide which columns the totals view needs
 	m.table.SetData(msg.data, msg.vq.query(), msg.perm)
 	m.repos.SetData(msg.repos, m.rq.query(), nil)
@@ -225,12 +230,15 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.detail, m.detailFocus = !m.detail, false
 		m.layout()
 	case key.Matches(msg, k.Focus):
-		m.detailFocus = m.detail && !m.detailFocus
-	case key.Matches(msg, k.Sort):
-		m.vq.sortCol++
-		if m.vq.sortCol >= numCols {
-			m.vq.sortCol = -1
+		// "table ↔ detail": from the table with the pane closed, tab
+		// opens it with the focus.
+		if !m.detail {
+			m.detail = true
+			m.layout()
 		}
+		m.detailFocus = !m.detailFocus
+	case key.Matches(msg, k.Sort):
+		m.vq.sortCol = nextSort(m.vq.sortCol, m.table.Columns())
 		m.vq.desc = false
 		return m.table.SetQuery(m.vq.query())
 	case key.Matches(msg, k.Reverse):
@@ -247,10 +255,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.layout()
 	case key.Matches(msg, k.Back):
 		switch {
-		case m.detailFocus:
-			m.detailFocus = false
 		case m.detail:
-			m.detail = false
+			// Closes the pane, focused or not (tab is what goes back to
+			// the table with the pane open).
+			m.detail, m.detailFocus = false, false
 			m.layout()
 		case m.vq.text != "":
 			return m.setFilter("")
@@ -270,10 +278,7 @@ func (m *Model) totalsKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.showTotals = false
 		m.layout()
 	case key.Matches(msg, k.Sort):
-		m.rq.sortCol++
-		if m.rq.sortCol >= len(repoColNames) {
-			m.rq.sortCol = -1
-		}
+		m.rq.sortCol = nextSort(m.rq.sortCol, m.repos.Columns())
 		m.rq.desc = false
 		return m.repos.SetQuery(m.rq.query())
 	case key.Matches(msg, k.Reverse):
@@ -285,6 +290,17 @@ func (m *Model) totalsKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.repos.Update(msg)
 	}
 	return nil
+}
+
+// nextSort is the next shown column after col, or -1 (preview order)
+// after the last: a column the width hides is never the sort.
+func nextSort(col int, cols []vtable.Column) int {
+	for c := col + 1; c < len(cols); c++ {
+		if !cols[c].Hidden {
+			return c
+		}
+	}
+	return -1
 }
 
 // scrollKey scrolls the detail pane when it has the focus.
@@ -354,7 +370,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{withHelp(k.Reload, "retry")}
 	case m.showTotals:
-		return []key.Binding{k.Table.Up, k.Table.Down, k.Sort, k.Reverse, withHelp(k.Totals, "back to findings")}
+		// Short words: with ? and q this fits 80 columns.
+		return []key.Binding{k.Table.Up, k.Table.Down, withHelp(k.Sort, "sort"), withHelp(k.Reverse, "reverse"), withHelp(k.Totals, "back to findings")}
 	case m.detail && m.detailFocus:
 		return []key.Binding{withHelp(k.ScrollUp, "scroll"), withHelp(k.ScrollDown, "scroll"), withHelp(k.Focus, "back to table"), withHelp(k.Back, "close")}
 	case m.detail:

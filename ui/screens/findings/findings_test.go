@@ -125,7 +125,7 @@ func TestLoadingThenLoaded(t *testing.T) {
 	}
 	v := uitest.Plain(m.View())
 	for _, s := range []string{"new 4 · unchanged 2 · will be fixed 4 · excluded 4 — 5 repositories (1 failed)",
-		"+ new", "= unchanged", "✓ will be fixed", "id sg-44d1e0a", "acme/old-ser", "row 1 of 10 (filtered from 14)"} {
+		"+ new", "= unchanged", "✓ will be fixed", "id sg-44d1e0a", "Repo acme/…", "old-service", "row 1 of 10 (filtered from 14)"} {
 		if !strings.Contains(v, s) {
 			t.Errorf("loaded view lacks %q:\n%s", s, v)
 		}
@@ -301,7 +301,8 @@ func TestToggleExcluded(t *testing.T) {
 		t.Fatalf("with excluded: %d rows, want 14", m.table.Len())
 	}
 	v := uitest.Plain(m.View())
-	if !strings.Contains(v, "excluded shown") || !strings.Contains(v, "✗ excluded") {
+	// At 80 columns the state cell says ✗ and the reason, without "excluded:".
+	if !strings.Contains(v, "excluded shown") || !strings.Contains(v, "✗ severity") {
 		t.Errorf("excluded rows not shown:\n%s", v)
 	}
 	n := 0
@@ -479,7 +480,7 @@ func TestTotalsView(t *testing.T) {
 		t.Fatal("t did not open the totals")
 	}
 	v := uitest.Plain(m.View())
-	for _, s := range []string{"Per-repository totals", "acme/shop", "✓ send", "acme/old-service", "✓ send empty",
+	for _, s := range []string{"Per-repository totals", "Repository (acme/)", "shop", "✓ send", "old-service", "✓ send empty",
 		"– not in scope: no recent full scan", "✗ could not be read: reading findings"} {
 		if !strings.Contains(v, s) {
 			t.Errorf("totals view lacks %q:\n%s", s, v)

@@ -68,13 +68,13 @@ var colNames = [numCols]string{"repository", "branch", "severity", "rule", "file
 
 func findingColumns() []vtable.Column {
 	return []vtable.Column{
-		colRepo:     {Title: "Repository", Flex: 3, Min: 12},
+		colRepo:     {Title: "Repository", Flex: 4, Min: 15},
 		colBranch:   {Title: "Branch", Flex: 1, Min: 6},
 		colSeverity: {Title: "Severity", Width: 8, Compare: bySeverity},
 		colRule:     {Title: "Rule", Flex: 4, Min: 12},
 		colFile:     {Title: "File:line", Flex: 4, Min: 14, KeepEnd: true, Compare: byLocation},
 		colCWE:      {Title: "CWE", Width: 7},
-		colState:    {Title: "State", Flex: 3, Min: 15, Compare: byState},
+		colState:    {Title: "State", Flex: 3, Min: 15, Compare: byState, Shorten: shortState},
 	}
 }
 
@@ -86,6 +86,8 @@ type Row struct {
 	Inner  State // for StateHeld: what it becomes once released
 	Repo   string
 	Branch string
+	// repoCell is Repo without the owner every repository shares.
+	repoCell string
 	// Finding is nil for StateFixed rows: only the id is known then.
 	Finding *finding.Finding
 	// WizID is the id Wiz knows the finding by (sent, held and fixed rows).
@@ -101,6 +103,9 @@ func (r *Row) Cell(c int) string {
 	f := r.Finding
 	switch c {
 	case colRepo:
+		if r.repoCell != "" {
+			return r.repoCell
+		}
 		return r.Repo
 	case colBranch:
 		return r.Branch
@@ -134,6 +139,9 @@ func (r *Row) Cell(c int) string {
 // id, the Wiz id, the whole reason.
 func (r *Row) SearchText() string {
 	s := r.WizID + " " + r.Reason
+	if r.repoCell != "" {
+		s += " " + r.Repo // the owner the cell leaves out
+	}
 	if r.Finding != nil {
 		s += " " + r.Finding.RuleID
 	}
@@ -150,6 +158,19 @@ func (r *Row) stateText() string {
 	}
 	return r.State.symbol() + " " + r.State.String()
 }
+
+// shortState makes room for an exclusion's reason in a narrow column
+// (80 columns): ✗ already says "excluded", and the detail pane has the
+// whole reason. Decided by the width, so every row reads the same way.
+func shortState(s string, w int) string {
+	if w >= stateWide {
+		return s
+	}
+	return strings.Replace(s, "✗ excluded: ", "✗ ", 1)
+}
+
+// stateWide is the width from which the state column says "excluded:".
+const stateWide = 20
 
 func severityWord(s finding.Severity) string { return strings.ToUpper(s.String()) }
 
@@ -222,6 +243,8 @@ type RepoRow struct {
 	Name, Branch, DataSourceID string
 	Plan                       string // what the run does with it, in words
 	Totals                     Totals
+	// nameCell is Name without the owner every repository shares.
+	nameCell string
 }
 
 func (r *RepoRow) ID() string { return r.DataSourceID }
@@ -229,6 +252,9 @@ func (r *RepoRow) ID() string { return r.DataSourceID }
 func (r *RepoRow) Cell(c int) string {
 	switch c {
 	case 0:
+		if r.nameCell != "" {
+			return r.nameCell
+		}
 		return r.Name
 	case 1:
 		return r.Branch
@@ -271,6 +297,9 @@ type built struct {
 	rows   []vtable.Row
 	repos  []vtable.Row
 	totals Totals
+	// owner is the "owner/" every repository shares ("" when they do
+	// not): the cells leave it out, the column title says it once.
+	owner string
 }
 
 // buildRows turns a preview into rows: per repository its sent findings
@@ -358,7 +387,34 @@ func buildRows(p *common.Preview) built {
 			addFixed(s, s.Name, s.Branch, s.DataSourceID+"\x1f", func(row *Row) { add(rr, row) })
 		}
 	}
+	b.shortenRepos()
 	return b
+}
+
+// shortenRepos drops the owner every repository shares from the
+// repository cells: the rest of the name is what tells them apart.
+func (b *built) shortenRepos() {
+	if len(b.repos) < 2 {
+		return
+	}
+	owner := ""
+	for i, r := range b.repos {
+		name := r.(*RepoRow).Name
+		j := strings.IndexByte(name, '/')
+		if j <= 0 || j == len(name)-1 || (i > 0 && name[:j+1] != owner) {
+			return
+		}
+		owner = name[:j+1]
+	}
+	b.owner = owner
+	for _, r := range b.repos {
+		rr := r.(*RepoRow)
+		rr.nameCell = strings.TrimPrefix(rr.Name, owner)
+	}
+	for _, r := range b.rows {
+		row := r.(*Row)
+		row.repoCell = strings.TrimPrefix(row.Repo, owner)
+	}
 }
 
 // addFixed adds the ids a source's upload leaves out.

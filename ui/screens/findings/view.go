@@ -86,20 +86,57 @@ func (m *Model) layout() {
 	}
 	cols := findingColumns()
 	// Below 100 columns the branch goes first (the policy sends one
-	// branch, so it is mostly the same word), below 78 the CWE too; the
-	// detail pane shows both.
+	// branch, so it is mostly the same word), below 90 the CWE too: the
+	// repository and the state need the room more; the detail pane shows
+	// both, and the filter still matches them.
 	cols[colBranch].Hidden = l.tableW < 100
-	cols[colCWE].Hidden = l.tableW < 78
+	cols[colCWE].Hidden = l.tableW < 90
+	// Names are cut in the middle: their start and their end are what
+	// tell repositories apart.
+	cols[colRepo].Shorten = vtable.MiddleEllipsis
+	if m.repoOwner != "" {
+		cols[colRepo].Title = repoTitle(m.repoOwner, l.tableW)
+	}
 	m.table.SetColumns(cols)
 	m.table.SetSize(l.tableW, l.tableH)
 	rcols := repoColumns()
 	rcols[1].Hidden = w < 100
 	rcols[5].Hidden = m.totals.Held == 0
+	rcols[0].Shorten = vtable.MiddleEllipsis
+	if m.repoOwner != "" {
+		rcols[0].Title = repoTitle(m.repoOwner, w)
+	}
 	m.repos.SetColumns(rcols)
-	m.repos.SetSize(w, body)
+	// A sort column that is no longer shown stops being the sort.
+	// Preview order needs no sorting, so this is computed here (a
+	// resize across a width step is rare).
+	if m.vq.sortCol >= 0 && cols[m.vq.sortCol].Hidden {
+		m.vq.sortCol, m.vq.desc = -1, false
+		if d := m.table.Data(); d != nil {
+			m.table.SetData(d, m.vq.query(), nil)
+		}
+	}
+	if m.rq.sortCol >= 0 && rcols[m.rq.sortCol].Hidden {
+		m.rq.sortCol, m.rq.desc = -1, false
+		if d := m.repos.Data(); d != nil {
+			m.repos.SetData(d, m.rq.query(), nil)
+		}
+	}
+	// Below the totals, the selected repository's full name and plan:
+	// the cells cut both at 80 columns.
+	m.repos.SetSize(w, max(body-repoNoteH, 3))
 	m.filter.SetWidth(max(w-4, 10))
 	m.lay = l
 	m.clampScroll()
+}
+
+// repoTitle names the repository column when its cells leave out the
+// owner they share.
+func repoTitle(owner string, w int) string {
+	if w >= 100 {
+		return "Repository (" + owner + ")"
+	}
+	return "Repo " + owner + "…"
 }
 
 func (m *Model) detailBodyH() int { return max(m.lay.detailH-1, 1) }
@@ -387,9 +424,13 @@ func sortText(q viewQuery, names []string) string {
 	return "sort: " + names[q.sortCol] + arrow
 }
 
+// repoNoteH is the room under the totals table for the selected
+// repository's name and plan in full.
+const repoNoteH = 3
+
 func (m *Model) body() []string {
 	if m.showTotals {
-		return strings.Split(m.repos.View(), "\n")
+		return append(strings.Split(m.repos.View(), "\n"), m.repoNote()...)
 	}
 	table := strings.Split(m.table.View(), "\n")
 	if !m.detail {
@@ -448,6 +489,27 @@ func (m *Model) body() []string {
 		head = ansi.Truncate(head, l.detailW, "…")
 	}
 	return append(append(table, head), view...)
+}
+
+// repoNote is the selected repository's name and plan, wrapped to the
+// width, on at most repoNoteH lines.
+func (m *Model) repoNote() []string {
+	r, ok := m.repos.Selected()
+	if !ok {
+		return nil
+	}
+	rr := r.(*RepoRow)
+	p := m.paints()
+	text := vtable.Clean(rr.Name) + " @ " + vtable.Clean(rr.Branch) + "  " + vtable.Clean(rr.Plan)
+	lines := strings.Split(ansi.Wrap(text, max(m.width, 10), "/"), "\n")
+	if len(lines) > repoNoteH {
+		lines = lines[:repoNoteH]
+		lines[repoNoteH-1] = ansi.Truncate(lines[repoNoteH-1], max(m.width-1, 1), "") + "…"
+	}
+	for i, l := range lines {
+		lines[i] = p.text.Render(l)
+	}
+	return lines
 }
 
 // joinNonEmpty joins the non-empty parts after lead ("" keeps a leading

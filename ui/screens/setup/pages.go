@@ -151,22 +151,23 @@ func (e *env) wizGroup(passwordEcho bool) *huh.Group {
 	v := e.v
 	var fields []huh.Field
 	in, f := e.input("API endpoint URL", descEndpoint, &v.Endpoint)
-	in.Validate(e.text(config.FieldWizAPIEndpoint, &v.Endpoint, func(w *values, s string) { w.Endpoint = s }))
+	in.Validate(e.text(config.FieldWizAPIEndpoint, &v.Endpoint, func(w *values, s string) { w.Endpoint = s })).Key(config.FieldWizAPIEndpoint)
 	fields = append(fields, f...)
 
 	in, f = e.input("Authentication URL", descAuthURL, &v.AuthURL)
-	in.Validate(e.text(config.FieldWizAuthURL, &v.AuthURL, func(w *values, s string) { w.AuthURL = s }))
+	in.Validate(e.text(config.FieldWizAuthURL, &v.AuthURL, func(w *values, s string) { w.AuthURL = s })).Key(config.FieldWizAuthURL)
 	if !e.accessible {
 		in.Suggestions(knownAuthURLs)
 	}
 	fields = append(fields, f...)
 
 	in, f = e.input("Client ID", descClientID, &v.ClientID)
-	in.Validate(e.text(config.FieldWizClientID, &v.ClientID, func(w *values, s string) { w.ClientID = s }))
+	in.Validate(e.text(config.FieldWizClientID, &v.ClientID, func(w *values, s string) { w.ClientID = s })).Key(config.FieldWizClientID)
 	fields = append(fields, f...)
 
 	f = e.secretInput("Client secret", e.stored.wiz, descWizSecretNew, &v.WizSecret, passwordEcho)
-	f[len(f)-1].(*huh.Input).Validate(e.secret(config.FieldWizClientSecret, e.stored.wiz, func(w *values, s string) { w.WizSecret = s }))
+	f[len(f)-1].(*huh.Input).Validate(e.secret(config.FieldWizClientSecret, e.stored.wiz, func(w *values, s string) { w.WizSecret = s })).
+		Key(config.FieldWizClientSecret)
 	fields = append(fields, f...)
 	return huh.NewGroup(fields...)
 }
@@ -175,11 +176,12 @@ func (e *env) semgrepGroup(passwordEcho bool) *huh.Group {
 	v := e.v
 	var fields []huh.Field
 	in, f := e.input("Semgrep API URL", descAPIURL, &v.APIURL)
-	in.Validate(e.text(config.FieldSemgrepAPIURL, &v.APIURL, func(w *values, s string) { w.APIURL = s }))
+	in.Validate(e.text(config.FieldSemgrepAPIURL, &v.APIURL, func(w *values, s string) { w.APIURL = s })).Key(config.FieldSemgrepAPIURL)
 	fields = append(fields, f...)
 
 	f = e.secretInput("API token", e.stored.semgrep, descTokenNew, &v.Token, passwordEcho)
-	f[len(f)-1].(*huh.Input).Validate(e.secret(config.FieldSemgrepToken, e.stored.semgrep, func(w *values, s string) { w.Token = s }))
+	f[len(f)-1].(*huh.Input).Validate(e.secret(config.FieldSemgrepToken, e.stored.semgrep, func(w *values, s string) { w.Token = s })).
+		Key(config.FieldSemgrepToken)
 	fields = append(fields, f...)
 	return huh.NewGroup(fields...)
 }

@@ -128,6 +128,9 @@ type Model struct {
 
 	// loadConfig: Init reads the configuration (NewFromService).
 	loadConfig bool
+	// startField is the setting (a config.Field* name) the wizard opens
+	// at, once the stored secrets are known (StartAt).
+	startField string
 }
 
 // New builds the wizard. existing is the current configuration
@@ -152,6 +155,60 @@ func NewFromService(c *common.Common) *Model {
 func (m *Model) StartDelete() *Model {
 	m.page, m.form, m.deleteFrom, m.deleteErr = pageDelete, nil, pageNone, nil
 	return m
+}
+
+// StartAt opens the wizard at the page and field of a setting (a
+// config.Field* name, from a failing check, say): the deployment opens
+// its listing, a setting the wizard does not show its first page.
+func (m *Model) StartAt(field string) *Model {
+	m.startField = field
+	return m
+}
+
+// pageOf is the page that edits a setting.
+func pageOf(field string) page {
+	switch {
+	case field == config.FieldSemgrepDeployment:
+		return pageDeployment
+	case strings.HasPrefix(field, "semgrep."):
+		return pageSemgrep
+	case strings.HasPrefix(field, "policy."):
+		return pagePolicy
+	}
+	return pageWiz
+}
+
+// openAt opens the page of startField and moves the focus to its field
+// (the deployment page first lists what the token can see).
+func (m *Model) openAt() tea.Cmd {
+	field := m.startField
+	m.startField = ""
+	p := pageOf(field)
+	if p == pageDeployment {
+		return m.fetch()
+	}
+	cmd := m.openPage(p)
+	return tea.Batch(cmd, m.focusField(field))
+}
+
+// focusField moves the open form's focus to the field with this key,
+// without validating the fields it passes; unknown keys leave the focus
+// on the first field.
+func (m *Model) focusField(key string) tea.Cmd {
+	if m.form == nil {
+		return nil
+	}
+	var cmds []tea.Cmd
+	for range 16 { // a page has a handful of fields
+		f := m.form.GetFocusedField()
+		if f == nil || f.GetKey() == key {
+			return tea.Batch(cmds...)
+		}
+		cmds = append(cmds, m.form.NextField())
+	}
+	// Not on this page: back to its first field.
+	m.openPage(m.page)
+	return nil
 }
 
 // Init asks which secrets are stored (the store may be an OS keyring,
@@ -234,6 +291,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.v = valuesFrom(m.base)
 		}
 		if m.page == pageWiz && m.form == nil {
+			if m.startField != "" {
+				return m, m.openAt()
+			}
 			return m, m.openPage(pageWiz)
 		}
 		return m, nil
