@@ -228,6 +228,7 @@ func (s *service) Run(ctx context.Context, id string) (uic.RunDetail, error) {
 	if d.Events, err = led.Events(ctx, d.Run.ID); err != nil {
 		return d, err
 	}
+	sync.ForgetGoneFiles(d.Events)
 	d.Uploads, err = led.Uploads(ctx, d.Run.ID)
 	return d, err
 }
@@ -255,11 +256,11 @@ func (s *service) Home(ctx context.Context) (uic.HomeInfo, error) {
 		h.LastRun = &runs[0]
 	}
 	if ds, err := led.DataSources(ctx); err == nil {
+		// Every data source an upload carried is in Wiz, an empty one
+		// too: so the count matches the repositories a sync sends.
+		h.DataSources = len(ds)
 		for _, d := range ds {
-			if d.Count > 0 {
-				h.DataSources++
-				h.HeldTotal += d.Count
-			}
+			h.HeldTotal += d.Count
 		}
 	}
 	if p, err := led.PendingUploads(ctx); err == nil {

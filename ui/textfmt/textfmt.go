@@ -174,3 +174,48 @@ func WrapWords(s string, w int) []string {
 	}
 	return lines
 }
+
+// Count is n with thousands separators and the noun that fits it:
+// "1 repository", "1,204 findings".
+func Count[T ~int | ~int64](n T, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Commas(n) + " " + many
+}
+
+// CountWords says what a run's counts mean by how it ended: its findings
+// were sent only when Wiz took the upload (success, partial, or skipped by
+// Wiz after receiving it); a dry run put them in the upload file; any
+// other run (cancelled, failed, interrupted, running) only planned them.
+// fixed is the matching verb for the findings Wiz resolves.
+func CountWords(status string, dryRun bool) (sent, fixed string) {
+	switch {
+	case status == "dry_run" || dryRun && (status == "success" || status == "nothing_to_do"):
+		return "in the upload file", "would be marked fixed"
+	case status == "success" || status == "partial":
+		return "sent", "marked fixed"
+	case status == "skipped":
+		return "sent", "would be marked fixed"
+	}
+	return "planned, not sent", "would be marked fixed"
+}
+
+// Sent reports whether a run with this status delivered its upload to Wiz.
+func Sent(status string) bool {
+	return status == "success" || status == "partial" || status == "skipped"
+}
+
+// NotFetched explains, in one line, the findings a sync never reads: it
+// asks the Semgrep API only for the policy's severities and statuses.
+const NotFetched = "findings of other severities and statuses are not fetched: the Semgrep API filters them"
+
+// Excluded says how many findings the policy excluded. When the API
+// filtered severities and statuses (apiFiltered), the findings it did not
+// return are not among them, and the words say so.
+func Excluded(n int, apiFiltered bool) string {
+	if !apiFiltered {
+		return Commas(n) + " excluded by the policy"
+	}
+	return Commas(n) + " read and excluded by the policy (" + NotFetched + ")"
+}

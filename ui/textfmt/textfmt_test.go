@@ -207,3 +207,31 @@ func TestStatusWord(t *testing.T) {
 		}
 	}
 }
+
+func TestCountWords(t *testing.T) {
+	for _, tc := range []struct {
+		status      string
+		dry         bool
+		sent, fixed string
+	}{
+		{"success", false, "sent", "marked fixed"},
+		{"partial", false, "sent", "marked fixed"},
+		{"skipped", false, "sent", "would be marked fixed"},
+		{"dry_run", true, "in the upload file", "would be marked fixed"},
+		{"cancelled", false, "planned, not sent", "would be marked fixed"},
+		{"failure", false, "planned, not sent", "would be marked fixed"},
+		{"interrupted", false, "planned, not sent", "would be marked fixed"},
+		{"cancelled", true, "planned, not sent", "would be marked fixed"},
+	} {
+		s, f := CountWords(tc.status, tc.dry)
+		if s != tc.sent || f != tc.fixed {
+			t.Errorf("CountWords(%q, %v) = %q, %q; want %q, %q", tc.status, tc.dry, s, f, tc.sent, tc.fixed)
+		}
+	}
+	if got := Count(1, "repository", "repositories"); got != "1 repository" {
+		t.Errorf("Count(1) = %q", got)
+	}
+	if got := Count(int64(1204), "finding", "findings"); got != "1,204 findings" {
+		t.Errorf("Count(1204) = %q", got)
+	}
+}
