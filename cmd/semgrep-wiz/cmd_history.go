@@ -54,7 +54,7 @@ func historyList(ctx context.Context, c *common, o historyOpts, e env) error {
 		// A run that delivered nothing sent nothing: its planned counts
 		// are in 'history show'.
 		sent := "—"
-		if textfmt.Sent(r.Status) {
+		if textfmt.Sent(r.Status, r.DryRun, r.Delivered) {
 			sent = textfmt.Commas(r.Sent)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.UTC().Format("2006-01-02 15:04:05"), took(r),
@@ -108,7 +108,7 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 		fmt.Fprint(w, " (dry run)")
 	}
 	fmt.Fprintln(w)
-	sentWord, fixedWord := textfmt.CountWords(run.Status, run.DryRun)
+	sentWord, fixedWord := textfmt.CountWords(run.Status, run.DryRun, run.Delivered)
 	fmt.Fprintf(w, "  findings:  %s %s (%s new, %s unchanged), %s %s, %s excluded by the policy; %s\n",
 		textfmt.Commas(run.Sent), sentWord, textfmt.Commas(run.New), textfmt.Commas(run.Unchanged), textfmt.Commas(run.Resolved), fixedWord,
 		textfmt.Commas(run.Excluded), plural(run.Repositories, "repository", "repositories"))

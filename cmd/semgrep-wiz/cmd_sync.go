@@ -118,7 +118,7 @@ func printResult(w io.Writer, r *sync.Result, apiFiltered bool) {
 	}
 	// The counts are what the upload document holds; they were sent only
 	// when Wiz took the upload.
-	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == sync.StatusDryRun)
+	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == sync.StatusDryRun, r.Delivered())
 	fmt.Fprintf(w, "  findings:     %s %s", textfmt.Commas(r.Findings.Sent), sentWord)
 	if r.Findings.New != nil {
 		fmt.Fprintf(w, " (%s new, %s unchanged), %s %s", textfmt.Commas(*r.Findings.New), textfmt.Commas(*r.Findings.Unchanged),

@@ -21,3 +21,14 @@ func ForgetGoneFiles(evs []ledger.Event) {
 		}
 	}
 }
+
+// Delivered reports whether an upload of the run reached Wiz: only then
+// were its findings sent (a failed or cancelled run may have sent one).
+func (r *Result) Delivered() bool {
+	for _, u := range r.Uploads {
+		if u.UploadID != "" && u.Status != "" && u.Status != "NOT_SENT" {
+			return true
+		}
+	}
+	return false
+}

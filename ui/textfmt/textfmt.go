@@ -185,25 +185,27 @@ func Count[T ~int | ~int64](n T, one, many string) string {
 }
 
 // CountWords says what a run's counts mean by how it ended: its findings
-// were sent only when Wiz took the upload (success, partial, or skipped by
-// Wiz after receiving it); a dry run put them in the upload file; any
-// other run (cancelled, failed, interrupted, running) only planned them.
-// fixed is the matching verb for the findings Wiz resolves.
-func CountWords(status string, dryRun bool) (sent, fixed string) {
+// were sent only when an upload reached Wiz (delivered; a success or a
+// partial run always did); a dry run put them in the upload file; any
+// other run (cancelled, failed, interrupted before uploading) only
+// planned them. fixed is the matching words for the findings Wiz
+// resolves.
+func CountWords(status string, dryRun, delivered bool) (sent, fixed string) {
 	switch {
-	case status == "dry_run" || dryRun && (status == "success" || status == "nothing_to_do"):
+	case status == "dry_run" || dryRun:
 		return "in the upload file", "would be marked fixed"
 	case status == "success" || status == "partial":
 		return "sent", "marked fixed"
-	case status == "skipped":
-		return "sent", "would be marked fixed"
+	case delivered || status == "skipped":
+		return "sent", "to be marked fixed"
 	}
 	return "planned, not sent", "would be marked fixed"
 }
 
-// Sent reports whether a run with this status delivered its upload to Wiz.
-func Sent(status string) bool {
-	return status == "success" || status == "partial" || status == "skipped"
+// Sent reports whether a run sent its findings to Wiz (see CountWords).
+func Sent(status string, dryRun, delivered bool) bool {
+	s, _ := CountWords(status, dryRun, delivered)
+	return s == "sent"
 }
 
 // NotFetched explains, in one line, the findings a sync never reads: it

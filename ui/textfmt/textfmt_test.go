@@ -210,22 +210,26 @@ func TestStatusWord(t *testing.T) {
 
 func TestCountWords(t *testing.T) {
 	for _, tc := range []struct {
-		status      string
-		dry         bool
-		sent, fixed string
+		status         string
+		dry, delivered bool
+		sent, fixed    string
 	}{
-		{"success", false, "sent", "marked fixed"},
-		{"partial", false, "sent", "marked fixed"},
-		{"skipped", false, "sent", "would be marked fixed"},
-		{"dry_run", true, "in the upload file", "would be marked fixed"},
-		{"cancelled", false, "planned, not sent", "would be marked fixed"},
-		{"failure", false, "planned, not sent", "would be marked fixed"},
-		{"interrupted", false, "planned, not sent", "would be marked fixed"},
-		{"cancelled", true, "planned, not sent", "would be marked fixed"},
+		{"success", false, true, "sent", "marked fixed"},
+		{"partial", false, true, "sent", "marked fixed"},
+		{"skipped", false, true, "sent", "to be marked fixed"},
+		{"failure", false, true, "sent", "to be marked fixed"},
+		{"dry_run", true, false, "in the upload file", "would be marked fixed"},
+		{"cancelled", false, false, "planned, not sent", "would be marked fixed"},
+		{"failure", false, false, "planned, not sent", "would be marked fixed"},
+		{"interrupted", false, false, "planned, not sent", "would be marked fixed"},
+		{"cancelled", true, false, "in the upload file", "would be marked fixed"},
 	} {
-		s, f := CountWords(tc.status, tc.dry)
+		s, f := CountWords(tc.status, tc.dry, tc.delivered)
 		if s != tc.sent || f != tc.fixed {
-			t.Errorf("CountWords(%q, %v) = %q, %q; want %q, %q", tc.status, tc.dry, s, f, tc.sent, tc.fixed)
+			t.Errorf("CountWords(%q, %v, %v) = %q, %q; want %q, %q", tc.status, tc.dry, tc.delivered, s, f, tc.sent, tc.fixed)
+		}
+		if Sent(tc.status, tc.dry, tc.delivered) != (tc.sent == "sent") {
+			t.Errorf("Sent(%q, %v, %v) disagrees with CountWords", tc.status, tc.dry, tc.delivered)
 		}
 	}
 	if got := Count(1, "repository", "repositories"); got != "1 repository" {

@@ -39,7 +39,7 @@ func rowCells(r ledger.Run) [nCols]string {
 	return [nCols]string{
 		cID: r.ID, cStartLong: st.Format("2006-01-02 15:04:05"), cStartShort: st.Format("2006-01-02 15:04"),
 		cTook: took(r), cBy: textfmt.OrDash(r.Trigger), cStatus: word,
-		cSent: textfmt.Commas(r.Sent), cNew: textfmt.Commas(r.New), cFixed: textfmt.Commas(r.Resolved), cRepos: textfmt.Commas(r.Repositories),
+		cSent: sentCell(r), cNew: textfmt.Commas(r.New), cFixed: textfmt.Commas(r.Resolved), cRepos: textfmt.Commas(r.Repositories),
 		cNote: note(r),
 	}
 }
@@ -222,4 +222,13 @@ func (m *Model) errorView() string {
 	st := m.c.Styles
 	return strings.Join(wrapIndent("✗ Could not read the history: "+m.err.Error(), st.Err, 0, m.width), "\n") + "\n\n" +
 		st.Muted.Render(textfmt.Trunc("Press r to try again.", m.width))
+}
+
+// sentCell is the SENT column: a dash for a run that delivered nothing
+// (dry run, cancelled, failed); its planned counts are in the detail.
+func sentCell(r ledger.Run) string {
+	if !textfmt.Sent(r.Status, r.DryRun, r.Delivered) {
+		return "—"
+	}
+	return textfmt.Commas(r.Sent)
 }
