@@ -86,3 +86,18 @@ func TestHistoryShowStepsInWordsNoGonePath(t *testing.T) {
 		t.Errorf("history shows the path of a removed upload file:\n%s", show)
 	}
 }
+
+// preview without --all counts only the findings the API returned as
+// excluded, and says so; with --all every finding is read and the same
+// words need no note.
+func TestPreviewExcludedWordsFollowWhatWasRead(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	_, filtered, stderr := h.run("preview")
+	if !strings.Contains(filtered, "excluded by the policy (other severities and statuses: not fetched, filtered by the API)") {
+		t.Errorf("preview does not say what its excluded count leaves out:\n%s\n%s", filtered, stderr)
+	}
+	_, all, _ := h.run("preview", "--all")
+	if strings.Contains(all, "not fetched") || !strings.Contains(all, "excluded by the policy.") {
+		t.Errorf("preview --all reads every finding, yet:\n%s", all)
+	}
+}

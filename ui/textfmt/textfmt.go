@@ -210,7 +210,7 @@ func Sent(status string, dryRun, delivered bool) bool {
 
 // NotFetched explains, in one line, the findings a sync never reads: it
 // asks the Semgrep API only for the policy's severities and statuses.
-const NotFetched = "findings of other severities and statuses are not fetched: the Semgrep API filters them"
+const NotFetched = "other severities and statuses: not fetched, filtered by the API"
 
 // Excluded says how many findings the policy excluded. When the API
 // filtered severities and statuses (apiFiltered), the findings it did not
@@ -219,5 +219,15 @@ func Excluded(n int, apiFiltered bool) string {
 	if !apiFiltered {
 		return Commas(n) + " excluded by the policy"
 	}
-	return Commas(n) + " read and excluded by the policy (" + NotFetched + ")"
+	return Commas(n) + " excluded by the policy (" + NotFetched + ")"
+}
+
+// Elapsed is a running or finished duration in whole seconds: 42s, 3m05s,
+// 1h02m (the style of Duration).
+func Elapsed(d time.Duration) string {
+	d = max(0, d).Round(time.Second)
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+	return Duration(d)
 }

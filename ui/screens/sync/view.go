@@ -56,7 +56,7 @@ func (m *Model) confirmView() (body, footer []string) {
 	case t.Repositories == 0:
 		body = append(body, m.wrap("Nothing to send: no repository in scope has findings to upload.", 0, st.Subtitle)...)
 	case m.dryRun:
-		s := fmt.Sprintf("Write the upload file for %s in %s — nothing is sent to Wiz (dry run).",
+		s := fmt.Sprintf("Dry run: write the upload file for %s in %s — nothing is sent to Wiz.",
 			count(t.Findings, "finding", "findings"), count(t.Repositories, "repository", "repositories"))
 		if t.Resolved > 0 {
 			s += fmt.Sprintf(" A real sync would mark %s fixed in Wiz.", textfmt.Commas(t.Resolved))
@@ -77,6 +77,11 @@ func (m *Model) confirmView() (body, footer []string) {
 			parts = append(parts, textfmt.Commas(p.Excluded)+" excluded by the policy")
 		}
 		body = append(body, m.wrap(strings.Join(parts, " · "), 2, st.Text)...)
+		if m.apiFiltered() {
+			// The preview screen reads every finding; a sync does not, so
+			// its excluded count is smaller: say why.
+			body = append(body, m.wrap(textfmt.NotFetched, 2, st.Muted)...)
+		}
 	}
 	if m.preview.Policy != "" {
 		body = append(body, m.wrap("Policy: "+m.preview.Policy, 2, st.Muted)...)
@@ -341,15 +346,7 @@ func (m *Model) doneView() (body, footer []string) {
 
 	// Core counts what the plan put in the upload; say "sent" only when
 	// Wiz took it.
-	sentWord, fixedWord := "planned", "would be marked fixed"
-	switch r.Status {
-	case coresync.StatusSuccess, coresync.StatusPartial:
-		sentWord, fixedWord = "sent", "marked fixed"
-	case coresync.StatusSkipped:
-		sentWord = "sent"
-	case coresync.StatusDryRun:
-		sentWord = "in the file"
-	}
+	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == coresync.StatusDryRun || m.opts.DryRun, r.Delivered())
 	f := r.Findings
 	parts := []string{textfmt.Commas(f.Sent) + " " + sentWord}
 	if f.New != nil {
@@ -361,7 +358,7 @@ func (m *Model) doneView() (body, footer []string) {
 	if f.Resolved != nil {
 		parts = append(parts, textfmt.Commas(*f.Resolved)+" "+fixedWord)
 	}
-	parts = append(parts, textfmt.Commas(f.Excluded)+" excluded")
+	parts = append(parts, textfmt.Commas(f.Excluded)+" excluded by the policy")
 	body = append(body, m.field("Findings", strings.Join(parts, " · "))...)
 
 	sent, left := 0, 0
@@ -374,6 +371,9 @@ func (m *Model) doneView() (body, footer []string) {
 		}
 	}
 	repos := textfmt.Commas(sent) + " " + sentWord
+	if m.apiFiltered() {
+		body = append(body, m.field("", textfmt.NotFetched)...)
+	}
 	if left > 0 {
 		repos += " · " + textfmt.Commas(left) + " left out"
 	}
@@ -548,31 +548,10 @@ func plural[T int | int64](n T, one, many string) string {
 
 func count(n int, one, many string) string { return textfmt.Commas(n) + " " + plural(n, one, many) }
 
-// bytesText is a size in B, KB, MB or GB (powers of 1024).
-func bytesText(n int64) string {
-	const k = 1024
-	switch {
-	case n < k:
-		return fmt.Sprintf("%d B", n)
-	case n < k*k:
-		return fmt.Sprintf("%.1f KB", float64(n)/k)
-	case n < k*k*k:
-		return fmt.Sprintf("%.1f MB", float64(n)/(k*k))
-	}
-	return fmt.Sprintf("%.2f GB", float64(n)/(k*k*k))
-}
+// bytesText and durText are the shared formats (MiB; 42s, 3m05s).
+func bytesText(n int64) string { return textfmt.Bytes(n) }
 
-// durText is a short elapsed time: 42s, 1m 05s, 1h 02m.
-func durText(d time.Duration) string {
-	d = max(0, d).Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
-}
+func durText(d time.Duration) string { return textfmt.Elapsed(d) }
 
 // spinView draws the spinner in the current theme (the root may switch
 // light/dark after New).
@@ -597,4 +576,10 @@ func (m *Model) elsewhereText() string {
 		out += " · since " + e.Since.Local().Format("15:04:05")
 	}
 	return out
+}
+
+// apiFiltered reports that the plan's collection asked the Semgrep API only
+// for the policy's severities and statuses.
+func (m *Model) apiFiltered() bool {
+	return m.preview != nil && m.preview.Collection != nil && m.preview.Collection.APIFiltered
 }
