@@ -39,7 +39,28 @@ func (s *service) Close() {
 	}
 }
 
-func (s *service) load(n needs) (*app, error) { return loadApp(s.flags, s.e, n) }
+func (s *service) load(n needs) (*app, error) {
+	a, err := loadApp(s.flags, s.e, n)
+	if err != nil && missingSettings(err) {
+		// The screens point to the wizard, not to environment variables.
+		return nil, notSetUp(err)
+	}
+	return a, err
+}
+
+// notSetUp names the settings that are set nowhere.
+func notSetUp(err error) error {
+	ns := &uic.NotSetUpError{Err: err}
+	var ve *config.ValidationError
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			if p.Origin == "" {
+				ns.Settings = append(ns.Settings, p.Field)
+			}
+		}
+	}
+	return ns
+}
 
 func (s *service) ledger(ctx context.Context, a *app) (*ledger.Ledger, error) {
 	s.mu.Lock()

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
+	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
 // sentRE finds "<number> sent" in human output: a count said to be sent.
@@ -99,5 +101,16 @@ func TestPreviewExcludedWordsFollowWhatWasRead(t *testing.T) {
 	_, all, _ := h.run("preview", "--all")
 	if strings.Contains(all, "not fetched") || !strings.Contains(all, "excluded by the policy.") {
 		t.Errorf("preview --all reads every finding, yet:\n%s", all)
+	}
+}
+
+func TestNotSetUpNamesTheMissingSettings(t *testing.T) {
+	err := notSetUp(&config.ValidationError{Problems: []config.Problem{
+		{Field: "wiz.client_id", Message: "is not set", Hint: "set WIZ_CLIENT_ID"},
+		{Field: "wiz.api_endpoint", Origin: "env WIZ_API_ENDPOINT", Message: "is not a URL"},
+	}})
+	if !uic.IsNotSetUp(err) || !strings.Contains(err.Error(), "wiz.client_id") || strings.Contains(err.Error(), "wiz.api_endpoint") ||
+		strings.Contains(err.Error(), "WIZ_CLIENT_ID") {
+		t.Errorf("notSetUp = %v", err)
 	}
 }

@@ -150,6 +150,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
+	if cmd, ok := common.SetUpOnKey(m.err, msg); ok {
+		return m, cmd
+	}
 	if m.confirming {
 		if key.Matches(msg, m.keys.Yes) {
 			return m, m.start(true)
@@ -220,6 +223,8 @@ func (m *Model) View() string {
 			}
 			body = append(body, m.row(m.spinView()+" "+st.Muted.Render("checking"), name, "")...)
 		}
+	case common.IsNotSetUp(m.err):
+		body = append(body, m.wrap(m.err.Error(), 0, st.Warn)...)
 	case m.err != nil:
 		body = append(body, st.Err.Render("✗ The check could not run"))
 		body = append(body, m.wrap(m.err.Error(), 2, st.Text)...)
@@ -283,6 +288,8 @@ func (m *Model) footer() []string {
 		out = append(out, st.Warn.Render("This allocates an upload slot in Wiz; nothing is uploaded — continue? y/N"))
 	case m.running:
 		out = append(out, m.spinView()+" "+st.Muted.Render("Checking…"))
+	case common.IsNotSetUp(m.err):
+		out = append(out, st.Key.Render("s")+st.Muted.Render(" set up"))
 	case m.err != nil:
 		out = append(out, st.Muted.Render("press r to try again"))
 	default:

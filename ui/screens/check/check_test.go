@@ -289,3 +289,23 @@ func TestNarrowAndShortViewsFit(t *testing.T) {
 }
 
 var _ common.Screen = (*Model)(nil)
+
+// Unconfigured, the check points to the wizard, and s opens it.
+func TestNotSetUpPointsToTheWizard(t *testing.T) {
+	ns := &common.NotSetUpError{Settings: []string{"wiz.client_id"}, Err: errors.New("wiz.client_id: is not set — set WIZ_CLIENT_ID")}
+	f := &uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) { return nil, ns }}
+	m := newModel(f, 80, 22)
+	m.Init()
+	m.Update(resultMsg{gen: m.gen, err: ns})
+	v := uitest.Plain(m.View())
+	if !strings.Contains(v, "Press s to set up") || strings.Contains(v, "WIZ_CLIENT_ID") {
+		t.Errorf("the unconfigured check does not point to the wizard:\n%s", v)
+	}
+	_, cmd := m.Update(uitest.Key("s"))
+	if cmd == nil {
+		t.Fatal("s does nothing")
+	}
+	if msg, _ := cmd().(common.NavigateMsg); msg.To != common.Setup {
+		t.Errorf("s navigates to %+v", msg)
+	}
+}

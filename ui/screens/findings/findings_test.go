@@ -610,3 +610,22 @@ func TestThemeChangeShowsAtTheNextFrame(t *testing.T) {
 		t.Error("after an update the frame differs from the first light one")
 	}
 }
+
+// Unconfigured, the preview points to the wizard, and s opens it.
+func TestNotSetUpPointsToTheWizard(t *testing.T) {
+	ns := &common.NotSetUpError{Settings: []string{"semgrep.token"}, Err: errors.New("semgrep.token: is not set — set SEMGREP_APP_TOKEN")}
+	m := New(uitest.Common(&uitest.Fake{PreviewFn: func(bool) (*common.Preview, error) { return nil, ns }}))
+	m.SetSize(80, 22)
+	drive(t, m, m.Init())
+	v := uitest.Plain(m.View())
+	if !strings.Contains(v, "Press s to set up") || strings.Contains(v, "SEMGREP_APP_TOKEN") {
+		t.Errorf("the unconfigured preview does not point to the wizard:\n%s", v)
+	}
+	_, cmd := m.Update(uitest.Key("s"))
+	if cmd == nil {
+		t.Fatal("s does nothing")
+	}
+	if msg, _ := cmd().(common.NavigateMsg); msg.To != common.Setup {
+		t.Errorf("s navigates to %+v", msg)
+	}
+}

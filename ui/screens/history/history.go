@@ -17,9 +17,10 @@ const listLimit = 200
 
 // runsMsg answers a list load; gen drops answers a newer load superseded.
 type runsMsg struct {
-	gen  int
-	runs []ledger.Run
-	err  error
+	gen      int
+	runs     []ledger.Run
+	err      error
+	notSetUp bool // no runs and nothing set up: the wizard comes first
 }
 
 // runMsg answers a run load.
@@ -38,15 +39,16 @@ type Model struct {
 	width, height int
 
 	// The list.
-	runs    []ledger.Run
-	loaded  bool // a list answer arrived (runs may be empty)
-	loading bool
-	err     error
-	gen     int
-	cursor  int
-	offset  int
-	cells   [][nCols]string // plain cell text per run, formatted once per load
-	colW    [nCols]int
+	runs     []ledger.Run
+	loaded   bool // a list answer arrived (runs may be empty)
+	loading  bool
+	err      error
+	notSetUp bool
+	gen      int
+	cursor   int
+	offset   int
+	cells    [][nCols]string // plain cell text per run, formatted once per load
+	colW     [nCols]int
 
 	// The open run: openID != "" means the detail view is showing.
 	openID    string
@@ -83,7 +85,7 @@ func (m *Model) loadRuns() tea.Cmd {
 	gen, svc, ctx := m.gen, m.c.Service, m.c.Ctx
 	return func() tea.Msg {
 		runs, err := svc.Runs(ctx, listLimit)
-		return runsMsg{gen: gen, runs: runs, err: err}
+		return runsMsg{gen: gen, runs: runs, err: err, notSetUp: err == nil && len(runs) == 0 && !svc.Configured()}
 	}
 }
 
@@ -109,7 +111,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.gen != m.gen {
 			return m, nil
 		}
-		m.loading, m.loaded, m.err = false, true, msg.err
+		m.loading, m.loaded, m.err, m.notSetUp = false, true, msg.err, msg.notSetUp
 		if msg.err == nil {
 			m.setRuns(msg.runs)
 		}
@@ -160,6 +162,9 @@ func (m *Model) setRuns(runs []ledger.Run) {
 
 func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.notSetUp && len(m.runs) == 0 && key.Matches(msg, common.SetUpKey) {
+		return common.Navigate(common.Setup, "")
+	}
 	switch {
 	case key.Matches(msg, k.Up):
 		m.move(-1)

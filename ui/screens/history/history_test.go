@@ -436,6 +436,7 @@ func TestSuccessfulUploadIsNotPending(t *testing.T) {
 
 func TestEmptyHistory(t *testing.T) {
 	f := fake()
+	f.ConfiguredV = true
 	f.RunsFn = func(int) ([]ledger.Run, error) { return []ledger.Run{}, nil }
 	for _, sz := range [][2]int{{80, 22}, {120, 38}} {
 		m := loaded(t, f, "", sz[0], sz[1])
@@ -549,5 +550,22 @@ func TestRunsThatSentNothingDoNotSaySent(t *testing.T) {
 				t.Errorf("%s: SENT is %q, want a dash", r.Status, got)
 			}
 		}
+	}
+}
+
+// Unconfigured and empty, the history points to the wizard first.
+func TestEmptyUnconfiguredHistoryPointsToTheWizard(t *testing.T) {
+	f := &uitest.Fake{RunsFn: func(int) ([]ledger.Run, error) { return nil, nil }}
+	m := loaded(t, f, "", 80, 22)
+	v := uitest.Plain(m.View())
+	if !strings.Contains(v, "press s to set up") {
+		t.Errorf("the empty history of an unconfigured app does not point to the wizard:\n%s", v)
+	}
+	cmd := press(t, m, "s")
+	if cmd == nil {
+		t.Fatal("s does nothing")
+	}
+	if msg, _ := cmd().(common.NavigateMsg); msg.To != common.Setup {
+		t.Errorf("s navigates to %+v", msg)
 	}
 }

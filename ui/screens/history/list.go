@@ -127,7 +127,11 @@ func (m *Model) listView() string {
 		return m.errorView()
 	}
 	if len(m.runs) == 0 {
-		return textfmt.Trunc(st.Subtitle.Render("No runs yet — press 4 to sync"), w) + "\n\n" + strings.Join(wrapIndent(
+		head := "No runs yet — press 4 to sync"
+		if m.notSetUp {
+			head = "No runs yet — press s to set up, then 4 to sync"
+		}
+		return textfmt.Trunc(st.Subtitle.Render(head), w) + "\n\n" + strings.Join(wrapIndent(
 			"Every sync is recorded here, whether it ran from this app, a headless command or watch mode: its steps, counts and what Wiz said.",
 			st.Muted, 0, w), "\n")
 	}

@@ -715,3 +715,23 @@ func TestDoneNeverSaysSentWhenNothingWas(t *testing.T) {
 		}
 	}
 }
+
+// Unconfigured, the sync screen points to the wizard, and s opens it.
+func TestPlanNotSetUpPointsToTheWizard(t *testing.T) {
+	m := New(uitest.Common(&uitest.Fake{}))
+	m.SetSize(80, 22)
+	m.plan()
+	ns := &common.NotSetUpError{Settings: []string{"semgrep.token"}, Err: errors.New("semgrep.token: is not set — set SEMGREP_APP_TOKEN")}
+	m.Update(planMsg{gen: m.planGen, err: ns})
+	v := uitest.Plain(m.View())
+	if !strings.Contains(v, "Press s to set up") || strings.Contains(v, "SEMGREP_APP_TOKEN") {
+		t.Errorf("the unconfigured sync does not point to the wizard:\n%s", v)
+	}
+	_, cmd := m.Update(uitest.Key("s"))
+	if cmd == nil {
+		t.Fatal("s does nothing")
+	}
+	if msg, _ := cmd().(common.NavigateMsg); msg.To != common.Setup {
+		t.Errorf("s navigates to %+v", msg)
+	}
+}

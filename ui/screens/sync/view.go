@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
@@ -32,6 +33,11 @@ func (m *Model) View() string {
 		body = m.wrap(m.spinView()+" Reading the findings and planning the sync… nothing is sent yet.", 0, m.c.Styles.Text)
 		footer = []string{m.hint("esc", "back")}
 	case PlanFailed:
+		if common.IsNotSetUp(m.planErr) {
+			body = m.wrap(m.planErr.Error(), 0, m.c.Styles.Warn)
+			footer = []string{m.hint("s", "set up") + m.sep() + m.hint("esc", "home")}
+			break
+		}
 		body = append([]string{m.c.Styles.Err.Render("✗ The sync could not be planned")}, m.wrap(m.planErr.Error(), 2, m.c.Styles.Text)...)
 		footer = []string{m.hint("r", "try again") + m.sep() + m.hint("esc", "home")}
 	case Confirming:
