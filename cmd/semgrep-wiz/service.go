@@ -11,6 +11,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/version"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
@@ -23,6 +24,10 @@ type service struct {
 
 	mu  stdsync.Mutex
 	led *ledger.Ledger
+	// uploadOK is the last passed upload-permission probe: it allocates
+	// an upload slot, so a plain re-check keeps it as passed until the
+	// configuration is saved (or deleted) rather than asking again.
+	uploadOK *sync.CheckResult
 }
 
 var _ uic.Service = (*service)(nil)
@@ -114,6 +119,7 @@ func (s *service) HasSecret(name string) bool {
 }
 
 func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semgrepToken string) error {
+	s.forgetChecks()
 	cur, paths, store, err := s.rawConfig()
 	if err != nil && cur == nil {
 		// A broken file is replaced by what the wizard saves.
@@ -139,6 +145,7 @@ func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semg
 }
 
 func (s *service) DeleteConfig(context.Context) error {
+	s.forgetChecks()
 	_, paths, store, _ := s.rawConfig()
 	return config.Delete(paths, store)
 }
@@ -171,7 +178,44 @@ func (s *service) Check(ctx context.Context, includeUpload bool) ([]sync.CheckRe
 	if err != nil {
 		return nil, err
 	}
-	return sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload}), nil
+	rs := sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range rs {
+		r := &rs[i]
+		if r.Name != wiz.ScopeIngestion {
+			continue
+		}
+		switch {
+		case includeUpload && r.OK:
+			kept := *r
+			kept.Detail = "passed when tested; unchanged settings since (u tests it again)"
+			s.uploadOK = &kept
+		case includeUpload:
+			s.uploadOK = nil
+		case r.Skipped && s.uploadOK != nil && tokenPassed(rs):
+			*r = *s.uploadOK
+		}
+	}
+	return rs, nil
+}
+
+// tokenPassed reports that the Wiz token works now: a remembered upload
+// probe stands only while it does.
+func tokenPassed(rs []sync.CheckResult) bool {
+	for _, r := range rs {
+		if r.Name == wiz.CheckToken {
+			return r.OK
+		}
+	}
+	return false
+}
+
+// forgetChecks drops what a check remembered: the settings changed.
+func (s *service) forgetChecks() {
+	s.mu.Lock()
+	s.uploadOK = nil
+	s.mu.Unlock()
 }
 
 func (s *service) Preview(ctx context.Context, all bool) (*uic.Preview, error) {

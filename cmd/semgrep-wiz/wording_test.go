@@ -1,6 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -112,5 +118,46 @@ func TestNotSetUpNamesTheMissingSettings(t *testing.T) {
 	if !uic.IsNotSetUp(err) || !strings.Contains(err.Error(), "wiz.client_id") || strings.Contains(err.Error(), "wiz.api_endpoint") ||
 		strings.Contains(err.Error(), "WIZ_CLIENT_ID") {
 		t.Errorf("notSetUp = %v", err)
+	}
+}
+
+// A passed upload probe stays passed on a plain re-check (it allocates an
+// upload slot, so it is not asked again) until the settings are saved.
+func TestPassedUploadProbeStaysUntilSettingsChange(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+		pollInterval: 10 * time.Millisecond, wizRate: 1000}
+	svc := newService(&common{}, e)
+	defer svc.Close()
+	ctx := context.Background()
+	ingestion := func(rs []sync.CheckResult) sync.CheckResult {
+		for _, r := range rs {
+			if r.Name == wiz.ScopeIngestion {
+				return r
+			}
+		}
+		t.Fatalf("no upload row in %+v", rs)
+		return sync.CheckResult{}
+	}
+	rs, _ := svc.Check(ctx, false)
+	if r := ingestion(rs); !r.Skipped {
+		t.Fatalf("a plain first check tested uploading: %+v", r)
+	}
+	rs, _ = svc.Check(ctx, true)
+	if r := ingestion(rs); !r.OK {
+		t.Fatalf("the upload probe failed: %+v", r)
+	}
+	slots := h.wz.SlotsRequested()
+	rs, _ = svc.Check(ctx, false)
+	if r := ingestion(rs); !r.OK || r.Skipped {
+		t.Errorf("a re-check reset the passed upload probe: %+v", r)
+	}
+	if h.wz.SlotsRequested() != slots {
+		t.Error("a plain re-check asked Wiz for an upload slot")
+	}
+	svc.forgetChecks() // what saving the settings does
+	rs, _ = svc.Check(ctx, false)
+	if r := ingestion(rs); !r.Skipped {
+		t.Errorf("the upload probe stayed passed after the settings changed: %+v", r)
 	}
 }
