@@ -219,7 +219,7 @@ func took(r ledger.Run) string {
 	if r.FinishedAt.IsZero() {
 		return "-"
 	}
-	return r.FinishedAt.Sub(r.StartedAt).Round(100 * time.Millisecond).String()
+	return textfmt.Duration(r.FinishedAt.Sub(r.StartedAt)) // as the TUI's history shows it
 }
 
 func truncate(s string, n int) string {

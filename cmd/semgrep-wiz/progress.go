@@ -30,7 +30,7 @@ var stepTitle = sync.StepTitle
 func (p *progress) handle(ev sync.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	el := time.Since(p.start).Round(100 * time.Millisecond)
+	el := textfmt.Duration(time.Since(p.start)) // the TUI's style: 4.2s, 17s, 3m05s
 	switch ev.Kind {
 	case sync.StepStarted:
 		fmt.Fprintf(p.w, "[%6s] %s…\n", el, stepTitle[ev.Step])

@@ -161,3 +161,32 @@ func TestPassedUploadProbeStaysUntilSettingsChange(t *testing.T) {
 		t.Errorf("the upload probe stayed passed after the settings changed: %+v", r)
 	}
 }
+
+// Home's data sources agree with the repositories the upload carried: an
+// empty one (a repository without findings, sent empty) is in Wiz too.
+func TestHomeCountsEveryUploadedDataSource(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	code, stdout, stderr := h.run("sync", "--yes", "--json")
+	if code != 0 {
+		t.Fatalf("sync: exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, stdout)
+	// The demo data holds a repository without findings (acme/docs-site):
+	// it is uploaded with an empty list.
+	uploaded := 0
+	for _, r := range res.Repositories {
+		if r.State == "sent" || r.State == "sent_empty" {
+			uploaded++
+		}
+	}
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	svc := newService(&common{}, e)
+	defer svc.Close()
+	info, err := svc.Home(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.DataSources != uploaded || info.LastRun == nil || info.LastRun.Repositories != uploaded {
+		t.Errorf("home: %d data sources, last run %v repositories; the upload carried %d", info.DataSources, info.LastRun, uploaded)
+	}
+}
