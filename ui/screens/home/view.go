@@ -96,10 +96,8 @@ func (m *Model) state() []string {
 		sentWord, fixedWord := textfmt.CountWords(r.Status, r.DryRun, r.Delivered)
 		counts := textfmt.Commas(r.Sent) + " " + sentWord + " · " + textfmt.Commas(r.New) + " new · " + textfmt.Commas(r.Resolved) + " " + fixedWord + " · " +
 			plural(r.Repositories, "repository", "repositories")
-		if r.DryRun {
-			counts += " · dry run, nothing sent"
-		}
-		one("", counts, st.Text)
+		// The words wrap rather than cut: the counts are the point.
+		row("", counts, st.Text)
 		if r.Error != "" {
 			one("", "✗ "+textfmt.OneLine(r.Error), st.Err)
 		}

@@ -634,7 +634,7 @@ func TestDoneFailure(t *testing.T) {
 	h := finishWith(t, 120, 38, failureResult, evs)
 	v := h.view()
 	assertHas(t, v, "✗ Failed", "Error", "the service account lacks create:external_data_ingestion",
-		"✗ Uploading to Wiz", "– Waiting for Wiz to process  not reached", "NOT_SENT", "1,204 planned", "97 would be marked fixed")
+		"✗ Uploading to Wiz", "– Waiting for Wiz to process  not reached", "1.2 MiB · not sent", "1,204 planned, not sent", "97 would be marked fixed")
 	if strings.Contains(v, "Activity") {
 		t.Errorf("an activity is shown for an upload that never happened:\n%s", v)
 	}

@@ -389,7 +389,11 @@ func (m *Model) doneView() (body, footer []string) {
 		if u.UploadID != "" {
 			body = append(body, m.field("Upload", u.UploadID+" · "+bytesText(u.Bytes))...)
 		} else if u.Bytes > 0 {
-			body = append(body, m.field("Upload file", bytesText(u.Bytes)+" · "+textfmt.OrDash(u.Status))...)
+			status := textfmt.OrDash(u.Status)
+			if status == "NOT_SENT" {
+				status = "not sent"
+			}
+			body = append(body, m.field("Upload file", bytesText(u.Bytes)+" · "+status)...)
 		}
 		if u.SystemActivityID != "" {
 			body = append(body, m.field("Activity", u.SystemActivityID)...)
