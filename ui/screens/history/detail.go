@@ -212,12 +212,7 @@ func wrapIndent(s string, style lipgloss.Style, indent, w int) []string {
 	return lines
 }
 
-func repositories(n int) string {
-	if n == 1 {
-		return "1 repository"
-	}
-	return textfmt.Commas(n) + " repositories"
-}
+func repositories(n int) string { return textfmt.Count(n, "repository", "repositories") }
 
 // dataSources names up to three data sources and counts the rest.
 func dataSources(ids []string) string {
