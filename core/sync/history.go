@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
@@ -31,4 +32,20 @@ func (r *Result) Delivered() bool {
 		}
 	}
 	return false
+}
+
+// countsText says a run's counts for a log line: "sent" only when its
+// upload reached Wiz, "in the upload file" for a dry run, else "planned,
+// not sent" (the same words as the terminal app's).
+func (r *Result) countsText() string {
+	sent, fixed := "planned, not sent", "would be marked fixed"
+	switch {
+	case r.Status == StatusDryRun:
+		sent = "in the upload file"
+	case r.Status == StatusSuccess || r.Status == StatusPartial:
+		sent, fixed = "sent", "marked fixed"
+	case r.Delivered():
+		sent, fixed = "sent", "to be marked fixed"
+	}
+	return fmt.Sprintf("%d findings %s for %d repositories, %d %s", r.Findings.Sent, sent, countState(r, "sent", "sent_empty"), derefOr(r.Findings.Resolved), fixed)
 }

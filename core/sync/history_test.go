@@ -44,3 +44,21 @@ func TestEventWords(t *testing.T) {
 		}
 	}
 }
+
+func TestCountsTextSaysSentOnlyWhenDelivered(t *testing.T) {
+	three := 3
+	for _, tc := range []struct {
+		r    Result
+		want string
+	}{
+		{Result{Status: StatusSuccess, Uploads: []UploadResult{{UploadID: "u", Status: "SUCCESS"}}}, "5 findings sent for 0 repositories, 3 marked fixed"},
+		{Result{Status: StatusDryRun, Uploads: []UploadResult{{Status: "NOT_SENT"}}}, "5 findings in the upload file for 0 repositories, 3 would be marked fixed"},
+		{Result{Status: StatusCancelled}, "5 findings planned, not sent for 0 repositories, 3 would be marked fixed"},
+		{Result{Status: StatusFailure, Uploads: []UploadResult{{UploadID: "u", Status: "PENDING"}}}, "5 findings sent for 0 repositories, 3 to be marked fixed"},
+	} {
+		tc.r.Findings = Counts{Sent: 5, Resolved: &three}
+		if got := tc.r.countsText(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.r.Status, got, tc.want)
+		}
+	}
+}
