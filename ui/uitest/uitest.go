@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -154,9 +155,15 @@ type Fake struct {
 	HomeFn        func() (common.HomeInfo, error)
 	ElsewhereFn   func() (*ledger.Elsewhere, error)
 	Calls         map[string]int
+
+	// mu serialises count: screens call the service from commands that
+	// tests may run on goroutines.
+	mu stdsync.Mutex
 }
 
 func (f *Fake) count(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.Calls == nil {
 		f.Calls = map[string]int{}
 	}

@@ -352,7 +352,7 @@ func (m *Model) doneView() (body, footer []string) {
 
 	// Core counts what the plan put in the upload; say "sent" only when
 	// Wiz took it.
-	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == coresync.StatusDryRun || m.opts.DryRun, r.Delivered())
+	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == coresync.StatusDryRun, r.Delivered())
 	f := r.Findings
 	parts := []string{textfmt.Commas(f.Sent) + " " + sentWord}
 	if f.New != nil {
