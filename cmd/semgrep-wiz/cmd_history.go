@@ -134,7 +134,7 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 	sync.ForgetGoneFiles(evs)
 	for _, ev := range evs {
 		line := sync.EventWords(ev.Kind, ev.Step)
-		if t := oneLine(ev.Text()); t != "" {
+		if t := oneLine(sync.EventDetail(ev)); t != "" {
 			line += ": " + t
 		}
 		fmt.Fprintf(w, "    %s  %s\n", ev.Time.UTC().Format("15:04:05"), line)

@@ -49,3 +49,15 @@ func (r *Result) countsText() string {
 	}
 	return fmt.Sprintf("%d findings %s for %d repositories, %d %s", r.Findings.Sent, sent, countState(r, "sent", "sent_empty"), derefOr(r.Findings.Resolved), fixed)
 }
+
+// EventDetail is what a recorded event says, for the history: its text,
+// or for a finished read that recorded none, how many repositories it read.
+func EventDetail(ev ledger.Event) string {
+	if t := ev.Text(); t != "" {
+		return t
+	}
+	if ev.Kind == string(StepFinished) && ev.Step == string(StepCollect) && ev.Total > 0 {
+		return fmt.Sprintf("%d repositories read", ev.Total)
+	}
+	return ""
+}

@@ -62,3 +62,12 @@ func TestCountsTextSaysSentOnlyWhenDelivered(t *testing.T) {
 		}
 	}
 }
+
+func TestEventDetailFillsTheRepositoriesRead(t *testing.T) {
+	if got := EventDetail(ledger.Event{Kind: "step_finished", Step: "collect", Total: 8}); got != "8 repositories read" {
+		t.Errorf("EventDetail = %q", got)
+	}
+	if got := EventDetail(ledger.Event{Kind: "step_started", Step: "collect"}); got != "" {
+		t.Errorf("EventDetail of a start = %q", got)
+	}
+}

@@ -169,7 +169,7 @@ func eventLines(st theme.Styles, ev ledger.Event, w int) []string {
 	// The step in words, then what it said: "Reading findings finished: 8
 	// repositories"; the event names stay in history show --json.
 	words := coresync.EventWords(ev.Kind, ev.Step)
-	msg := ev.Text()
+	msg := coresync.EventDetail(ev)
 	if msg != "" {
 		words += ":"
 	}
