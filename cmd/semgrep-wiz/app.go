@@ -363,9 +363,6 @@ var (
 	oneLine    = textfmt.OneLine
 )
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+func plural(n int, one, many string) string { return textfmt.Count(n, one, many) }
+
+func excludedText(n int, apiFiltered bool) string { return textfmt.Excluded(n, apiFiltered) }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 type historyOpts struct {
@@ -54,8 +55,14 @@ func historyList(ctx context.Context, c *common, o historyOpts, e env) error {
 		if r.DryRun && note == "" {
 			note = "dry run"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.ID, r.StartedAt.UTC().Format("2006-01-02 15:04:05"), took(r),
-			r.Trigger, r.Status, r.Sent, r.New, r.Resolved, r.Repositories, truncate(oneLine(note), 60))
+		// A run that delivered nothing sent nothing: its planned counts
+		// are in 'history show'.
+		sent := "—"
+		if textfmt.Sent(r.Status, r.DryRun, r.Delivered) {
+			sent = textfmt.Commas(r.Sent)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.StartedAt.UTC().Format("2006-01-02 15:04:05"), took(r),
+			r.Trigger, r.Status, sent, textfmt.Commas(r.New), textfmt.Commas(r.Resolved), textfmt.Commas(r.Repositories), truncate(oneLine(note), 60))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -90,6 +97,7 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 		return jobFailed{err.Error()}
 	}
 	if asJSON {
+		// The JSON keeps the events as recorded (their paths included).
 		out := struct {
 			runJSON
 			Events  []ledger.Event  `json:"events"`
@@ -115,8 +123,10 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 		fmt.Fprint(w, " (dry run)")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  findings:  %d sent (%d new, %d unchanged), %d marked fixed, %d excluded; %d repositories\n",
-		run.Sent, run.New, run.Unchanged, run.Resolved, run.Excluded, run.Repositories)
+	sentWord, fixedWord := textfmt.CountWords(run.Status, run.DryRun, run.Delivered)
+	fmt.Fprintf(w, "  findings:  %s %s (%s new, %s unchanged), %s %s, %s excluded by the policy; %s\n",
+		textfmt.Commas(run.Sent), sentWord, textfmt.Commas(run.New), textfmt.Commas(run.Unchanged), textfmt.Commas(run.Resolved), fixedWord,
+		textfmt.Commas(run.Excluded), plural(run.Repositories, "repository", "repositories"))
 	if run.Error != "" {
 		fmt.Fprintf(w, "  error:     %s\n", oneLine(run.Error))
 	}
@@ -136,8 +146,13 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 	if len(evs) > 0 {
 		fmt.Fprintln(w, "  steps:")
 	}
+	sync.ForgetGoneFiles(evs)
 	for _, ev := range evs {
-		fmt.Fprintf(w, "    %s  %-16s %-8s %s\n", ev.Time.UTC().Format("15:04:05"), ev.Kind, ev.Step, oneLine(ev.Text()))
+		line := sync.EventWords(ev.Kind, ev.Step)
+		if t := oneLine(sync.EventDetail(ev)); t != "" {
+			line += ": " + t
+		}
+		fmt.Fprintf(w, "    %s  %s\n", ev.Time.UTC().Format("15:04:05"), line)
 	}
 	return nil
 }
@@ -219,7 +234,7 @@ func took(r ledger.Run) string {
 	if r.FinishedAt.IsZero() {
 		return "-"
 	}
-	return r.FinishedAt.Sub(r.StartedAt).Round(100 * time.Millisecond).String()
+	return textfmt.Duration(r.FinishedAt.Sub(r.StartedAt)) // as the TUI's history shows it
 }
 
 func truncate(s string, n int) string {

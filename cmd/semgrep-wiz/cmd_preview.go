@@ -13,6 +13,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 type previewOpts struct{ json, csv, all bool }
@@ -252,8 +253,9 @@ func (pv preview) text(w io.Writer) {
 	}
 	tw.Flush()
 	p := pv.plan
-	fmt.Fprintf(w, "\nWould send %s for %s: %d new, %d unchanged; %d will be marked fixed in Wiz; %d excluded by the policy.\n",
-		plural(p.Findings, "finding", "findings"), plural(p.Repositories, "repository", "repositories"), p.New, p.Unchanged, p.Resolved, p.Excluded)
+	fmt.Fprintf(w, "\nWould send %s for %s: %s new, %s unchanged; %s will be marked fixed in Wiz; %s.\n",
+		plural(p.Findings, "finding", "findings"), plural(p.Repositories, "repository", "repositories"), textfmt.Commas(p.New),
+		textfmt.Commas(p.Unchanged), textfmt.Commas(p.Resolved), excludedText(p.Excluded, pv.col.APIFiltered))
 	for _, t := range p.Trips {
 		fmt.Fprintf(w, "! %s", t.Message)
 		if t.Override != "" {
@@ -271,7 +273,7 @@ func (pv preview) text(w io.Writer) {
 		}
 	}
 	if !pv.all {
-		fmt.Fprintln(w, "Run with --all to list excluded findings and their reasons, --csv or --json for every finding.")
+		fmt.Fprintln(w, "Run with --all to read every finding and list the excluded ones with their reasons; --csv or --json for every finding.")
 		return
 	}
 	reasons := map[string]int{}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 type syncOpts struct {
@@ -91,7 +92,7 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 			return err
 		}
 	} else {
-		printResult(e.stdout, res)
+		printResult(e.stdout, res, len(a.files) == 0)
 	}
 	if ce := asConfigError(runErr); ce != nil {
 		return ce
@@ -110,8 +111,8 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 
 func confirm(e env, p *sync.Plan) bool {
 	w := e.stderr
-	fmt.Fprintf(w, "\nSend %s for %s to Wiz: %d new, %d unchanged. %s will be marked fixed in Wiz.\n",
-		plural(p.Findings, "finding", "findings"), plural(p.Repositories, "repository", "repositories"), p.New, p.Unchanged,
+	fmt.Fprintf(w, "\nSend %s for %s to Wiz: %s new, %s unchanged. %s will be marked fixed in Wiz.\n",
+		plural(p.Findings, "finding", "findings"), plural(p.Repositories, "repository", "repositories"), textfmt.Commas(p.New), textfmt.Commas(p.Unchanged),
 		plural(p.Resolved, "finding", "findings"))
 	fmt.Fprintln(w, "Each repository's data source in Wiz is replaced by what is sent.")
 	for _, t := range p.Trips {
@@ -129,21 +130,31 @@ func confirm(e env, p *sync.Plan) bool {
 	return false
 }
 
-func printResult(w io.Writer, r *sync.Result) {
+// printResult prints a run's summary. apiFiltered is true when the Semgrep
+// API was asked only for the policy's severities and statuses.
+func printResult(w io.Writer, r *sync.Result, apiFiltered bool) {
 	fmt.Fprintf(w, "\nRun %s: %s\n", r.RunID, strings.ToUpper(string(r.Status)))
 	states := map[string]int{}
 	for _, repo := range r.Repositories {
 		states[repo.State]++
 	}
-	fmt.Fprintf(w, "  findings:     %d sent", r.Findings.Sent)
+	// The counts are what the upload document holds; they were sent only
+	// when Wiz took the upload.
+	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == sync.StatusDryRun, r.Delivered())
+	fmt.Fprintf(w, "  findings:     %s %s", textfmt.Commas(r.Findings.Sent), sentWord)
 	if r.Findings.New != nil {
-		fmt.Fprintf(w, " (%d new, %d unchanged), %d marked fixed", *r.Findings.New, *r.Findings.Unchanged, *r.Findings.Resolved)
+		fmt.Fprintf(w, " (%s new, %s unchanged), %s %s", textfmt.Commas(*r.Findings.New), textfmt.Commas(*r.Findings.Unchanged),
+			textfmt.Commas(*r.Findings.Resolved), fixedWord)
 	}
-	fmt.Fprintf(w, "; %d excluded by the policy\n", r.Findings.Excluded)
-	fmt.Fprintf(w, "  repositories: %d sent", states["sent"])
+	fmt.Fprintf(w, "; %s\n", excludedText(r.Findings.Excluded, apiFiltered))
+	fmt.Fprintf(w, "  repositories: %s %s", textfmt.Commas(states["sent"]), sentWord)
 	for _, k := range []string{"sent_empty", "not_in_scope", "failed", "skipped_budget", "held_by_guard"} {
 		if states[k] > 0 {
-			fmt.Fprintf(w, ", %d %s", states[k], strings.ReplaceAll(k, "_", " "))
+			word := strings.ReplaceAll(k, "_", " ")
+			if k == "sent_empty" {
+				word = "empty, " + sentWord
+			}
+			fmt.Fprintf(w, ", %s %s", textfmt.Commas(states[k]), word)
 		}
 	}
 	fmt.Fprintln(w)

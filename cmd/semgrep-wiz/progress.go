@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
 // progress prints pipeline events for a person reading stderr: one line
@@ -24,18 +25,12 @@ func newProgress(w io.Writer) *progress { return &progress{w: w, start: time.Now
 
 func (p *progress) sink() sync.Sink { return p.handle }
 
-var stepTitle = map[sync.Step]string{
-	sync.StepCollect: "Reading findings",
-	sync.StepSelect:  "Applying the policy",
-	sync.StepEncode:  "Writing the upload file",
-	sync.StepUpload:  "Uploading to Wiz",
-	sync.StepPoll:    "Waiting for Wiz to process the upload",
-}
+var stepTitle = sync.StepTitle
 
 func (p *progress) handle(ev sync.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	el := time.Since(p.start).Round(100 * time.Millisecond)
+	el := textfmt.Duration(time.Since(p.start)) // the TUI's style: 4.2s, 17s, 3m05s
 	switch ev.Kind {
 	case sync.StepStarted:
 		fmt.Fprintf(p.w, "[%6s] %s…\n", el, stepTitle[ev.Step])
@@ -43,7 +38,7 @@ func (p *progress) handle(ev sync.Event) {
 		msg := ev.Message
 		switch ev.Step {
 		case sync.StepCollect:
-			msg = fmt.Sprintf("%d repositories", ev.Total)
+			msg = plural(int(ev.Total), "repository", "repositories")
 		case sync.StepEncode:
 			msg = fmt.Sprintf("%s (%s)", ev.Message, humanBytes(ev.Total))
 		case sync.StepUpload:
@@ -69,7 +64,7 @@ func (p *progress) handle(ev sync.Event) {
 		} else if ev.Message != "" {
 			fmt.Fprintf(p.w, "[%6s]   %s\n", el, ev.Message)
 		} else {
-			fmt.Fprintf(p.w, "[%6s]   %d of %d repositories\n", el, ev.Done, ev.Total)
+			fmt.Fprintf(p.w, "[%6s]   %s of %s\n", el, textfmt.Commas(ev.Done), plural(int(ev.Total), "repository", "repositories"))
 		}
 	case sync.ActivityStatus:
 		a := ev.Activity

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -156,8 +158,9 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	for _, u := range r.Uploads {
 		bytes += u.Bytes
 	}
-	fmt.Fprintf(e.stdout, "sync %s: %d findings read and %d sent (%s upload file) in %s — %.0f findings per second; CPU %s; peak RSS %s\n",
-		r.Status, read, r.Findings.Sent, humanBytes(bytes), took.Round(time.Millisecond), float64(read)/took.Seconds(), cpu.Round(time.Millisecond), humanBytes(rss))
+	sentWord, _ := textfmt.CountWords(r.Status, r.Status == "dry_run", r.Status == "success" || r.Status == "partial")
+	fmt.Fprintf(e.stdout, "sync %s: %d findings read and %d %s (%s upload file) in %s — %.0f findings per second; CPU %s; peak RSS %s\n",
+		r.Status, read, r.Findings.Sent, sentWord, humanBytes(bytes), took.Round(time.Millisecond), float64(read)/took.Seconds(), cpu.Round(time.Millisecond), humanBytes(rss))
 	if sp.latency > 0 {
 		seq := time.Duration(requests.Load()) * sp.latency
 		fmt.Fprintf(e.stdout, "%d Semgrep requests at %s each: one after another they would take at least %s; the sync took %s (%.1f× faster)\n",

@@ -22,7 +22,7 @@ func TestScaleDemoReportsItsNumbers(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	s := string(out)
-	m := regexp.MustCompile(`sync dry_run: (\d+) findings read and (\d+) sent .* peak RSS [0-9.]+ [KMG]i?B`).FindStringSubmatch(s)
+	m := regexp.MustCompile(`sync dry_run: (\d+) findings read and (\d+) in the upload file .* peak RSS [0-9.]+ [KMG]i?B`).FindStringSubmatch(s)
 	if m == nil {
 		t.Fatalf("no sync line:\n%s", s)
 	}

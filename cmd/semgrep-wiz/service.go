@@ -13,6 +13,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/version"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
@@ -25,6 +26,10 @@ type service struct {
 
 	mu  stdsync.Mutex
 	led *ledger.Ledger
+	// uploadOK is the last passed upload-permission probe: it allocates
+	// an upload slot, so a plain re-check keeps it as passed until the
+	// configuration is saved (or deleted) rather than asking again.
+	uploadOK *sync.CheckResult
 }
 
 var _ uic.Service = (*service)(nil)
@@ -41,7 +46,28 @@ func (s *service) Close() {
 	}
 }
 
-func (s *service) load(n needs) (*app, error) { return loadApp(s.flags, s.e, n) }
+func (s *service) load(n needs) (*app, error) {
+	a, err := loadApp(s.flags, s.e, n)
+	if err != nil && missingSettings(err) {
+		// The screens point to the wizard, not to environment variables.
+		return nil, notSetUp(err)
+	}
+	return a, err
+}
+
+// notSetUp names the settings that are set nowhere.
+func notSetUp(err error) error {
+	ns := &uic.NotSetUpError{Err: err}
+	var ve *config.ValidationError
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			if p.Origin == "" {
+				ns.Settings = append(ns.Settings, p.Field)
+			}
+		}
+	}
+	return ns
+}
 
 func (s *service) ledger(ctx context.Context, a *app) (*ledger.Ledger, error) {
 	s.mu.Lock()
@@ -95,6 +121,7 @@ func (s *service) HasSecret(name string) bool {
 }
 
 func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semgrepToken string) error {
+	s.forgetChecks()
 	cur, paths, store, err := s.rawConfig()
 	if err != nil && cur == nil {
 		// A broken file is replaced by what the wizard saves.
@@ -125,6 +152,7 @@ func (s *service) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config
 }
 
 func (s *service) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+	s.forgetChecks()
 	cfg, paths, store, _ := s.rawConfig()
 	return config.DeleteIntegration(paths, stateDirOf(cfg), store, c)
 }
@@ -166,7 +194,44 @@ func (s *service) Check(ctx context.Context, includeUpload bool) ([]sync.CheckRe
 	if err != nil {
 		return nil, err
 	}
-	return sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload}), nil
+	rs := sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range rs {
+		r := &rs[i]
+		if r.Name != wiz.ScopeIngestion {
+			continue
+		}
+		switch {
+		case includeUpload && r.OK:
+			kept := *r
+			kept.Detail = "passed when tested; unchanged settings since (u tests it again)"
+			s.uploadOK = &kept
+		case includeUpload:
+			s.uploadOK = nil
+		case r.Skipped && s.uploadOK != nil && tokenPassed(rs):
+			*r = *s.uploadOK
+		}
+	}
+	return rs, nil
+}
+
+// tokenPassed reports that the Wiz token works now: a remembered upload
+// probe stands only while it does.
+func tokenPassed(rs []sync.CheckResult) bool {
+	for _, r := range rs {
+		if r.Name == wiz.CheckToken {
+			return r.OK
+		}
+	}
+	return false
+}
+
+// forgetChecks drops what a check remembered: the settings changed.
+func (s *service) forgetChecks() {
+	s.mu.Lock()
+	s.uploadOK = nil
+	s.mu.Unlock()
 }
 
 func (s *service) Preview(ctx context.Context, all bool) (*uic.Preview, error) {
@@ -281,6 +346,7 @@ func (s *service) Run(ctx context.Context, id string) (uic.RunDetail, error) {
 	if d.Events, err = led.Events(ctx, d.Run.ID); err != nil {
 		return d, err
 	}
+	sync.ForgetGoneFiles(d.Events)
 	d.Uploads, err = led.Uploads(ctx, d.Run.ID)
 	return d, err
 }
@@ -308,11 +374,11 @@ func (s *service) Home(ctx context.Context) (uic.HomeInfo, error) {
 		h.LastRun = &runs[0]
 	}
 	if ds, err := led.DataSources(ctx); err == nil {
+		// Every data source an upload carried is in Wiz, an empty one
+		// too: so the count matches the repositories a sync sends.
+		h.DataSources = len(ds)
 		for _, d := range ds {
-			if d.Count > 0 {
-				h.DataSources++
-				h.HeldTotal += d.Count
-			}
+			h.HeldTotal += d.Count
 		}
 	}
 	if p, err := led.PendingUploads(ctx); err == nil {

@@ -51,7 +51,7 @@ func (l *Ledger) SyncElsewhere(ctx context.Context) (*Elsewhere, error) {
 		return nil, nil
 	}
 	e := &Elsewhere{PID: h.PID, Host: h.Host, Since: h.Since}
-	rows, err := l.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE status='running' ORDER BY started_at DESC, id DESC LIMIT 1`)
+	rows, err := l.db.QueryContext(ctx, `SELECT `+runSelect+` FROM runs WHERE status='running' ORDER BY started_at DESC, id DESC LIMIT 1`)
 	if err != nil {
 		return nil, fmt.Errorf("reading the running sync: %w", err)
 	}

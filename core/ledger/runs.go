@@ -29,18 +29,24 @@ type Run struct {
 	Resolved, Excluded    int
 	Repositories          int
 	Error                 string
+	// Delivered is true when one of the run's upload files reached Wiz
+	// (read-only: from the uploads): only then were its findings sent.
+	Delivered bool
 }
 
 const runColumns = `id, started_at, finished_at, trigger, user, host, policy, source, dry_run, status,
 	sent, new, unchanged, resolved, excluded, repositories, error`
 
+// runSelect is runColumns and whether an upload of the run reached Wiz.
+const runSelect = runColumns + `, EXISTS (SELECT 1 FROM uploads WHERE uploads.run_id = runs.id AND uploads.delivered != 0)`
+
 func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var started, finished int64
-	var dry int
+	var dry, delivered int
 	err := sc.Scan(&r.ID, &started, &finished, &r.Trigger, &r.User, &r.Host, &r.Policy, &r.Source, &dry, &r.Status,
-		&r.Sent, &r.New, &r.Unchanged, &r.Resolved, &r.Excluded, &r.Repositories, &r.Error)
-	r.StartedAt, r.FinishedAt, r.DryRun = fromNanos(started), fromNanos(finished), dry != 0
+		&r.Sent, &r.New, &r.Unchanged, &r.Resolved, &r.Excluded, &r.Repositories, &r.Error, &delivered)
+	r.StartedAt, r.FinishedAt, r.DryRun, r.Delivered = fromNanos(started), fromNanos(finished), dry != 0, delivered != 0
 	return r, err
 }
 
@@ -113,7 +119,7 @@ func (l *Ledger) Runs(ctx context.Context, limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
+	rows, err := l.db.QueryContext(ctx, `SELECT `+runSelect+` FROM runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing runs: %w", err)
 	}
@@ -141,14 +147,14 @@ func (l *Ledger) GetRun(ctx context.Context, idOrPrefix string) (Run, error) {
 	if idOrPrefix == "" {
 		return Run{}, fmt.Errorf("run %q: %w", idOrPrefix, ErrNotFound)
 	}
-	r, err := scanRun(l.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id=?`, idOrPrefix))
+	r, err := scanRun(l.db.QueryRowContext(ctx, `SELECT `+runSelect+` FROM runs WHERE id=?`, idOrPrefix))
 	if err == nil {
 		return r, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Run{}, fmt.Errorf("reading run %s: %w", idOrPrefix, err)
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started_at DESC, id DESC LIMIT ?`,
+	rows, err := l.db.QueryContext(ctx, `SELECT `+runSelect+` FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started_at DESC, id DESC LIMIT ?`,
 		len(idOrPrefix), idOrPrefix, maxCandidates+1)
 	if err != nil {
 		return Run{}, fmt.Errorf("reading run %s: %w", idOrPrefix, err)

@@ -311,7 +311,8 @@ func isHex(c byte) bool {
 }
 
 // humanizeRuleID turns "python.flask.security.xss.direct-use-of-jinja2"
-// into "Direct use of jinja2".
+// into "Direct use of jinja2". Words keep their case ("jQuery", "AWS",
+// "iOS"): only an all-lowercase first word gets a capital.
 func humanizeRuleID(id string) string {
 	seg := id
 	if i := strings.LastIndex(id, "."); i >= 0 && i < len(id)-1 {
@@ -320,6 +321,10 @@ func humanizeRuleID(id string) string {
 	seg = strings.Join(strings.FieldsFunc(seg, func(r rune) bool { return r == '-' || r == '_' }), " ")
 	if seg == "" {
 		return id
+	}
+	first, _, _ := strings.Cut(seg, " ")
+	if first != strings.ToLower(first) {
+		return seg
 	}
 	return strings.ToUpper(seg[:1]) + seg[1:]
 }

@@ -194,6 +194,15 @@ func TestSmallHelpers(t *testing.T) {
 	if got := humanizeRuleID("rules.critical"); got != "Critical" {
 		t.Errorf("humanize: %q", got)
 	}
+	for id, want := range map[string]string{
+		"javascript.jquery.jQuery-insecure-html":     "jQuery insecure html",
+		"swift.iOS-keychain-misuse":                  "iOS keychain misuse",
+		"generic.secrets.detected-AWS-access-key-id": "Detected AWS access key id",
+	} {
+		if got := humanizeRuleID(id); got != want {
+			t.Errorf("humanize(%q) = %q, want %q (words keep their case)", id, got, want)
+		}
+	}
 	commits := map[string]string{
 		"https://github.com/o/r/blob/49bfa64b7444200659298b9787b2d5b8b0a93ad3/a/b.ts#L26": "49bfa64b7444200659298b9787b2d5b8b0a93ad3",
 		"https://gitlab.com/g/r/-/blob/ABCDEF1234567/x.py#L1":                             "abcdef1234567",

@@ -97,6 +97,10 @@ type Collection struct {
 	ScanErrors int
 	// Scans says, per CLI file that reported errors, what they were.
 	Scans []FileScan
+	// APIFiltered is true when the Semgrep API was asked only for the
+	// policy's severities and statuses: the findings it did not return
+	// are not among the excluded.
+	APIFiltered bool
 
 	dep semgrep.Deployment
 }
@@ -145,6 +149,7 @@ func Collect(ctx context.Context, o CollectOptions) (*Collection, error) {
 		o.Events.emit(Event{Kind: StepFailed, Step: StepCollect, Message: err.Error()})
 		return nil, err
 	}
+	c.APIFiltered = len(o.Files) == 0 && !o.AllFindings
 	c.collected(o.Events)
 	o.Events.emit(Event{Kind: StepStarted, Step: StepSelect})
 	for _, r := range c.Repos {

@@ -3,7 +3,10 @@
 // typed events, which headless mode prints and the TUI draws.
 package sync
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Step names one stage of the pipeline.
 type Step string
@@ -69,4 +72,41 @@ func (s Sink) emit(e Event) {
 		e.Time = time.Now()
 	}
 	s(e)
+}
+
+// StepTitle names a step in words, as progress and the history show it.
+var StepTitle = map[Step]string{
+	StepCollect: "Reading findings",
+	StepSelect:  "Applying the policy",
+	StepEncode:  "Writing the upload file",
+	StepUpload:  "Uploading to Wiz",
+	StepPoll:    "Waiting for Wiz to process the upload",
+}
+
+// EventWords says a recorded event's kind and step in words ("Reading
+// findings started"), for the history; the event names stay in the JSON.
+func EventWords(kind, step string) string {
+	title := StepTitle[Step(step)]
+	if title == "" {
+		title = "Step " + step
+	}
+	switch Kind(kind) {
+	case StepStarted:
+		return title + " started"
+	case StepFinished:
+		return title + " finished"
+	case StepFailed:
+		return title + " failed"
+	case StepProgress:
+		return title
+	case RepoFailed:
+		return "Repository failed"
+	case Warning:
+		return "Warning"
+	case ActivityStatus:
+		return "Wiz activity status"
+	case BytesSent:
+		return "Uploading to Wiz"
+	}
+	return strings.ReplaceAll(kind, "_", " ")
 }

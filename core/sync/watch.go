@@ -170,7 +170,7 @@ func runWatch(ctx context.Context, o WatchOptions, repos []string, logf func(str
 		o.OnRun(res, err)
 	}
 	if res != nil {
-		logf("run %s: %s (%d findings sent to %d repositories, %d marked fixed)", res.RunID, res.Status, res.Findings.Sent, countState(res, "sent", "sent_empty"), derefOr(res.Findings.Resolved))
+		logf("run %s: %s (%s)", res.RunID, res.Status, res.countsText())
 		for _, g := range res.Guards {
 			logf("run %s: %s", res.RunID, g.Message)
 		}

@@ -174,3 +174,60 @@ func WrapWords(s string, w int) []string {
 	}
 	return lines
 }
+
+// Count is n with thousands separators and the noun that fits it:
+// "1 repository", "1,204 findings".
+func Count[T ~int | ~int64](n T, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Commas(n) + " " + many
+}
+
+// CountWords says what a run's counts mean by how it ended: its findings
+// were sent only when an upload reached Wiz (delivered; a success or a
+// partial run always did); a dry run put them in the upload file; any
+// other run (cancelled, failed, interrupted before uploading) only
+// planned them. fixed is the matching words for the findings Wiz
+// resolves.
+func CountWords(status string, dryRun, delivered bool) (sent, fixed string) {
+	switch {
+	case status == "dry_run" || dryRun:
+		return "in the upload file", "would be marked fixed"
+	case status == "success" || status == "partial":
+		return "sent", "marked fixed"
+	case delivered || status == "skipped":
+		return "sent", "to be marked fixed"
+	}
+	return "planned, not sent", "would be marked fixed"
+}
+
+// Sent reports whether a run sent its findings to Wiz (see CountWords).
+func Sent(status string, dryRun, delivered bool) bool {
+	s, _ := CountWords(status, dryRun, delivered)
+	return s == "sent"
+}
+
+// NotFetched explains, in one line, the findings a sync never reads: it
+// asks the Semgrep API only for the policy's severities and statuses.
+const NotFetched = "other severities and statuses: not fetched, filtered by the API"
+
+// Excluded says how many findings the policy excluded. When the API
+// filtered severities and statuses (apiFiltered), the findings it did not
+// return are not among them, and the words say so.
+func Excluded(n int, apiFiltered bool) string {
+	if !apiFiltered {
+		return Commas(n) + " excluded by the policy"
+	}
+	return Commas(n) + " excluded by the policy (" + NotFetched + ")"
+}
+
+// Elapsed is a running or finished duration in whole seconds: 42s, 3m05s,
+// 1h02m (the style of Duration).
+func Elapsed(d time.Duration) string {
+	d = max(0, d).Round(time.Second)
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+	return Duration(d)
+}

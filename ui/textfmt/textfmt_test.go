@@ -207,3 +207,35 @@ func TestStatusWord(t *testing.T) {
 		}
 	}
 }
+
+func TestCountWords(t *testing.T) {
+	for _, tc := range []struct {
+		status         string
+		dry, delivered bool
+		sent, fixed    string
+	}{
+		{"success", false, true, "sent", "marked fixed"},
+		{"partial", false, true, "sent", "marked fixed"},
+		{"skipped", false, true, "sent", "to be marked fixed"},
+		{"failure", false, true, "sent", "to be marked fixed"},
+		{"dry_run", true, false, "in the upload file", "would be marked fixed"},
+		{"cancelled", false, false, "planned, not sent", "would be marked fixed"},
+		{"failure", false, false, "planned, not sent", "would be marked fixed"},
+		{"interrupted", false, false, "planned, not sent", "would be marked fixed"},
+		{"cancelled", true, false, "in the upload file", "would be marked fixed"},
+	} {
+		s, f := CountWords(tc.status, tc.dry, tc.delivered)
+		if s != tc.sent || f != tc.fixed {
+			t.Errorf("CountWords(%q, %v, %v) = %q, %q; want %q, %q", tc.status, tc.dry, tc.delivered, s, f, tc.sent, tc.fixed)
+		}
+		if Sent(tc.status, tc.dry, tc.delivered) != (tc.sent == "sent") {
+			t.Errorf("Sent(%q, %v, %v) disagrees with CountWords", tc.status, tc.dry, tc.delivered)
+		}
+	}
+	if got := Count(1, "repository", "repositories"); got != "1 repository" {
+		t.Errorf("Count(1) = %q", got)
+	}
+	if got := Count(int64(1204), "finding", "findings"); got != "1,204 findings" {
+		t.Errorf("Count(1204) = %q", got)
+	}
+}

@@ -132,6 +132,23 @@ type Query struct {
 	Desc    bool
 }
 
+// Reachable counts the rows keep accepts (all rows when keep is nil).
+func (d *Data) Reachable(keep func(Row) bool) int {
+	if d == nil {
+		return 0
+	}
+	if keep == nil {
+		return len(d.rows)
+	}
+	n := 0
+	for _, r := range d.rows {
+		if keep(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // Compute returns the permutation of row indexes the query selects, in
 // display order.
 func (d *Data) Compute(q Query) []int {

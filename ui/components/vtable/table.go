@@ -21,6 +21,7 @@ type ResultMsg struct {
 	data       *Data
 	query      Query
 	perm       []int
+	reach      int
 	ok         bool
 }
 
@@ -38,6 +39,9 @@ type Model struct {
 	data  *Data
 	query Query
 	perm  []int
+	// reach counts the rows the query's Keep accepts: what a filter can
+	// reach ("filtered from" counts these, not rows hidden by Keep).
+	reach int
 	// latest is the generation of the newest request; commands read it to
 	// stop early, Update compares it to drop stale answers.
 	latest  *atomic.Uint64
@@ -101,7 +105,7 @@ func (m *Model) SetData(d *Data, q Query, perm []int) {
 		prevID, hadRow = r.ID(), true
 	}
 	line := m.cursor - m.offset
-	m.data, m.query, m.perm = d, q, perm
+	m.data, m.query, m.perm, m.reach = d, q, perm, d.Reachable(q.Keep)
 	if hadRow {
 		for pos, i := range perm {
 			if d.rows[i].ID() == prevID {
@@ -123,7 +127,7 @@ func (m *Model) SetQuery(q Query) tea.Cmd {
 	d, latest, table := m.data, m.latest, m.id
 	return func() tea.Msg {
 		perm, ok := d.compute(q, func() bool { return latest.Load() != gen })
-		return ResultMsg{table: table, gen: gen, data: d, query: q, perm: perm, ok: ok}
+		return ResultMsg{table: table, gen: gen, data: d, query: q, perm: perm, reach: d.Reachable(q.Keep), ok: ok}
 	}
 }
 
@@ -149,6 +153,7 @@ func (m *Model) Update(msg tea.Msg) bool {
 			return true // superseded: dropped
 		}
 		m.pending = false
+		m.reach = msg.reach
 		m.apply(msg.perm)
 		return true
 	case tea.KeyPressMsg:
@@ -247,9 +252,11 @@ func (m *Model) Len() int   { return len(m.perm) }
 func (m *Model) Total() int { return m.data.Len() }
 
 // Position says where the cursor is: "row 1,234 of 100,000 (filtered
-// from 120,000)".
+// from 120,000)". The rows Keep hides (e.g. excluded findings while they
+// are hidden) are not counted in "filtered from": a filter cannot reach
+// them.
 func (m *Model) Position() string {
-	total := m.Total()
+	total := m.reach
 	var s string
 	if len(m.perm) == 0 {
 		s = "no rows"

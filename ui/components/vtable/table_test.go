@@ -413,3 +413,18 @@ func TestShortenIsAskedForEveryVisibleCell(t *testing.T) {
 		t.Errorf("calls %d, view:\n%s", calls, v)
 	}
 }
+
+// "filtered from" counts the rows a filter can reach: rows Keep hides are
+// not filtered out by the user.
+func TestPositionCountsOnlyReachableRows(t *testing.T) {
+	m := newTable(t, rows(100), 40, 5)
+	notLow := func(r Row) bool { return r.Cell(1) != "LOW" }
+	m.SetData(m.Data(), Query{Keep: notLow}, nil)
+	if p := m.Position(); p != "row 1 of 75" {
+		t.Errorf("Position without a filter = %q, want no \"filtered from\"", p)
+	}
+	m.Update(m.SetQuery(Query{Keep: notLow, Filter: "HIGH"})())
+	if p := m.Position(); p != "row 1 of 25 (filtered from 75)" {
+		t.Errorf("Position with a filter = %q", p)
+	}
+}

@@ -153,6 +153,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) (common.Screen, tea.Cmd) {
+	if cmd, ok := common.SetUpOnKey(m.err, msg); ok {
+		return m, cmd
+	}
 	if m.confirming {
 		if key.Matches(msg, m.keys.Yes) {
 			return m, m.start(true)
@@ -274,11 +277,13 @@ func (m *Model) View() string {
 		for _, name := range Expected {
 			if name == ingestionScope && !m.withUpload {
 				// Not probed on a plain run: say so rather than spin.
-				body = append(body, m.row(st.Muted.Render("– skipped"), name, "tested only when you press u")...)
+				body = append(body, m.row(st.Info.Render("○ not run"), name, "tested only when you press u")...)
 				continue
 			}
 			body = append(body, m.row(m.spinView()+" "+st.Muted.Render("checking"), name, "")...)
 		}
+	case common.IsNotSetUp(m.err):
+		body = append(body, m.wrap(m.err.Error(), 0, st.Warn)...)
 	case m.err != nil:
 		body = append(body, st.Err.Render("✗ The check could not run"))
 		body = append(body, m.wrap(m.err.Error(), 2, st.Text)...)
@@ -302,10 +307,11 @@ func (m *Model) result(r coresync.CheckResult) []string {
 	case r.OK:
 		return m.row(st.OK.Render("✓ pass"), r.Name, detail)
 	case r.Skipped:
-		out := m.row(st.Muted.Render("– skipped"), r.Name, "")
+		// Neither passed nor failed: its own mark and words, never FAIL's.
+		out := m.row(st.Info.Render("○ not run"), r.Name, "")
 		out = append(out, m.wrap(detail, indent, st.Muted)...)
 		if hint != "" {
-			out = append(out, m.wrap(hint, indent, st.Text)...)
+			out = append(out, m.wrap(hint, indent, st.Muted)...)
 		}
 		return out
 	default:
@@ -342,27 +348,34 @@ func (m *Model) footer() []string {
 		out = append(out, st.Warn.Render("This allocates an upload slot in Wiz; nothing is uploaded — continue? y/N"))
 	case m.running:
 		out = append(out, m.spinView()+" "+st.Muted.Render("Checking…"))
+	case common.IsNotSetUp(m.err):
+		out = append(out, st.Key.Render("s")+st.Muted.Render(" set up"))
 	case m.err != nil:
 		out = append(out, st.Muted.Render("press r to try again"))
 	default:
-		failed, skipped := 0, 0
+		passed, failed, skipped := 0, 0, 0
 		for _, r := range m.results {
 			switch {
 			case r.Skipped:
 				skipped++
 			case !r.OK:
 				failed++
+			default:
+				passed++
 			}
 		}
 		note := ""
 		if skipped > 0 {
-			note = fmt.Sprintf(" (%d skipped)", skipped)
+			note = fmt.Sprintf(" (%d not run)", skipped)
 		}
 		switch {
 		case len(m.results) == 0:
 			out = append(out, st.Muted.Render("Nothing to check: no Wiz or Semgrep connection is configured."))
+		case failed == 0 && skipped > 0:
+			// Not every credential and permission was proven: say so.
+			out = append(out, st.OK.Render(fmt.Sprintf("✓ %d passed, %d not run", passed, skipped))+st.Muted.Render(" — press 3 to preview what will be sent"))
 		case failed == 0:
-			out = append(out, st.OK.Render("✓ All checks passed"+note)+st.Muted.Render(" — press 3 to preview what will be sent"))
+			out = append(out, st.OK.Render("✓ All checks passed")+st.Muted.Render(" — press 3 to preview what will be sent"))
 		default:
 			next := " — fix, then press r to check again"
 			if _, label, ok := m.failingSetting(); ok {

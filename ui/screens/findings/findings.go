@@ -205,6 +205,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(m.load(), m.spin.Tick)
 	}
 	if !m.loaded {
+		if cmd, ok := common.SetUpOnKey(m.err, msg); ok {
+			return cmd
+		}
 		if key.Matches(msg, k.Back) {
 			return common.Navigate(common.Home, "")
 		}

@@ -125,10 +125,14 @@ func TestLoadingThenLoaded(t *testing.T) {
 	}
 	v := uitest.Plain(m.View())
 	for _, s := range []string{"new 4 · unchanged 2 · will be fixed 4 · excluded 4 — 5 repositories (1 failed)",
-		"+ new", "= unchanged", "✓ will be fixed", "id sg-44d1e0a", "Repo acme/…", "old-service", "row 1 of 10 (filtered from 14)"} {
+		"+ new", "= unchanged", "✓ will be fixed", "id sg-44d1e0a", "Repo acme/…", "old-service", "row 1 of 10"} {
 		if !strings.Contains(v, s) {
 			t.Errorf("loaded view lacks %q:\n%s", s, v)
 		}
+	}
+	// Nothing is filtered yet: the hidden excluded rows are not "filtered".
+	if strings.Contains(v, "filtered from") {
+		t.Errorf("an unfiltered view says filtered:\n%s", v)
 	}
 	assertFits(t, m, 80, 22)
 }
@@ -190,7 +194,7 @@ func TestFilterAppliesAndCursorKeepsItsFinding(t *testing.T) {
 	if r, _ := m.Selected(); r == nil || r.WizID != "sg-2f9e8d7c6b" {
 		t.Errorf("cursor moved to %+v", r)
 	}
-	if v := uitest.Plain(m.View()); !strings.Contains(v, "filter: go.lang") || !strings.Contains(v, "row 1 of 2 (filtered from 14)") {
+	if v := uitest.Plain(m.View()); !strings.Contains(v, "filter: go.lang") || !strings.Contains(v, "row 1 of 2 (filtered from 10)") {
 		t.Errorf("filter not shown:\n%s", v)
 	}
 	// Several words must all match; the rule id matches beyond its short cell.
@@ -609,5 +613,24 @@ func TestThemeChangeShowsAtTheNextFrame(t *testing.T) {
 	press(t, m, "j", "k")
 	if m.View() != light {
 		t.Error("after an update the frame differs from the first light one")
+	}
+}
+
+// Unconfigured, the preview points to the wizard, and s opens it.
+func TestNotSetUpPointsToTheWizard(t *testing.T) {
+	ns := &common.NotSetUpError{Settings: []string{"semgrep.token"}, Err: errors.New("semgrep.token: is not set — set SEMGREP_APP_TOKEN")}
+	m := New(uitest.Common(&uitest.Fake{PreviewFn: func(bool) (*common.Preview, error) { return nil, ns }}))
+	m.SetSize(80, 22)
+	drive(t, m, m.Init())
+	v := uitest.Plain(m.View())
+	if !strings.Contains(v, "Press s to set up") || strings.Contains(v, "SEMGREP_APP_TOKEN") {
+		t.Errorf("the unconfigured preview does not point to the wizard:\n%s", v)
+	}
+	_, cmd := m.Update(uitest.Key("s"))
+	if cmd == nil {
+		t.Fatal("s does nothing")
+	}
+	if msg, _ := cmd().(common.NavigateMsg); msg.To != common.Setup {
+		t.Errorf("s navigates to %+v", msg)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/components/vtable"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
@@ -323,6 +324,13 @@ func (m *Model) loadingView() []string {
 
 func (m *Model) errorView() []string {
 	st := &m.c.Styles
+	if common.IsNotSetUp(m.err) {
+		var lines []string
+		for _, l := range strings.Split(ansi.Wrap(m.err.Error(), max(m.width-3, 10), " "), "\n") {
+			lines = append(lines, "   "+st.Warn.Render(l))
+		}
+		return append([]string{""}, lines...)
+	}
 	lines := []string{"", " " + st.Err.Render("✗ The preview could not be built.")}
 	msg := "unknown error"
 	if m.err != nil {

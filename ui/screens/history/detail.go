@@ -7,6 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
@@ -101,8 +102,9 @@ func (m *Model) detailLines(w int) []string {
 		src += " · dry run: nothing was sent to Wiz"
 	}
 	kv(2, "Source", src, st.Text)
-	kv(2, "Findings", fmt.Sprintf("%s sent (%s new, %s unchanged) · %s marked fixed · %s excluded",
-		textfmt.Commas(r.Sent), textfmt.Commas(r.New), textfmt.Commas(r.Unchanged), textfmt.Commas(r.Resolved), textfmt.Commas(r.Excluded)), st.Text)
+	sentWord, fixedWord := textfmt.CountWords(r.Status, r.DryRun, r.Delivered)
+	kv(2, "Findings", fmt.Sprintf("%s %s (%s new, %s unchanged) · %s %s · %s excluded by the policy",
+		textfmt.Commas(r.Sent), sentWord, textfmt.Commas(r.New), textfmt.Commas(r.Unchanged), textfmt.Commas(r.Resolved), fixedWord, textfmt.Commas(r.Excluded)), st.Text)
 	kv(2, "Repos", repositories(r.Repositories), st.Text)
 	if r.Error != "" {
 		kv(2, "Error", "✗ "+r.Error, st.Err)
@@ -154,14 +156,8 @@ func (m *Model) detailLines(w int) []string {
 	return out
 }
 
-// Widths of the step columns: kind names are at most "activity_status".
-const (
-	kindW = 15
-	stepW = 7
-)
-
 func eventLines(st theme.Styles, ev ledger.Event, w int) []string {
-	ks, ms := st.Muted, st.Text
+	ks, ms := st.Text, st.Text
 	switch ev.Kind {
 	case "step_failed", "repo_failed":
 		ks, ms = st.Err, st.Err
@@ -170,18 +166,23 @@ func eventLines(st theme.Styles, ev ledger.Event, w int) []string {
 	case "step_finished":
 		ks = st.OK
 	}
-	head := "  " + ev.Time.UTC().Format("15:04:05") + "  " + ks.Render(cell(ev.Kind, kindW, false)) + "  " +
-		st.Text.Render(cell(ev.Step, stepW, false)) + "  "
-	indent := 2 + 8 + 2 + kindW + 2 + stepW + 2
-	msg := ev.Text()
-	if w-indent < 20 {
-		// Too narrow for columns: the message goes on its own lines.
-		return append([]string{textfmt.Trunc(head, w)}, wrapIndent(msg, ms, 4, w)...)
+	// The step in words, then what it said: "Reading findings finished: 8
+	// repositories"; the event names stay in history show --json.
+	words := coresync.EventWords(ev.Kind, ev.Step)
+	msg := coresync.EventDetail(ev)
+	if msg != "" {
+		words += ":"
 	}
-	lines := textfmt.WrapWords(msg, w-indent)
-	out := []string{head + ms.Render(lines[0])}
+	const indent = 2 + 8 + 2
+	head := "  " + ev.Time.UTC().Format("15:04:05") + "  "
+	lines := textfmt.WrapWords(words+" "+msg, max(w-indent, 1))
+	first := strings.TrimPrefix(lines[0], words)
+	out := []string{textfmt.Trunc(head+ks.Render(words)+ms.Render(first), w)}
+	if !strings.HasPrefix(lines[0], words) {
+		out[0] = textfmt.Trunc(head+ms.Render(lines[0]), w)
+	}
 	for _, l := range lines[1:] {
-		out = append(out, strings.Repeat(" ", indent)+ms.Render(l))
+		out = append(out, textfmt.Trunc(strings.Repeat(" ", indent)+ms.Render(l), w))
 	}
 	return out
 }
@@ -211,12 +212,7 @@ func wrapIndent(s string, style lipgloss.Style, indent, w int) []string {
 	return lines
 }
 
-func repositories(n int) string {
-	if n == 1 {
-		return "1 repository"
-	}
-	return textfmt.Commas(n) + " repositories"
-}
+func repositories(n int) string { return textfmt.Count(n, "repository", "repositories") }
 
 // dataSources names up to three data sources and counts the rest.
 func dataSources(ids []string) string {

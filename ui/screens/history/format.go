@@ -75,9 +75,4 @@ func cell(s string, w int, right bool) string {
 	return s + strings.Repeat(" ", pad)
 }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return textfmt.Commas(n) + " " + unit + "s"
-}
+func plural(n int, unit string) string { return textfmt.Count(n, unit, unit+"s") }

@@ -18,10 +18,11 @@ const listLimit = 200
 
 // runsMsg answers a list load; gen drops answers a newer load superseded.
 type runsMsg struct {
-	gen    int
-	runs   []ledger.Run
-	expiry status.Report
-	err    error
+	gen      int
+	runs     []ledger.Run
+	expiry   status.Report
+	err      error
+	notSetUp bool // no runs and nothing set up: the wizard comes first
 }
 
 // runMsg answers a run load.
@@ -40,16 +41,17 @@ type Model struct {
 	width, height int
 
 	// The list.
-	runs    []ledger.Run
-	expiry  status.Report // when Wiz drops what the runs sent
-	loaded  bool          // a list answer arrived (runs may be empty)
-	loading bool
-	err     error
-	gen     int
-	cursor  int
-	offset  int
-	cells   [][nCols]string // plain cell text per run, formatted once per load
-	colW    [nCols]int
+	runs     []ledger.Run
+	expiry   status.Report // when Wiz drops what the runs sent
+	loaded   bool          // a list answer arrived (runs may be empty)
+	loading  bool
+	err      error
+	notSetUp bool
+	gen      int
+	cursor   int
+	offset   int
+	cells    [][nCols]string // plain cell text per run, formatted once per load
+	colW     [nCols]int
 
 	// The open run: openID != "" means the detail view is showing.
 	openID    string
@@ -91,7 +93,7 @@ func (m *Model) loadRuns() tea.Cmd {
 		}
 		// Expiry is extra: the list stands without it.
 		expiry, _ := svc.Status(ctx)
-		return runsMsg{gen: gen, runs: runs, expiry: expiry}
+		return runsMsg{gen: gen, runs: runs, expiry: expiry, notSetUp: len(runs) == 0 && !svc.Configured()}
 	}
 }
 
@@ -117,7 +119,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.gen != m.gen {
 			return m, nil
 		}
-		m.loading, m.loaded, m.err = false, true, msg.err
+		m.loading, m.loaded, m.err, m.notSetUp = false, true, msg.err, msg.notSetUp
 		if msg.err == nil {
 			m.expiry = msg.expiry
 			m.setRuns(msg.runs)
@@ -169,6 +171,9 @@ func (m *Model) setRuns(runs []ledger.Run) {
 
 func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.notSetUp && len(m.runs) == 0 && key.Matches(msg, common.SetUpKey) {
+		return common.Navigate(common.Setup, "")
+	}
 	switch {
 	case key.Matches(msg, k.Up):
 		m.move(-1)

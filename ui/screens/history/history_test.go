@@ -29,7 +29,7 @@ func fixtureRuns() []ledger.Run {
 	return []ledger.Run{
 		run(2*time.Hour+14*time.Minute+48*time.Second, 15*time.Minute+49*time.Second, "9f3c2a", ledger.Run{
 			Trigger: "tui", User: "ana", Host: "sec-admin-01", Source: "api:acme", Status: "failure",
-			Sent: 1204, New: 31, Unchanged: 1076, Resolved: 97, Excluded: 312, Repositories: 38,
+			Sent: 1204, New: 31, Unchanged: 1076, Resolved: 97, Excluded: 312, Repositories: 38, Delivered: true,
 			Error: "waiting for Wiz to process upload 8d6f0c1e (activity 3b1f6a40-5c2e-4d8e-9a77-0e4f1c2d9b10): deadline exceeded after 15m0s"}),
 		run(29*time.Hour+59*time.Minute+59*time.Second, 47*time.Second, "1a2b3c", ledger.Run{
 			Trigger: "watch", User: "svc-wiz", Host: "ci-runner-3", Source: "api:acme", Status: "success",
@@ -153,7 +153,7 @@ func TestLoadShowsRunsNewestFirst(t *testing.T) {
 	if first < 0 || second < 0 || first > second {
 		t.Fatalf("runs not listed newest first:\n%s", v)
 	}
-	for _, want := range []string{"✗ failure", "✓ success", "• dry run", "• nothing to do", "! partial", "✗ cancelled", "1,204", "2026-11-29 09:45:12"} {
+	for _, want := range []string{"✗ failure", "✓ success", "• dry run", "• nothing to do", "! partial", "✗ cancelled", "1,204", "1,180", "1,172", "2026-11-29 09:45:12"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("list lacks %q:\n%s", want, v)
 		}
@@ -388,7 +388,8 @@ func TestDetailShowsPendingUploadAndFailure(t *testing.T) {
 		"Upload 8d6f0c1e Activity 3b1f6a40-5c2e-4d8e-9a77-0e4f1c2d9b10 Status … PENDING",
 		"0 of 1,204 handled", "2.3 MiB · sha256 3fa9c1e2b7d4…", "Processing: 3 of 38 data sources ingested",
 		"pending at Wiz: run semgrep-wiz history refresh 20261129T094512Z-9f3c2a",
-		"and 1 more", "Steps (8)", "repo_failed", "acme/legacy-billing:",
+		"and 1 more", "Steps (8)", "Repository failed: acme/legacy-billing:", "Reading findings started",
+		"1,204 sent (31 new, 1,076 unchanged) · 97 to be marked fixed",
 		"activity 3b1f6a40-5c2e-4d8e-9a77-0e4f1c2d9b10 IN_PROGRESS",
 		"by tui · ana@sec-admin-01", "Semgrep API, deployment acme", "2 hours ago",
 	} {
@@ -404,7 +405,7 @@ func TestDetailShowsPendingUploadAndFailure(t *testing.T) {
 	// Scrolling reaches the last step and stays within the area.
 	press(t, m, "G")
 	v := uitest.Plain(m.View())
-	if !strings.Contains(v, "deadline exceeded after 15m0s") || !strings.Contains(v, "step_failed") {
+	if !strings.Contains(v, "after 15m0s") || !strings.Contains(v, "Waiting for Wiz to process the upload failed") {
 		t.Fatalf("G did not reach the last step:\n%s", v)
 	}
 	checkSize(t, m.View(), 80, 22)
@@ -435,6 +436,7 @@ func TestSuccessfulUploadIsNotPending(t *testing.T) {
 
 func TestEmptyHistory(t *testing.T) {
 	f := fake()
+	f.ConfiguredV = true
 	f.RunsFn = func(int) ([]ledger.Run, error) { return []ledger.Run{}, nil }
 	for _, sz := range [][2]int{{80, 22}, {120, 38}} {
 		m := loaded(t, f, "", sz[0], sz[1])
@@ -530,5 +532,40 @@ func TestThemeSwitchRestylesDetail(t *testing.T) {
 	press(t, m, "k")
 	if v := m.View(); !strings.Contains(v, m.c.Styles.Err.Render("✗ failure")) || strings.Contains(v, dark) {
 		t.Fatal("the open run kept the dark theme's colours")
+	}
+}
+
+// A run that delivered nothing shows a dash under SENT, never its planned
+// count, and says no step by its event name.
+func TestRunsThatSentNothingDoNotSaySent(t *testing.T) {
+	for _, r := range fixtureRuns() {
+		got := sentCell(r)
+		switch {
+		case r.Status == "success", r.Status == "partial", r.Delivered:
+			if got == "—" {
+				t.Errorf("%s: a delivered run's SENT is a dash", r.Status)
+			}
+		default:
+			if got != "—" {
+				t.Errorf("%s: SENT is %q, want a dash", r.Status, got)
+			}
+		}
+	}
+}
+
+// Unconfigured and empty, the history points to the wizard first.
+func TestEmptyUnconfiguredHistoryPointsToTheWizard(t *testing.T) {
+	f := &uitest.Fake{RunsFn: func(int) ([]ledger.Run, error) { return nil, nil }}
+	m := loaded(t, f, "", 80, 22)
+	v := uitest.Plain(m.View())
+	if !strings.Contains(v, "press s to set up") {
+		t.Errorf("the empty history of an unconfigured app does not point to the wizard:\n%s", v)
+	}
+	cmd := press(t, m, "s")
+	if cmd == nil {
+		t.Fatal("s does nothing")
+	}
+	if msg, _ := cmd().(common.NavigateMsg); msg.To != common.Setup {
+		t.Errorf("s navigates to %+v", msg)
 	}
 }

@@ -39,7 +39,7 @@ func rowCells(r ledger.Run) [nCols]string {
 	return [nCols]string{
 		cID: r.ID, cStartLong: st.Format("2006-01-02 15:04:05"), cStartShort: st.Format("2006-01-02 15:04"),
 		cTook: took(r), cBy: textfmt.OrDash(r.Trigger), cStatus: word,
-		cSent: textfmt.Commas(r.Sent), cNew: textfmt.Commas(r.New), cFixed: textfmt.Commas(r.Resolved), cRepos: textfmt.Commas(r.Repositories),
+		cSent: sentCell(r), cNew: textfmt.Commas(r.New), cFixed: textfmt.Commas(r.Resolved), cRepos: textfmt.Commas(r.Repositories),
 		cNote: note(r),
 	}
 }
@@ -155,7 +155,11 @@ func (m *Model) listView() string {
 		return m.errorView()
 	}
 	if len(m.runs) == 0 {
-		return textfmt.Trunc(st.Subtitle.Render("No runs yet — press 4 to sync"), w) + "\n\n" + strings.Join(wrapIndent(
+		head := "No runs yet — press 4 to sync"
+		if m.notSetUp {
+			head = "No runs yet — press s to set up, then 4 to sync"
+		}
+		return textfmt.Trunc(st.Subtitle.Render(head), w) + "\n\n" + strings.Join(wrapIndent(
 			"Every sync is recorded here, whether it ran from this app, a headless command or watch mode: its steps, counts and what Wiz said.",
 			st.Muted, 0, w), "\n")
 	}
@@ -254,4 +258,13 @@ func (m *Model) errorView() string {
 	st := m.c.Styles
 	return strings.Join(wrapIndent("✗ Could not read the history: "+m.err.Error(), st.Err, 0, m.width), "\n") + "\n\n" +
 		st.Muted.Render(textfmt.Trunc("Press r to try again.", m.width))
+}
+
+// sentCell is the SENT column: a dash for a run that delivered nothing
+// (dry run, cancelled, failed); its planned counts are in the detail.
+func sentCell(r ledger.Run) string {
+	if !textfmt.Sent(r.Status, r.DryRun, r.Delivered) {
+		return "—"
+	}
+	return textfmt.Commas(r.Sent)
 }

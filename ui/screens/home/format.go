@@ -10,12 +10,7 @@ import (
 
 // Shared formatters live in ui/textfmt; these are home's own.
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return textfmt.Commas(n) + " " + many
-}
+func plural(n int, one, many string) string { return textfmt.Count(n, one, many) }
 
 // pad truncates s to w cells and pads it with spaces.
 func pad(s string, w int) string {

@@ -3,6 +3,7 @@ package home
 import (
 	"errors"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +351,26 @@ func TestElsewhere(t *testing.T) {
 	feed(t, m, func() tea.Msg { return elsewhereMsg{} })
 	if strings.Contains(m.View(), "pid 4242") {
 		t.Error("home still shows the finished sync")
+	}
+}
+
+// A dry run, a cancelled or a failed run never says its findings were sent.
+func TestLastSyncNeverSaysSentWhenNothingWas(t *testing.T) {
+	for _, tc := range []struct {
+		status string
+		dry    bool
+		want   string
+	}{
+		{"dry_run", true, "1,180 in the upload file · 12 new · 4 would be marked fixed"},
+		{"cancelled", false, "1,180 planned, not sent · 12 new · 4 would be marked fixed"},
+		{"failure", false, "1,180 planned, not sent"},
+	} {
+		r := lastRun(tc.status, time.Hour)
+		r.DryRun = tc.dry
+		m := loaded(t, fakeWith(configured(r, 0), nil), 120, 38)
+		v := fold(m.View())
+		if regexp.MustCompile(`\d sent ·`).MatchString(v) || !strings.Contains(v, tc.want) {
+			t.Errorf("%s: home lacks %q or says sent:\n%s", tc.status, tc.want, uitest.Plain(m.View()))
+		}
 	}
 }

@@ -35,7 +35,7 @@ func next(info common.HomeInfo, now time.Time) action {
 	r := info.LastRun
 	if r == nil {
 		return action{key: "2", verb: "check the connection", to: common.Check,
-			why: "No sync has run yet. The check proves every credential and permission; then press 3 to preview what would be sent."}
+			why: "No sync has run yet. The check tests the credentials and permissions (u there adds the upload permission); then press 3 to preview what would be sent."}
 	}
 	switch r.Status {
 	case ledger.StatusRunning:

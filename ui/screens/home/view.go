@@ -92,12 +92,12 @@ func (m *Model) state() []string {
 		for _, l := range lines[1:] {
 			out = append(out, textfmt.Trunc(strings.Repeat(" ", labelW)+st.Text.Render(l), w))
 		}
-		counts := textfmt.Commas(r.Sent) + " sent · " + textfmt.Commas(r.New) + " new · " + textfmt.Commas(r.Resolved) + " marked fixed · " +
+		// Counts are what the upload held; "sent" only when Wiz took it.
+		sentWord, fixedWord := textfmt.CountWords(r.Status, r.DryRun, r.Delivered)
+		counts := textfmt.Commas(r.Sent) + " " + sentWord + " · " + textfmt.Commas(r.New) + " new · " + textfmt.Commas(r.Resolved) + " " + fixedWord + " · " +
 			plural(r.Repositories, "repository", "repositories")
-		if r.DryRun {
-			counts += " · dry run, nothing sent"
-		}
-		one("", counts, st.Text)
+		// The words wrap rather than cut: the counts are the point.
+		row("", counts, st.Text)
 		if r.Error != "" {
 			one("", "✗ "+textfmt.OneLine(r.Error), st.Err)
 		}

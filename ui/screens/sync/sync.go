@@ -444,6 +444,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return common.Navigate(common.Home, "")
 		}
 	case PlanFailed:
+		if cmd, ok := common.SetUpOnKey(m.planErr, msg); ok {
+			return cmd
+		}
 		switch {
 		case key.Matches(msg, k.Replan):
 			return m.plan()

@@ -60,7 +60,7 @@ func fixturePlan() *coresync.Plan {
 }
 
 func fixturePreview() *common.Preview {
-	return &common.Preview{Plan: fixturePlan(), Policy: "HIGH and CRITICAL · full scans only · default branch only"}
+	return &common.Preview{Collection: &coresync.Collection{APIFiltered: true}, Plan: fixturePlan(), Policy: "HIGH and CRITICAL · full scans only · default branch only"}
 }
 
 func intp(n int) *int { return &n }
@@ -276,6 +276,7 @@ func TestConfirmStatesWhatWillHappen(t *testing.T) {
 		"to override: raise guards.uploads_per_day in the config",
 		"[ ] Dry run (press d): write the upload file only; nothing is sent to Wiz",
 		"Start the sync? y/enter yes · n/esc no",
+		"other severities and statuses: not fetched, filtered by the API",
 	)
 	if f := h.f.Calls; f["Preview"] != 1 || f["Sync"] != 0 {
 		t.Fatalf("calls %v: want one Preview and no Sync before confirmation", f)
@@ -295,7 +296,7 @@ func TestConfirmStatesWhatWillHappen(t *testing.T) {
 		t.Errorf("the released repository is still listed as held:\n%s", v)
 	}
 	h.press("d")
-	assertHas(t, h.view(), "[x] Dry run", "Write the upload file for 1,214 findings in 39 repositories — nothing is sent to Wiz (dry run).")
+	assertHas(t, h.view(), "[x] Dry run", "Dry run: write the upload file for 1,214 findings in 39 repositories — nothing is sent to Wiz.")
 }
 
 func TestStartCallsSyncOnceWithOptions(t *testing.T) {
@@ -332,8 +333,8 @@ func TestStartCallsSyncOnceWithOptions(t *testing.T) {
 			if cmd := h.press("y", "enter"); cmd != nil {
 				none[resultMsg](t, launch(cmd))
 			}
-			if h.f.Calls["Sync"] != 1 {
-				t.Fatalf("%d Sync calls, want 1", h.f.Calls["Sync"])
+			if h.f.Count("Sync") != 1 {
+				t.Fatalf("%d Sync calls, want 1", h.f.Count("Sync"))
 			}
 			_, cmd := h.m.Update(res)
 			if h.m.State() != Done {
@@ -361,7 +362,7 @@ func TestNothingSendableWithoutOverride(t *testing.T) {
 	}
 	h.confirm()
 	assertHas(t, h.view(), "Nothing will be sent unless you confirm", "A send anyway")
-	if cmd := h.press("y"); cmd != nil || h.m.State() != Confirming || h.f.Calls["Sync"] != 0 {
+	if cmd := h.press("y"); cmd != nil || h.m.State() != Confirming || h.f.Count("Sync") != 0 {
 		t.Fatalf("y started a sync that would send nothing (state %v)", h.m.State())
 	}
 	h.press("A")
@@ -472,14 +473,14 @@ func TestEventsDriveSteps(t *testing.T) {
 	assertHas(t, h.view(),
 		"✓ Reading findings", "39 repositories read",
 		"✓ Applying the policy", "1204 findings selected in 38 repositories, 312 excluded",
-		"✓ Writing the upload file", "1.2 MB written",
-		"Uploading to Wiz", "614.4 KB of 1.2 MB", " 50%",
+		"✓ Writing the upload file", "1.2 MiB written",
+		"Uploading to Wiz", "614.4 KiB of 1.2 MiB", " 50%",
 		"Repositories that failed", "✗ acme/api-gateway — semgrep API: 503 Service Unavailable",
 		"Warnings",
 	)
 
 	h.feed(pollEvents()...)
-	assertHas(t, h.view(), "✓ Uploading to Wiz", "1.2 MB sent", "activity 3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60: not registered yet")
+	assertHas(t, h.view(), "✓ Uploading to Wiz", "1.2 MiB sent", "activity 3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60: not registered yet")
 	if strings.Contains(h.view(), "%") {
 		t.Errorf("the progress bar stays after the upload:\n%s", h.view())
 	}
@@ -501,7 +502,7 @@ func TestElapsedTicksWhileRunning(t *testing.T) {
 	launch(h.press("y"))
 	now := runStart.Add(72 * time.Second)
 	h.c.Now = func() time.Time { return now }
-	assertHas(t, h.view(), "elapsed 1m 12s")
+	assertHas(t, h.view(), "elapsed 1m12s")
 	if _, cmd := h.m.Update(elapsedMsg{gen: h.m.runGen}); cmd == nil {
 		t.Fatal("the elapsed tick is not re-armed while running")
 	}
@@ -518,7 +519,7 @@ func TestRunningGoldenMidUpload(t *testing.T) {
 		<-h.opts
 		h.feed(events(0.4)...)
 		h.c.Now = func() time.Time { return runStart.Add(72 * time.Second) }
-		assertHas(t, h.view(), " 40%", "491.5 KB of 1.2 MB")
+		assertHas(t, h.view(), " 40%", "491.5 KiB of 1.2 MiB")
 		name := fmt.Sprintf("sync-running-%dx%d", sz[0], sz[1]+2)
 		uitest.Golden(t, name, h.m.View())
 		assertFits(t, h.m.View(), sz[0], sz[1])
@@ -609,7 +610,7 @@ func TestDoneSuccess(t *testing.T) {
 	for _, sz := range [][2]int{{80, 22}, {120, 38}} {
 		h := finishWith(t, sz[0], sz[1], partialResult, successEvents())
 		v := h.view()
-		assertHas(t, v, "! Partial", "took 2m 03s",
+		assertHas(t, v, "! Partial", "took 2m03s",
 			"1,204 sent · 1,100 new · 104 unchanged · 97 marked fixed · 312 excluded",
 			"38 sent · 1 left out",
 			"8f0e6b1e-5c2a-4d1f-9b7e-2a4c6e8f0a1b", "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60",
@@ -637,7 +638,7 @@ func TestDoneFailure(t *testing.T) {
 	h := finishWith(t, 120, 38, failureResult, evs)
 	v := h.view()
 	assertHas(t, v, "✗ Failed", "Error", "the service account lacks create:external_data_ingestion",
-		"✗ Uploading to Wiz", "– Waiting for Wiz to process  not reached", "NOT_SENT", "1,204 planned", "97 would be marked fixed")
+		"✗ Uploading to Wiz", "– Waiting for Wiz to process  not reached", "1.2 MiB · not sent", "1,204 planned, not sent", "97 would be marked fixed")
 	if strings.Contains(v, "Activity") {
 		t.Errorf("an activity is shown for an upload that never happened:\n%s", v)
 	}
@@ -715,8 +716,59 @@ func TestPlanChangedAsksAgain(t *testing.T) {
 	v := h.view()
 	assertHas(t, v, "Asking again", "acme/billing: 90 of the 100", "Start the sync?")
 	assertFits(t, v, 80, 24)
-	if h.f.Calls["Sync"] != 1 {
-		t.Fatalf("%d Sync calls; the screen must wait for the user", h.f.Calls["Sync"])
+	if h.f.Count("Sync") != 1 {
+		t.Fatalf("%d Sync calls; the screen must wait for the user", h.f.Count("Sync"))
 	}
 	uitest.Golden(t, "plan_changed_80x24", h.m.View())
+}
+
+// A dry run or a run cancelled before its upload never says "sent".
+func TestDoneNeverSaysSentWhenNothingWas(t *testing.T) {
+	dry := func() *coresync.Result {
+		r := successResult()
+		r.Status = coresync.StatusDryRun
+		r.Uploads = []coresync.UploadResult{{Status: "NOT_SENT", Bytes: 1258291, File: "/tmp/x.json"}}
+		return r
+	}
+	cancelled := func() *coresync.Result {
+		r := successResult()
+		r.Status = coresync.StatusCancelled
+		r.Uploads = nil
+		r.Error = "cancelled before upload"
+		return r
+	}
+	for name, tc := range map[string]struct {
+		res  func() *coresync.Result
+		want string
+	}{
+		"dry run":   {dry, "1,204 in the upload file"},
+		"cancelled": {cancelled, "1,204 planned, not sent"},
+	} {
+		h := finishWith(t, 120, 38, tc.res, events(1))
+		v := h.view()
+		assertHas(t, v, tc.want)
+		if regexp.MustCompile(`\d sent\b`).MatchString(v) {
+			t.Errorf("%s: the done view says sent:\n%s", name, v)
+		}
+	}
+}
+
+// Unconfigured, the sync screen points to the wizard, and s opens it.
+func TestPlanNotSetUpPointsToTheWizard(t *testing.T) {
+	m := New(uitest.Common(&uitest.Fake{}))
+	m.SetSize(80, 22)
+	m.plan()
+	ns := &common.NotSetUpError{Settings: []string{"semgrep.token"}, Err: errors.New("semgrep.token: is not set — set SEMGREP_APP_TOKEN")}
+	m.Update(planMsg{gen: m.planGen, err: ns})
+	v := uitest.Plain(m.View())
+	if !strings.Contains(v, "Press s to set up") || strings.Contains(v, "SEMGREP_APP_TOKEN") {
+		t.Errorf("the unconfigured sync does not point to the wizard:\n%s", v)
+	}
+	_, cmd := m.Update(uitest.Key("s"))
+	if cmd == nil {
+		t.Fatal("s does nothing")
+	}
+	if msg, _ := cmd().(common.NavigateMsg); msg.To != common.Setup {
+		t.Errorf("s navigates to %+v", msg)
+	}
 }

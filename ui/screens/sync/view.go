@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
@@ -32,6 +33,11 @@ func (m *Model) View() string {
 		body = m.wrap(m.spinView()+" Reading the findings and planning the sync… nothing is sent yet.", 0, m.c.Styles.Text)
 		footer = []string{m.hint("esc", "back")}
 	case PlanFailed:
+		if common.IsNotSetUp(m.planErr) {
+			body = m.wrap(m.planErr.Error(), 0, m.c.Styles.Warn)
+			footer = []string{m.hint("s", "set up") + m.sep() + m.hint("esc", "home")}
+			break
+		}
 		body = append([]string{m.c.Styles.Err.Render("✗ The sync could not be planned")}, m.wrap(m.planErr.Error(), 2, m.c.Styles.Text)...)
 		footer = []string{m.hint("r", "try again") + m.sep() + m.hint("esc", "home")}
 	case Confirming:
@@ -60,7 +66,7 @@ func (m *Model) confirmView() (body, footer []string) {
 	case t.Repositories == 0:
 		body = append(body, m.wrap("Nothing to send: no repository in scope has findings to upload.", 0, st.Subtitle)...)
 	case m.dryRun:
-		s := fmt.Sprintf("Write the upload file for %s in %s — nothing is sent to Wiz (dry run).",
+		s := fmt.Sprintf("Dry run: write the upload file for %s in %s — nothing is sent to Wiz.",
 			count(t.Findings, "finding", "findings"), count(t.Repositories, "repository", "repositories"))
 		if t.Resolved > 0 {
 			s += fmt.Sprintf(" A real sync would mark %s fixed in Wiz.", textfmt.Commas(t.Resolved))
@@ -81,6 +87,11 @@ func (m *Model) confirmView() (body, footer []string) {
 			parts = append(parts, textfmt.Commas(p.Excluded)+" excluded by the policy")
 		}
 		body = append(body, m.wrap(strings.Join(parts, " · "), 2, st.Text)...)
+		if m.apiFiltered() {
+			// The preview screen reads every finding; a sync does not, so
+			// its excluded count is smaller: say why.
+			body = append(body, m.wrap(textfmt.NotFetched, 2, st.Muted)...)
+		}
 	}
 	if m.preview.Policy != "" {
 		body = append(body, m.wrap("Policy: "+m.preview.Policy, 2, st.Muted)...)
@@ -345,15 +356,7 @@ func (m *Model) doneView() (body, footer []string) {
 
 	// Core counts what the plan put in the upload; say "sent" only when
 	// Wiz took it.
-	sentWord, fixedWord := "planned", "would be marked fixed"
-	switch r.Status {
-	case coresync.StatusSuccess, coresync.StatusPartial:
-		sentWord, fixedWord = "sent", "marked fixed"
-	case coresync.StatusSkipped:
-		sentWord = "sent"
-	case coresync.StatusDryRun:
-		sentWord = "in the file"
-	}
+	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == coresync.StatusDryRun, r.Delivered())
 	f := r.Findings
 	parts := []string{textfmt.Commas(f.Sent) + " " + sentWord}
 	if f.New != nil {
@@ -365,7 +368,7 @@ func (m *Model) doneView() (body, footer []string) {
 	if f.Resolved != nil {
 		parts = append(parts, textfmt.Commas(*f.Resolved)+" "+fixedWord)
 	}
-	parts = append(parts, textfmt.Commas(f.Excluded)+" excluded")
+	parts = append(parts, textfmt.Commas(f.Excluded)+" excluded by the policy")
 	body = append(body, m.field("Findings", strings.Join(parts, " · "))...)
 
 	sent, left := 0, 0
@@ -378,6 +381,9 @@ func (m *Model) doneView() (body, footer []string) {
 		}
 	}
 	repos := textfmt.Commas(sent) + " " + sentWord
+	if m.apiFiltered() {
+		body = append(body, m.field("", textfmt.NotFetched)...)
+	}
 	if left > 0 {
 		repos += " · " + textfmt.Commas(left) + " left out"
 	}
@@ -387,7 +393,11 @@ func (m *Model) doneView() (body, footer []string) {
 		if u.UploadID != "" {
 			body = append(body, m.field("Upload", u.UploadID+" · "+bytesText(u.Bytes))...)
 		} else if u.Bytes > 0 {
-			body = append(body, m.field("Upload file", bytesText(u.Bytes)+" · "+textfmt.OrDash(u.Status))...)
+			status := textfmt.OrDash(u.Status)
+			if status == "NOT_SENT" {
+				status = "not sent"
+			}
+			body = append(body, m.field("Upload file", bytesText(u.Bytes)+" · "+status)...)
 		}
 		if u.SystemActivityID != "" {
 			body = append(body, m.field("Activity", u.SystemActivityID)...)
@@ -552,31 +562,10 @@ func plural[T int | int64](n T, one, many string) string {
 
 func count(n int, one, many string) string { return textfmt.Commas(n) + " " + plural(n, one, many) }
 
-// bytesText is a size in B, KB, MB or GB (powers of 1024).
-func bytesText(n int64) string {
-	const k = 1024
-	switch {
-	case n < k:
-		return fmt.Sprintf("%d B", n)
-	case n < k*k:
-		return fmt.Sprintf("%.1f KB", float64(n)/k)
-	case n < k*k*k:
-		return fmt.Sprintf("%.1f MB", float64(n)/(k*k))
-	}
-	return fmt.Sprintf("%.2f GB", float64(n)/(k*k*k))
-}
+// bytesText and durText are the shared formats (MiB; 42s, 3m05s).
+func bytesText(n int64) string { return textfmt.Bytes(n) }
 
-// durText is a short elapsed time: 42s, 1m 05s, 1h 02m.
-func durText(d time.Duration) string {
-	d = max(0, d).Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
-}
+func durText(d time.Duration) string { return textfmt.Elapsed(d) }
 
 // spinView draws the spinner in the current theme (the root may switch
 // light/dark after New).
@@ -601,4 +590,10 @@ func (m *Model) elsewhereText() string {
 		out += " · since " + e.Since.Local().Format("15:04:05")
 	}
 	return out
+}
+
+// apiFiltered reports that the plan's collection asked the Semgrep API only
+// for the policy's severities and statuses.
+func (m *Model) apiFiltered() bool {
+	return m.preview != nil && m.preview.Collection != nil && m.preview.Collection.APIFiltered
 }

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
+	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
+)
+
+// sentRE finds "<number> sent" in human output: a count said to be sent.
+var sentRE = regexp.MustCompile(`\d sent\b`)
+
+// A dry run and a cancelled run never say "sent" in the summary or the
+// history; the counts say what they are.
+func TestDryRunAndCancelledNeverSaySent(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	code, stdout, stderr := h.run("sync", "--dry-run", "--out", filepath.Join(h.dir, "out"))
+	if code != 0 {
+		t.Fatalf("dry run: exit %d: %s", code, stderr)
+	}
+	if sentRE.MatchString(stdout) || sentRE.MatchString(stderr) {
+		t.Errorf("a dry run says sent:\n%s\n%s", stdout, stderr)
+	}
+	if !strings.Contains(stdout, "in the upload file") {
+		t.Errorf("the dry run's summary does not say where the findings went:\n%s", stdout)
+	}
+	h.stdin = "n\n"
+	if code, stdout, stderr = h.run("sync"); code != 1 {
+		t.Fatalf("declined sync: exit %d: %s", code, stderr)
+	}
+	if sentRE.MatchString(stdout) {
+		t.Errorf("a cancelled run says sent:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "planned, not sent") {
+		t.Errorf("the cancelled run's summary does not say nothing was sent:\n%s", stdout)
+	}
+	code, stdout, stderr = h.run("history")
+	if code != 0 {
+		t.Fatalf("history: exit %d: %s", code, stderr)
+	}
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.Contains(l, "dry_run") || strings.Contains(l, "cancelled") {
+			f := strings.Fields(l)
+			if len(f) < 7 || f[6] != "—" {
+				t.Errorf("the SENT column of a run that sent nothing is not a dash: %q", l)
+			}
+		}
+	}
+	for _, id := range runIDs(stdout) {
+		_, show, _ := h.run("history", "show", id)
+		if sentRE.MatchString(show) {
+			t.Errorf("history show of a run that sent nothing says sent:\n%s", show)
+		}
+	}
+}
+
+// runIDs are the run ids of a history list (the expiry lines under the
+// table are not runs).
+func runIDs(list string) []string {
+	var ids []string
+	for _, l := range strings.Split(list, "\n")[1:] {
+		if f := strings.Fields(l); len(f) > 0 && runIDRE.MatchString(f[0]) {
+			ids = append(ids, f[0])
+		}
+	}
+	return ids
+}
+
+var runIDRE = regexp.MustCompile(`^\d{8}T\d{6}Z-[0-9a-f]+$`)
+
+// The history says steps in words and shows no path for an upload file
+// that is gone (a sent upload's file is removed).
+func TestHistoryShowStepsInWordsNoGonePath(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	if code, _, stderr := h.run("sync", "--yes"); code != 0 {
+		t.Fatalf("sync: exit %d: %s", code, stderr)
+	}
+	_, list, _ := h.run("history")
+	ids := runIDs(list)
+	if len(ids) != 1 {
+		t.Fatalf("runs %v", ids)
+	}
+	_, show, _ := h.run("history", "show", ids[0])
+	if strings.Contains(show, "step_started") || !strings.Contains(show, "Reading findings started") {
+		t.Errorf("steps are not in words:\n%s", show)
+	}
+	if strings.Contains(show, ".json") {
+		t.Errorf("history shows the path of a removed upload file:\n%s", show)
+	}
+}
+
+// preview without --all counts only the findings the API returned as
+// excluded, and says so; with --all every finding is read and the same
+// words need no note.
+func TestPreviewExcludedWordsFollowWhatWasRead(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	_, filtered, stderr := h.run("preview")
+	if !strings.Contains(filtered, "excluded by the policy (other severities and statuses: not fetched, filtered by the API)") {
+		t.Errorf("preview does not say what its excluded count leaves out:\n%s\n%s", filtered, stderr)
+	}
+	_, all, _ := h.run("preview", "--all")
+	if strings.Contains(all, "not fetched") || !strings.Contains(all, "excluded by the policy.") {
+		t.Errorf("preview --all reads every finding, yet:\n%s", all)
+	}
+}
+
+func TestNotSetUpNamesTheMissingSettings(t *testing.T) {
+	err := notSetUp(&config.ValidationError{Problems: []config.Problem{
+		{Field: "wiz.client_id", Message: "is not set", Hint: "set WIZ_CLIENT_ID"},
+		{Field: "wiz.api_endpoint", Origin: "env WIZ_API_ENDPOINT", Message: "is not a URL"},
+	}})
+	if !uic.IsNotSetUp(err) || !strings.Contains(err.Error(), "wiz.client_id") || strings.Contains(err.Error(), "wiz.api_endpoint") ||
+		strings.Contains(err.Error(), "WIZ_CLIENT_ID") {
+		t.Errorf("notSetUp = %v", err)
+	}
+}
+
+// A passed upload probe stays passed on a plain re-check (it allocates an
+// upload slot, so it is not asked again) until the settings are saved.
+func TestPassedUploadProbeStaysUntilSettingsChange(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
+		pollInterval: 10 * time.Millisecond, wizRate: 1000}
+	svc := newService(&common{}, e)
+	defer svc.Close()
+	ctx := context.Background()
+	ingestion := func(rs []sync.CheckResult) sync.CheckResult {
+		for _, r := range rs {
+			if r.Name == wiz.ScopeIngestion {
+				return r
+			}
+		}
+		t.Fatalf("no upload row in %+v", rs)
+		return sync.CheckResult{}
+	}
+	rs, _ := svc.Check(ctx, false)
+	if r := ingestion(rs); !r.Skipped {
+		t.Fatalf("a plain first check tested uploading: %+v", r)
+	}
+	rs, _ = svc.Check(ctx, true)
+	if r := ingestion(rs); !r.OK {
+		t.Fatalf("the upload probe failed: %+v", r)
+	}
+	slots := h.wz.SlotsRequested()
+	rs, _ = svc.Check(ctx, false)
+	if r := ingestion(rs); !r.OK || r.Skipped {
+		t.Errorf("a re-check reset the passed upload probe: %+v", r)
+	}
+	if h.wz.SlotsRequested() != slots {
+		t.Error("a plain re-check asked Wiz for an upload slot")
+	}
+	svc.forgetChecks() // what saving the settings does
+	rs, _ = svc.Check(ctx, false)
+	if r := ingestion(rs); !r.Skipped {
+		t.Errorf("the upload probe stayed passed after the settings changed: %+v", r)
+	}
+}
+
+// Home's data sources agree with the repositories the upload carried: an
+// empty one (a repository without findings, sent empty) is in Wiz too.
+func TestHomeCountsEveryUploadedDataSource(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	code, stdout, stderr := h.run("sync", "--yes", "--json")
+	if code != 0 {
+		t.Fatalf("sync: exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, stdout)
+	// The demo data holds a repository without findings (acme/docs-site):
+	// it is uploaded with an empty list.
+	uploaded := 0
+	for _, r := range res.Repositories {
+		if r.State == "sent" || r.State == "sent_empty" {
+			uploaded++
+		}
+	}
+	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	svc := newService(&common{}, e)
+	defer svc.Close()
+	info, err := svc.Home(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.DataSources != uploaded || info.LastRun == nil || info.LastRun.Repositories != uploaded {
+		t.Errorf("home: %d data sources, last run %v repositories; the upload carried %d", info.DataSources, info.LastRun, uploaded)
+	}
+}

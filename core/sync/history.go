@@ -1,0 +1,63 @@
+package sync
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+)
+
+// ForgetGoneFiles rewrites, in recorded events, the path of an upload file
+// that is no longer on disk (a sent upload's file is removed once Wiz took
+// it; delete removes the rest): the history must not point to a file that
+// is not there.
+func ForgetGoneFiles(evs []ledger.Event) {
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Kind != string(StepFinished) || ev.Step != string(StepEncode) || ev.Message == "" {
+			continue
+		}
+		if _, err := os.Stat(ev.Message); err != nil {
+			ev.Message = "the upload file is no longer on disk"
+		}
+	}
+}
+
+// Delivered reports whether an upload of the run reached Wiz: only then
+// were its findings sent (a failed or cancelled run may have sent one).
+func (r *Result) Delivered() bool {
+	for _, u := range r.Uploads {
+		if u.UploadID != "" && u.Status != "" && u.Status != "NOT_SENT" {
+			return true
+		}
+	}
+	return false
+}
+
+// countsText says a run's counts for a log line: "sent" only when its
+// upload reached Wiz, "in the upload file" for a dry run, else "planned,
+// not sent" (the same words as the terminal app's).
+func (r *Result) countsText() string {
+	sent, fixed := "planned, not sent", "would be marked fixed"
+	switch {
+	case r.Status == StatusDryRun:
+		sent = "in the upload file"
+	case r.Status == StatusSuccess || r.Status == StatusPartial:
+		sent, fixed = "sent", "marked fixed"
+	case r.Delivered():
+		sent, fixed = "sent", "to be marked fixed"
+	}
+	return fmt.Sprintf("%d findings %s for %d repositories, %d %s", r.Findings.Sent, sent, countState(r, "sent", "sent_empty"), derefOr(r.Findings.Resolved), fixed)
+}
+
+// EventDetail is what a recorded event says, for the history: its text,
+// or for a finished read that recorded none, how many repositories it read.
+func EventDetail(ev ledger.Event) string {
+	if t := ev.Text(); t != "" {
+		return t
+	}
+	if ev.Kind == string(StepFinished) && ev.Step == string(StepCollect) && ev.Total > 0 {
+		return fmt.Sprintf("%d repositories read", ev.Total)
+	}
+	return ""
+}
