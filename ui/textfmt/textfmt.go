@@ -231,3 +231,25 @@ func Elapsed(d time.Duration) string {
 	}
 	return Duration(d)
 }
+
+// Elsewhere says who runs a sync in another process: "by watch · pid 123
+// on host build-1 · since 14:02, 3 minutes ago". Home and the sync screen
+// word it alike.
+func Elsewhere(e *ledger.Elsewhere, now time.Time) string {
+	if e == nil {
+		return ""
+	}
+	by := ""
+	if e.Run != nil && e.Run.Trigger != "" {
+		by = "by " + e.Run.Trigger + " · "
+	}
+	since := e.Since
+	if since.IsZero() && e.Run != nil {
+		since = e.Run.StartedAt
+	}
+	out := by + e.Who()
+	if !since.IsZero() {
+		out += " · since " + since.Local().Format("15:04") + ", " + Ago(now, since)
+	}
+	return out
+}

@@ -30,7 +30,7 @@ func next(info common.HomeInfo, now time.Time) action {
 	}
 	if e := info.Elsewhere; e != nil {
 		return action{key: "4", verb: "follow it live", to: common.Sync,
-			why: "A sync started elsewhere (" + ElsewhereText(e, now) + ") is running; a second one cannot start until it ends."}
+			why: "A sync started elsewhere (" + textfmt.Elsewhere(e, now) + ") is running; a second one cannot start until it ends."}
 	}
 	r := info.LastRun
 	if r == nil {
@@ -65,24 +65,6 @@ func next(info common.HomeInfo, now time.Time) action {
 	}
 	return action{key: "3", verb: "preview what changed since the last sync", to: common.Findings,
 		why: "The last sync was " + textfmt.Ago(now, lastTime(*r)) + "; press 4 to sync again."}
-}
-
-// ElsewhereText says who runs a sync elsewhere: "by watch · pid 123 on
-// host build-1 · since 14:02, 3 minutes ago".
-func ElsewhereText(e *ledger.Elsewhere, now time.Time) string {
-	by := ""
-	if e.Run != nil && e.Run.Trigger != "" {
-		by = "by " + e.Run.Trigger + " · "
-	}
-	since := e.Since
-	if since.IsZero() && e.Run != nil {
-		since = e.Run.StartedAt
-	}
-	out := by + e.Who()
-	if !since.IsZero() {
-		out += " · since " + since.Local().Format("15:04") + ", " + textfmt.Ago(now, since)
-	}
-	return out
 }
 
 // lastTime is when a run ended (or started, while it runs).

@@ -78,7 +78,7 @@ func (m *Model) state() []string {
 	row("Semgrep", textfmt.OrDash(strings.Join(sem, " · ")), st.Text)
 	row("Policy", textfmt.OrDash(textfmt.OneLine(info.Policy)), st.Text)
 	if e := info.Elsewhere; e != nil {
-		row("Running", "⟳ a sync "+ElsewhereText(e, m.c.Now()), st.Warn)
+		row("Running", "⟳ a sync "+textfmt.Elsewhere(e, m.c.Now()), st.Warn)
 	}
 
 	if r := info.LastRun; r == nil {

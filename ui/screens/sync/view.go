@@ -168,7 +168,7 @@ func (m *Model) runningView() (body, footer []string) {
 	}
 	body = append(body, st.Subtitle.Render(what)+st.Muted.Render(" — elapsed "+durText(m.c.Now().Sub(m.started))), "")
 	if m.state == Following {
-		body = append(body, m.wrap(m.elsewhereText(), 0, st.Muted)...)
+		body = append(body, m.wrap("Started "+textfmt.Elsewhere(m.elsewhere, m.c.Now()), 0, st.Muted)...)
 		body = append(body, "")
 	}
 	body = append(body, m.stepLines()...)
@@ -573,23 +573,6 @@ func (m *Model) spinView() string {
 	sp := m.spin
 	sp.Style = m.c.Styles.Accent
 	return sp.View()
-}
-
-// elsewhereText says who runs the followed sync and since when.
-func (m *Model) elsewhereText() string {
-	e := m.elsewhere
-	if e == nil {
-		return ""
-	}
-	out := ""
-	if e.Run != nil && e.Run.Trigger != "" {
-		out = "Started by " + e.Run.Trigger + " · "
-	}
-	out += e.Who()
-	if !e.Since.IsZero() {
-		out += " · since " + e.Since.Local().Format("15:04:05")
-	}
-	return out
 }
 
 // apiFiltered reports that the plan's collection asked the Semgrep API only
