@@ -2,6 +2,8 @@ package sync
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -99,7 +101,9 @@ func (m *Model) followTick() tea.Cmd {
 // followed folds one read of the followed run into the screen.
 func (m *Model) followed(msg followMsg) tea.Cmd {
 	if msg.err != nil {
-		m.warnings = appendOnce(m.warnings, "reading the ledger: "+msg.err.Error())
+		if w := "reading the ledger: " + msg.err.Error(); !slices.Contains(m.warnings, w) {
+			m.warnings = append(m.warnings, w)
+		}
 		return m.followTick()
 	}
 	if msg.e != nil {
@@ -134,20 +138,7 @@ func (m *Model) followed(msg followMsg) tea.Cmd {
 	return m.followTick()
 }
 
-var errGoneUnrecorded = errorString("the sync running elsewhere ended before it recorded anything; see History")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
-
-func appendOnce(l []string, s string) []string {
-	for _, x := range l {
-		if x == s {
-			return l
-		}
-	}
-	return append(l, s)
-}
+var errGoneUnrecorded = errors.New("the sync running elsewhere ended before it recorded anything; see History")
 
 // eventOf turns a recorded event back into the pipeline's event.
 func eventOf(le ledger.Event) coresync.Event {
