@@ -122,8 +122,6 @@ type Result struct {
 	ScanErrors []FileScan `json:"scan_errors,omitempty"`
 	Warnings   []string   `json:"warnings,omitempty"`
 	Error      string     `json:"error,omitempty"`
-
-	scanWarned bool // the scan warnings are in Warnings
 }
 
 // NewRunID returns a sortable, unique run id.
@@ -212,6 +210,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return finish(StatusFailure, err)
 	}
 	col := st.col
+	// What the CLI files said about their scans, once per run.
+	res.ScanErrors = col.Scans
+	for _, fs := range col.Scans {
+		if fs.Warnings > 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: Semgrep reported %d %s that concern single files (%s); its findings are still included",
+				fs.File, fs.Warnings, pluralWord(fs.Warnings, "error", "errors"), fs.WarningKinds))
+		}
+	}
 	for _, t := range plan.Trips {
 		o.Events.emit(Event{Kind: Warning, Step: StepSelect, Message: t.Message + overrideText(t)})
 	}
@@ -307,16 +313,6 @@ func heldBack(p *Plan) bool {
 
 func summarise(col *Collection, p *Plan, res *Result, withMemory bool) {
 	res.Repositories = res.Repositories[:0]
-	res.ScanErrors = col.Scans
-	if !res.scanWarned {
-		res.scanWarned = true
-		for _, fs := range col.Scans {
-			if fs.Warnings > 0 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: Semgrep reported %d %s that concern single files (%s); its findings are still included",
-					fs.File, fs.Warnings, pluralWord(fs.Warnings, "error", "errors"), fs.WarningKinds))
-			}
-		}
-	}
 	res.Guards = p.Trips
 	planned := map[string]*SourcePlan{}
 	for _, s := range p.Sources {
