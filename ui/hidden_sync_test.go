@@ -8,7 +8,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/app"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
@@ -43,12 +43,12 @@ func pump(t *testing.T, m *app.Model, cmd tea.Cmd) {
 }
 
 func TestKeysTypedElsewhereNeverReachTheRunningSync(t *testing.T) {
-	plan := &sync.Plan{Repositories: 1, Findings: 3, New: 3,
-		Sources: []*sync.SourcePlan{{DataSourceID: "ds-1", Name: "acme/api", Action: sync.ActionSend, New: 3}}}
+	plan := &pipeline.Plan{Repositories: 1, Findings: 3, New: 3,
+		Sources: []*pipeline.SourcePlan{{DataSourceID: "ds-1", Name: "acme/api", Action: pipeline.ActionSend, New: 3}}}
 	cancelled := make(chan struct{})
 	svc := &uitest.Fake{ConfiguredV: true,
 		PreviewFn: func(bool) (*common.Preview, error) { return &common.Preview{Plan: plan}, nil },
-		SyncFn: func(ctx context.Context, _ common.SyncOptions, _ sync.Sink) (*sync.Result, error) {
+		SyncFn: func(ctx context.Context, _ common.SyncOptions, _ pipeline.Sink) (*pipeline.Result, error) {
 			<-ctx.Done()
 			close(cancelled)
 			return nil, ctx.Err()

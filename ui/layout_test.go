@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/app"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
@@ -170,8 +170,8 @@ func TestCheckEditOpensTheWizardAtTheField(t *testing.T) {
 		cfg.Semgrep.Deployment = "acme"
 		svc := &uitest.Fake{ConfiguredV: true, ConfigV: cfg,
 			Secrets: map[string]bool{config.SecretWizClientSecret: true, config.SecretSemgrepToken: true},
-			CheckFn: func(bool) ([]coresync.CheckResult, error) {
-				return []coresync.CheckResult{
+			CheckFn: func(bool) ([]pipeline.CheckResult, error) {
+				return []pipeline.CheckResult{
 					{Name: "Wiz token", OK: true, Detail: "expires in 1h"},
 					{Name: "Semgrep token", Detail: "401 Unauthorized", Hint: "create a new token in Semgrep → Settings → Tokens"},
 				}, nil

@@ -7,13 +7,13 @@ import (
 	"context"
 	"errors"
 	"io"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/app"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
@@ -92,9 +92,9 @@ func endedBySignal(ctx context.Context, err error) bool {
 // delivers, so a slow program slows the pipeline down instead of piling up
 // goroutines.
 type Relay struct {
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	queue   chan tea.Msg
-	pending map[sync.Kind]sync.Event
+	pending map[pipeline.Kind]pipeline.Event
 	timer   *time.Timer
 	stopped bool
 }
@@ -133,17 +133,17 @@ func (r *Relay) Stop() {
 
 const coalesce = 80 * time.Millisecond
 
-// Push is a sync.Sink.
-func (r *Relay) Push(e sync.Event) {
+// Push is a pipeline.Sink.
+func (r *Relay) Push(e pipeline.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped || r.queue == nil {
 		return
 	}
 	switch e.Kind {
-	case sync.BytesSent, sync.StepProgress, sync.ActivityStatus:
+	case pipeline.BytesSent, pipeline.StepProgress, pipeline.ActivityStatus:
 		if r.pending == nil {
-			r.pending = map[sync.Kind]sync.Event{}
+			r.pending = map[pipeline.Kind]pipeline.Event{}
 		}
 		r.pending[e.Kind] = e
 		if r.timer == nil {
@@ -171,7 +171,7 @@ func (r *Relay) flushLocked() {
 	if r.stopped || len(r.pending) == 0 {
 		return
 	}
-	for _, k := range []sync.Kind{sync.StepProgress, sync.ActivityStatus, sync.BytesSent} {
+	for _, k := range []pipeline.Kind{pipeline.StepProgress, pipeline.ActivityStatus, pipeline.BytesSent} {
 		if e, ok := r.pending[k]; ok {
 			r.queue <- common.EventMsg{Event: e}
 		}

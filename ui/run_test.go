@@ -3,7 +3,7 @@ package ui
 import (
 	"context"
 	"io"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +19,7 @@ func runUntil(t *testing.T, ctx context.Context, stop func(), change func(tea.Ms
 	t.Helper()
 	in, inW := io.Pipe() // input that never ends, as a terminal's
 	defer inW.Close()
-	var once stdsync.Once
+	var once sync.Once
 	started := make(chan struct{})
 	opts := []tea.ProgramOption{
 		tea.WithWindowSize(80, 24),

@@ -7,7 +7,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/ui/screens/history"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/screens/home"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/screens/setup"
-	syncscreen "github.com/semgrep-wiz/semgrep-wiz/ui/screens/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/screens/syncview"
 )
 
 // Screens builds the real screens (the root's Factory).
@@ -28,7 +28,7 @@ func Screens(c *common.Common, id common.ScreenID, arg string) common.Screen {
 	case common.Findings:
 		return findings.New(c)
 	case common.Sync:
-		return syncscreen.New(c)
+		return syncview.New(c)
 	case common.History:
 		return history.New(c, arg)
 	}

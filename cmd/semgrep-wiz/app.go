@@ -19,9 +19,9 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/httplog"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/policy"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/version"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
@@ -31,7 +31,7 @@ import (
 type app struct {
 	cfg   *config.Config
 	paths config.Paths
-	files []sync.FileSource
+	files []pipeline.FileSource
 	// allowScanErrors: --allow-scan-errors.
 	allowScanErrors bool
 	wiz             *wiz.Client
@@ -41,10 +41,10 @@ type app struct {
 
 // events is where a command's pipeline events go: the person on stderr and
 // the log file in the state directory.
-func (a *app) events(e env) (sync.Sink, func()) {
+func (a *app) events(e env) (pipeline.Sink, func()) {
 	p := newProgress(e.stderr)
 	log, closeLog := openEventLog(a.paths.LogFile)
-	return func(ev sync.Event) {
+	return func(ev pipeline.Event) {
 		p.handle(ev)
 		log(ev)
 	}, closeLog
@@ -87,7 +87,7 @@ func loadApp(c *common, e env, n needs) (*app, error) {
 			return nil, err
 		}
 		for _, f := range c.from {
-			a.files = append(a.files, sync.FileSource{Path: f, Options: semgrep.FileOptions{
+			a.files = append(a.files, pipeline.FileSource{Path: f, Options: semgrep.FileOptions{
 				RepoURL: url, RepoName: name, Branch: branch, Commit: commit, Deployment: cfg.Semgrep.Deployment,
 				Root: root, ScanDir: scanDir,
 			}})
@@ -308,19 +308,19 @@ func policyFrom(p config.Policy) (policy.Policy, error) {
 
 // plan collects and plans without sending: what preview shows (all: every
 // status and severity, so exclusions show with their reasons).
-func (a *app) plan(ctx context.Context, e env, led *ledger.Ledger, events sync.Sink, all bool) (*sync.Collection, *sync.Plan, error) {
+func (a *app) plan(ctx context.Context, e env, led *ledger.Ledger, events pipeline.Sink, all bool) (*pipeline.Collection, *pipeline.Plan, error) {
 	o := a.collectOptions(e, events)
 	o.AllFindings = all
-	col, err := sync.Collect(ctx, o)
+	col, err := pipeline.Collect(ctx, o)
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, err := sync.BuildPlan(ctx, col, led, sync.PlanOptions{Guards: a.guards(), FullRun: len(a.files) == 0})
+	plan, err := pipeline.BuildPlan(ctx, col, led, pipeline.PlanOptions{Guards: a.guards(), FullRun: len(a.files) == 0})
 	return col, plan, err
 }
 
-func (a *app) collectOptions(e env, events sync.Sink) sync.CollectOptions {
-	return sync.CollectOptions{
+func (a *app) collectOptions(e env, events pipeline.Sink) pipeline.CollectOptions {
+	return pipeline.CollectOptions{
 		Policy: a.policy, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment,
 		Concurrency: a.cfg.Semgrep.Concurrency, Files: a.files, Events: events, VCSHosts: a.cfg.Wiz.VCSHosts,
 		AllowScanErrors: a.allowScanErrors,
@@ -344,9 +344,9 @@ func (a *app) openLedger(ctx context.Context) (*ledger.Ledger, error) {
 	return l, nil
 }
 
-func (a *app) guards() sync.Guards {
+func (a *app) guards() pipeline.Guards {
 	g := a.cfg.Guards
-	return sync.Guards{MassResolveShare: float64(g.MassResolvePercent) / 100, MassResolveMin: g.MassResolveMin, UploadsPerDay: g.UploadsPerDay}
+	return pipeline.Guards{MassResolveShare: float64(g.MassResolvePercent) / 100, MassResolveMin: g.MassResolveMin, UploadsPerDay: g.UploadsPerDay}
 }
 
 // workDir is where upload files are written before they are sent.

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 )
 
 type checkOpts struct{ json, upload bool }
@@ -15,26 +15,26 @@ func cmdCheck(ctx context.Context, c *common, o checkOpts, e env) error {
 	if err != nil {
 		return err
 	}
-	results := sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: o.upload})
+	results := pipeline.Check(ctx, pipeline.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: o.upload})
 	if o.json {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
-			OK     bool               `json:"ok"`
-			Checks []sync.CheckResult `json:"checks"`
-		}{sync.Passed(results), results}); err != nil {
+			OK     bool                   `json:"ok"`
+			Checks []pipeline.CheckResult `json:"checks"`
+		}{pipeline.Passed(results), results}); err != nil {
 			return err
 		}
 	} else {
 		printChecks(e, results)
 	}
-	if !sync.Passed(results) {
+	if !pipeline.Passed(results) {
 		return jobFailed{"the connection check failed"}
 	}
 	return nil
 }
 
-func printChecks(e env, results []sync.CheckResult) {
+func printChecks(e env, results []pipeline.CheckResult) {
 	for _, r := range results {
 		mark := "✓ pass"
 		switch {

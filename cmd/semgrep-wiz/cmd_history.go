@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
@@ -146,10 +146,10 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 	if len(evs) > 0 {
 		fmt.Fprintln(w, "  steps:")
 	}
-	sync.ForgetGoneFiles(evs)
+	pipeline.ForgetGoneFiles(evs)
 	for _, ev := range evs {
-		line := sync.EventWords(ev.Kind, ev.Step)
-		if t := oneLine(sync.EventDetail(ev)); t != "" {
+		line := pipeline.EventWords(ev.Kind, ev.Step)
+		if t := oneLine(pipeline.EventDetail(ev)); t != "" {
 			line += ": " + t
 		}
 		fmt.Fprintf(w, "    %s  %s\n", ev.Time.UTC().Format("15:04:05"), line)
@@ -167,7 +167,7 @@ func historyRefresh(ctx context.Context, c *common, id string, e env) error {
 		return err
 	}
 	defer led.Close()
-	out, err := sync.Refresh(ctx, led, a.wiz, id)
+	out, err := pipeline.Refresh(ctx, led, a.wiz, id)
 	if err != nil {
 		if errors.Is(err, ledger.ErrNotFound) || errors.Is(err, ledger.ErrAmbiguous) {
 			return runLookupError(id, err)
@@ -205,22 +205,22 @@ func runLookupError(id string, err error) error {
 }
 
 type runJSON struct {
-	ID           string      `json:"run_id"`
-	Status       string      `json:"status"`
-	StartedAt    time.Time   `json:"started_at"`
-	FinishedAt   time.Time   `json:"finished_at,omitzero"`
-	Trigger      string      `json:"trigger"`
-	Source       string      `json:"source"`
-	DryRun       bool        `json:"dry_run"`
-	Findings     sync.Counts `json:"findings"`
-	Repositories int         `json:"repositories"`
-	Error        string      `json:"error,omitempty"`
+	ID           string          `json:"run_id"`
+	Status       string          `json:"status"`
+	StartedAt    time.Time       `json:"started_at"`
+	FinishedAt   time.Time       `json:"finished_at,omitzero"`
+	Trigger      string          `json:"trigger"`
+	Source       string          `json:"source"`
+	DryRun       bool            `json:"dry_run"`
+	Findings     pipeline.Counts `json:"findings"`
+	Repositories int             `json:"repositories"`
+	Error        string          `json:"error,omitempty"`
 }
 
 func toRunJSON(r ledger.Run) runJSON {
 	n, u, res := r.New, r.Unchanged, r.Resolved
 	return runJSON{ID: r.ID, Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Trigger: r.Trigger, Source: r.Source,
-		DryRun: r.DryRun, Findings: sync.Counts{Sent: r.Sent, New: &n, Unchanged: &u, Resolved: &res, Excluded: r.Excluded},
+		DryRun: r.DryRun, Findings: pipeline.Counts{Sent: r.Sent, New: &n, Unchanged: &u, Resolved: &res, Excluded: r.Excluded},
 		Repositories: r.Repositories, Error: r.Error}
 }
 

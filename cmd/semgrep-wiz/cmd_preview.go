@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
@@ -54,8 +54,8 @@ func cmdPreview(ctx context.Context, c *common, o previewOpts, e env) error {
 }
 
 type preview struct {
-	col  *sync.Collection
-	plan *sync.Plan
+	col  *pipeline.Collection
+	plan *pipeline.Plan
 	app  *app
 	all  bool
 }
@@ -78,8 +78,8 @@ type previewRow struct {
 // source is the plan line of a data source, with its label.
 type source struct {
 	name, branch, dsID, state, note string
-	sp                              *sync.SourcePlan
-	repo                            *sync.Repo
+	sp                              *pipeline.SourcePlan
+	repo                            *pipeline.Repo
 }
 
 // sources lists every data source: the collected repositories in order,
@@ -112,17 +112,17 @@ func (pv preview) sources() []source {
 	return out
 }
 
-func stateOf(sp *sync.SourcePlan) string {
+func stateOf(sp *pipeline.SourcePlan) string {
 	switch sp.Action {
-	case sync.ActionSend:
+	case pipeline.ActionSend:
 		return "send"
-	case sync.ActionSendEmpty:
+	case pipeline.ActionSendEmpty:
 		return "send_empty"
-	case sync.ActionSkipFailed:
+	case pipeline.ActionSkipFailed:
 		return "failed"
-	case sync.ActionSkipBudget:
+	case pipeline.ActionSkipBudget:
 		return "over_budget"
-	case sync.ActionSkipGuard:
+	case pipeline.ActionSkipGuard:
 		return "held_by_guard"
 	}
 	return string(sp.Action)
@@ -177,14 +177,14 @@ func (pv preview) json(w io.Writer) error {
 		Findings     []previewRow `json:"findings"`
 	}
 	out := struct {
-		Policy       string           `json:"policy"`
-		Totals       map[string]int   `json:"totals"`
-		Guards       []sync.GuardTrip `json:"guards"`
-		ScanErrors   []sync.FileScan  `json:"scan_errors,omitempty"`
-		Repositories []repoOut        `json:"repositories"`
+		Policy       string               `json:"policy"`
+		Totals       map[string]int       `json:"totals"`
+		Guards       []pipeline.GuardTrip `json:"guards"`
+		ScanErrors   []pipeline.FileScan  `json:"scan_errors,omitempty"`
+		Repositories []repoOut            `json:"repositories"`
 	}{Policy: pv.app.policy.Describe(), Totals: map[string]int{}, Guards: pv.plan.Trips, ScanErrors: pv.col.Scans, Repositories: []repoOut{}}
 	if out.Guards == nil {
-		out.Guards = []sync.GuardTrip{}
+		out.Guards = []pipeline.GuardTrip{}
 	}
 	for _, s := range pv.sources() {
 		ro := repoOut{Name: s.name, Branch: s.branch, DataSourceID: s.dsID, State: s.state, Note: s.note, Findings: pv.rows(s)}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
@@ -54,17 +54,17 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 		return err
 	}
 	defer led.Close()
-	var events sync.Sink
+	var events pipeline.Sink
 	var closeLog func()
 	if log != nil {
 		fileLog, closeFile := openEventLog(a.paths.LogFile)
 		toStderr := slogSink(log)
-		events, closeLog = func(ev sync.Event) { toStderr(ev); fileLog(ev) }, closeFile
+		events, closeLog = func(ev pipeline.Event) { toStderr(ev); fileLog(ev) }, closeFile
 	} else {
 		events, closeLog = a.events(e)
 	}
 	defer closeLog()
-	o := sync.Options{
+	o := pipeline.Options{
 		Collect:          a.collectOptions(e, events),
 		Schema:           a.schemaOptions(),
 		Wiz:              a.wiz,
@@ -79,9 +79,9 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 		Events:           events,
 	}
 	if !yes && !dryRun {
-		o.Confirm = func(p *sync.Plan) bool { return confirm(e, p) }
+		o.Confirm = func(p *pipeline.Plan) bool { return confirm(e, p) }
 	}
-	res, runErr := sync.Run(ctx, o)
+	res, runErr := pipeline.Run(ctx, o)
 	if log != nil {
 		logResult(log, res, runErr)
 	}
@@ -98,18 +98,18 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 		return ce
 	}
 	switch res.Status {
-	case sync.StatusSuccess, sync.StatusDryRun, sync.StatusNothingToDo:
+	case pipeline.StatusSuccess, pipeline.StatusDryRun, pipeline.StatusNothingToDo:
 		return nil
-	case sync.StatusCancelled:
+	case pipeline.StatusCancelled:
 		return jobFailed{"sync cancelled; nothing more was sent"}
 	}
-	if runErr != nil && (asJSON || errors.Is(runErr, sync.ErrTimedOut)) {
+	if runErr != nil && (asJSON || errors.Is(runErr, pipeline.ErrTimedOut)) {
 		return jobFailed{runErr.Error()}
 	}
 	return jobFailed{"sync finished with status " + string(res.Status)}
 }
 
-func confirm(e env, p *sync.Plan) bool {
+func confirm(e env, p *pipeline.Plan) bool {
 	w := e.stderr
 	fmt.Fprintf(w, "\nSend %s for %s to Wiz: %s new, %s unchanged. %s will be marked fixed in Wiz.\n",
 		plural(p.Findings, "finding", "findings"), plural(p.Repositories, "repository", "repositories"), textfmt.Commas(p.New), textfmt.Commas(p.Unchanged),
@@ -132,7 +132,7 @@ func confirm(e env, p *sync.Plan) bool {
 
 // printResult prints a run's summary. apiFiltered is true when the Semgrep
 // API was asked only for the policy's severities and statuses.
-func printResult(w io.Writer, r *sync.Result, apiFiltered bool) {
+func printResult(w io.Writer, r *pipeline.Result, apiFiltered bool) {
 	fmt.Fprintf(w, "\nRun %s: %s\n", r.RunID, strings.ToUpper(string(r.Status)))
 	states := map[string]int{}
 	for _, repo := range r.Repositories {
@@ -140,7 +140,7 @@ func printResult(w io.Writer, r *sync.Result, apiFiltered bool) {
 	}
 	// The counts are what the upload document holds; they were sent only
 	// when Wiz took the upload.
-	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == sync.StatusDryRun, r.Delivered())
+	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == pipeline.StatusDryRun, r.Delivered())
 	fmt.Fprintf(w, "  findings:     %s %s", textfmt.Commas(r.Findings.Sent), sentWord)
 	if r.Findings.New != nil {
 		fmt.Fprintf(w, " (%s new, %s unchanged), %s %s", textfmt.Commas(*r.Findings.New), textfmt.Commas(*r.Findings.Unchanged),
@@ -165,7 +165,7 @@ func printResult(w io.Writer, r *sync.Result, apiFiltered bool) {
 		}
 	}
 	for _, u := range r.Uploads {
-		if u.Status == "NOT_SENT" && u.UploadID == "" && r.Status == sync.StatusDryRun {
+		if u.Status == "NOT_SENT" && u.UploadID == "" && r.Status == pipeline.StatusDryRun {
 			fmt.Fprintf(w, "  upload file:  %s (%s, not sent: dry run)\n", u.File, humanBytes(u.Bytes))
 			continue
 		}
@@ -192,9 +192,9 @@ func printResult(w io.Writer, r *sync.Result, apiFiltered bool) {
 		fmt.Fprintf(w, "  ! %s\n", warn)
 	}
 	switch r.Status {
-	case sync.StatusSuccess, sync.StatusPartial:
+	case pipeline.StatusSuccess, pipeline.StatusPartial:
 		fmt.Fprintln(w, "  Wiz ingests uploads in batches; findings appear in the Security Graph within about 24 hours.")
-	case sync.StatusNothingToDo:
+	case pipeline.StatusNothingToDo:
 		fmt.Fprintln(w, "  Nothing to send. 'semgrep-wiz preview --all' shows why.")
 	}
 	if r.Error != "" {
@@ -235,5 +235,5 @@ func streamingGC(e env) func() {
 	}
 }
 
-// streamingMemoryLimit is the soft memory limit of a headless sync.
+// streamingMemoryLimit is the soft memory limit of a headless pipeline.
 const streamingMemoryLimit = 1 << 30

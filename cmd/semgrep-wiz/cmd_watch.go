@@ -10,8 +10,8 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/metrics"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/version"
 )
 
@@ -68,8 +68,8 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	fileLog, closeLog := openEventLog(a.paths.LogFile)
 	defer closeLog()
 	toStderr := slogSink(log)
-	events := func(ev sync.Event) {
-		if m != nil && ev.Kind == sync.StepStarted && ev.Step == sync.StepCollect {
+	events := func(ev pipeline.Event) {
+		if m != nil && ev.Kind == pipeline.StepStarted && ev.Step == pipeline.StepCollect {
 			m.SyncStarted()
 		}
 		toStderr(ev)
@@ -78,7 +78,7 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	logf := func(format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
 		log.Info("watch: " + msg)
-		fileLog(sync.Event{Kind: "watch", Message: msg})
+		fileLog(pipeline.Event{Kind: "watch", Message: msg})
 	}
 	readStatus := func(ctx context.Context) (status.Report, error) {
 		return status.Read(ctx, led, status.Options{Now: e.clock, RefreshAfter: refresh})
@@ -102,8 +102,8 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	} else {
 		served <- nil
 	}
-	err = sync.Watch(ctx, sync.WatchOptions{
-		Run: sync.Options{
+	err = pipeline.Watch(ctx, pipeline.WatchOptions{
+		Run: pipeline.Options{
 			Collect: a.collectOptions(e, events),
 			Schema:  a.schemaOptions(),
 			Wiz:     a.wiz,
@@ -115,7 +115,7 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 		Interval:     interval,
 		RefreshAfter: refresh,
 		Logf:         logf,
-		OnRun: func(res *sync.Result, err error) {
+		OnRun: func(res *pipeline.Result, err error) {
 			logResult(log, res, err)
 			if m != nil {
 				m.SyncFinished(res)

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
 	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
@@ -109,7 +109,7 @@ func TestTUIRunsOnlyWhatWasConfirmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := svc.Sync(ctx, uic.SyncOptions{AllowMassResolve: true, Confirmed: again.Plan}, nil)
-	if err != nil || r.Status != sync.StatusSuccess {
+	if err != nil || r.Status != pipeline.StatusSuccess {
 		t.Fatalf("confirmed sync: %v", err)
 	}
 	last := uploadedFindings(t, h.wz.Uploads()[len(h.wz.Uploads())-1].Body)

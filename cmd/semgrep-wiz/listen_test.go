@@ -13,7 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -26,7 +26,7 @@ import (
 
 // lockedBuffer is a stderr several goroutines write to.
 type lockedBuffer struct {
-	mu stdsync.Mutex
+	mu sync.Mutex
 	b  strings.Builder
 }
 

@@ -6,15 +6,15 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 )
 
 // openEventLog appends pipeline events as JSON lines to the log file in
 // the state directory (0600). Events carry counts, names and error
 // messages, never credentials. A log that cannot be opened is not worth
 // failing a sync for: events are then only printed.
-func openEventLog(path string) (func(sync.Event), func()) {
-	nop := func(sync.Event) {}
+func openEventLog(path string) (func(pipeline.Event), func()) {
+	nop := func(pipeline.Event) {}
 	if path == "" {
 		return nop, func() {}
 	}
@@ -26,7 +26,7 @@ func openEventLog(path string) (func(sync.Event), func()) {
 		return nop, func() {}
 	}
 	l := slog.New(slog.NewJSONHandler(f, nil))
-	return func(ev sync.Event) {
+	return func(ev pipeline.Event) {
 			attrs := []any{"kind", ev.Kind}
 			if ev.Step != "" {
 				attrs = append(attrs, "step", ev.Step)
@@ -44,11 +44,11 @@ func openEventLog(path string) (func(sync.Event), func()) {
 				attrs = append(attrs, "activity", a.ID, "status", a.Status, "not_found", a.NotFound)
 			}
 			switch ev.Kind {
-			case sync.BytesSent, sync.StepProgress:
+			case pipeline.BytesSent, pipeline.StepProgress:
 				// Too chatty for the log; the step events bracket them.
-			case sync.StepFailed, sync.RepoFailed:
+			case pipeline.StepFailed, pipeline.RepoFailed:
 				l.Error("sync event", attrs...)
-			case sync.Warning:
+			case pipeline.Warning:
 				l.Warn("sync event", attrs...)
 			default:
 				l.Info("sync event", attrs...)
@@ -79,9 +79,9 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 
 // slogSink logs pipeline events, one per line, with the run id and the
 // repository; byte and step progress are left out (too chatty).
-func slogSink(l *slog.Logger) sync.Sink {
-	return func(ev sync.Event) {
-		if ev.Kind == sync.BytesSent || ev.Kind == sync.StepProgress || ev.Kind == "watch" {
+func slogSink(l *slog.Logger) pipeline.Sink {
+	return func(ev pipeline.Event) {
+		if ev.Kind == pipeline.BytesSent || ev.Kind == pipeline.StepProgress || ev.Kind == "watch" {
 			return
 		}
 		attrs := []any{"run_id", ev.RunID, "event", string(ev.Kind)}
@@ -102,9 +102,9 @@ func slogSink(l *slog.Logger) sync.Sink {
 			msg = string(ev.Kind)
 		}
 		switch ev.Kind {
-		case sync.StepFailed, sync.RepoFailed:
+		case pipeline.StepFailed, pipeline.RepoFailed:
 			l.Error(msg, attrs...)
-		case sync.Warning:
+		case pipeline.Warning:
 			l.Warn(msg, attrs...)
 		default:
 			l.Info(msg, attrs...)
@@ -114,7 +114,7 @@ func slogSink(l *slog.Logger) sync.Sink {
 
 // logResult logs a finished run: one line per repository with its
 // outcome, then the run's own.
-func logResult(l *slog.Logger, res *sync.Result, err error) {
+func logResult(l *slog.Logger, res *pipeline.Result, err error) {
 	if res == nil {
 		l.Error("sync could not start", "outcome", "failure", "error", errText(err))
 		return
@@ -133,9 +133,9 @@ func logResult(l *slog.Logger, res *sync.Result, err error) {
 		attrs = append(attrs, "upload_status", u.Status, "system_activity_id", u.SystemActivityID)
 	}
 	switch res.Status {
-	case sync.StatusFailure:
+	case pipeline.StatusFailure:
 		l.Error("sync finished", append(attrs, "error", res.Error)...)
-	case sync.StatusPartial, sync.StatusSkipped, sync.StatusCancelled:
+	case pipeline.StatusPartial, pipeline.StatusSkipped, pipeline.StatusCancelled:
 		l.Warn("sync finished", append(attrs, "error", res.Error)...)
 	default:
 		l.Info("sync finished", attrs...)

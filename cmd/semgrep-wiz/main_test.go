@@ -14,8 +14,8 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
 )
@@ -95,9 +95,9 @@ func (h *harness) run(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-func decodeResult(t *testing.T, stdout string) sync.Result {
+func decodeResult(t *testing.T, stdout string) pipeline.Result {
 	t.Helper()
-	var r sync.Result
+	var r pipeline.Result
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("sync --json printed no JSON document: %v\n%s", err, stdout)
 	}
@@ -166,7 +166,7 @@ func TestSyncSendsWhatPreviewShows(t *testing.T) {
 		t.Fatalf("sync exit %d: %s\n%s", code, stderr, out)
 	}
 	res := decodeResult(t, out)
-	if res.Status != sync.StatusSuccess || len(res.Uploads) != 1 || res.Uploads[0].Status != "SUCCESS" {
+	if res.Status != pipeline.StatusSuccess || len(res.Uploads) != 1 || res.Uploads[0].Status != "SUCCESS" {
 		t.Fatalf("result %+v", res)
 	}
 	if res.Findings.Sent != prev.Totals["send"] || res.Uploads[0].FindingsIncoming != res.Findings.Sent {
@@ -242,7 +242,7 @@ func TestDryRunWritesValidFileAndContactsNoWiz(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	res := decodeResult(t, stdout)
-	if res.Status != sync.StatusDryRun || len(res.Files) != 1 {
+	if res.Status != pipeline.StatusDryRun || len(res.Files) != 1 {
 		t.Fatalf("result %+v", res)
 	}
 	if filepath.Dir(res.Files[0]) != out {
@@ -285,7 +285,7 @@ func TestFailedRepositoryIsLeftOutNotSentPartially(t *testing.T) {
 	h.sg.Inject(semgreptest.Fault{Op: semgreptest.OpFindings, Query: url.Values{"repos": {"acme/payments-api"}}, Status: 500, Times: 100})
 	code, out, _ := h.run("sync", "--yes", "--json")
 	res := decodeResult(t, out)
-	if code != 1 || res.Status != sync.StatusPartial {
+	if code != 1 || res.Status != pipeline.StatusPartial {
 		t.Fatalf("exit %d status %s", code, res.Status)
 	}
 	for _, id := range dataSourceIDs(h.uploadedDoc()) {
@@ -312,12 +312,12 @@ func TestCheckReportsMissingScope(t *testing.T) {
 	}
 	var rep struct {
 		OK     bool
-		Checks []sync.CheckResult
+		Checks []pipeline.CheckResult
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]sync.CheckResult{}
+	byName := map[string]pipeline.CheckResult{}
 	for _, c := range rep.Checks {
 		byName[c.Name] = c
 	}

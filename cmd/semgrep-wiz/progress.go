@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	stdsync "sync"
+	"sync"
 	"time"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
@@ -14,7 +14,7 @@ import (
 // per step, failures and warnings as they happen, and byte and repository
 // progress thinned out so a large run does not flood the terminal.
 type progress struct {
-	mu       stdsync.Mutex
+	mu       sync.Mutex
 	w        io.Writer
 	start    time.Time
 	lastTick time.Time
@@ -23,50 +23,50 @@ type progress struct {
 
 func newProgress(w io.Writer) *progress { return &progress{w: w, start: time.Now()} }
 
-func (p *progress) sink() sync.Sink { return p.handle }
+func (p *progress) sink() pipeline.Sink { return p.handle }
 
-var stepTitle = sync.StepTitle
+var stepTitle = pipeline.StepTitle
 
-func (p *progress) handle(ev sync.Event) {
+func (p *progress) handle(ev pipeline.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	el := textfmt.Duration(time.Since(p.start)) // the TUI's style: 4.2s, 17s, 3m05s
 	switch ev.Kind {
-	case sync.StepStarted:
+	case pipeline.StepStarted:
 		fmt.Fprintf(p.w, "[%6s] %s…\n", el, stepTitle[ev.Step])
-	case sync.StepFinished:
+	case pipeline.StepFinished:
 		msg := ev.Message
 		switch ev.Step {
-		case sync.StepCollect:
+		case pipeline.StepCollect:
 			msg = plural(int(ev.Total), "repository", "repositories")
-		case sync.StepEncode:
+		case pipeline.StepEncode:
 			msg = fmt.Sprintf("%s (%s)", ev.Message, humanBytes(ev.Total))
-		case sync.StepUpload:
+		case pipeline.StepUpload:
 			msg = fmt.Sprintf("%s sent", humanBytes(ev.Total))
-		case sync.StepPoll:
+		case pipeline.StepPoll:
 			msg = "activity status " + ev.Message
 		}
 		fmt.Fprintf(p.w, "[%6s] ✓ %s: %s\n", el, stepTitle[ev.Step], msg)
-	case sync.StepFailed:
+	case pipeline.StepFailed:
 		fmt.Fprintf(p.w, "[%6s] ✗ %s failed: %s\n", el, stepTitle[ev.Step], ev.Message)
-	case sync.RepoFailed:
+	case pipeline.RepoFailed:
 		fmt.Fprintf(p.w, "[%6s] ✗ %s: %s (left out of this upload; its findings in Wiz stay as they are)\n", el, ev.Repo, ev.Message)
-	case sync.Warning:
+	case pipeline.Warning:
 		fmt.Fprintf(p.w, "[%6s] ! %s\n", el, ev.Message)
-	case sync.StepProgress, sync.BytesSent:
+	case pipeline.StepProgress, pipeline.BytesSent:
 		final := ev.Total > 0 && ev.Done == ev.Total
 		if !final && time.Since(p.lastTick) < time.Second {
 			return
 		}
 		p.lastTick = time.Now()
-		if ev.Kind == sync.BytesSent {
+		if ev.Kind == pipeline.BytesSent {
 			fmt.Fprintf(p.w, "[%6s]   %s of %s\n", el, humanBytes(ev.Done), humanBytes(ev.Total))
 		} else if ev.Message != "" {
 			fmt.Fprintf(p.w, "[%6s]   %s\n", el, ev.Message)
 		} else {
 			fmt.Fprintf(p.w, "[%6s]   %s of %s\n", el, textfmt.Commas(ev.Done), plural(int(ev.Total), "repository", "repositories"))
 		}
-	case sync.ActivityStatus:
+	case pipeline.ActivityStatus:
 		a := ev.Activity
 		st := a.Status
 		if a.NotFound {

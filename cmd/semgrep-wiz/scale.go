@@ -19,16 +19,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/policy"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep/semgreptest"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
 )
 
@@ -198,7 +198,7 @@ func walkPages(ctx context.Context, base, token, slug string, keep func([]byte))
 	}
 	pol := policy.Default()
 	for _, p := range projects {
-		q := sync.FindingsQuery(pol, p.Name, false)
+		q := pipeline.FindingsQuery(pol, p.Name, false)
 		if err := c.Findings(ctx, slug, q, func([]finding.Finding) error { return nil }); err != nil {
 			return err
 		}
@@ -228,7 +228,7 @@ func (r pageRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 // reads, as bytes, for the baseline.
 func fetchPages(ctx context.Context, vars map[string]string) ([][]byte, error) {
 	var (
-		mu    stdsync.Mutex
+		mu    sync.Mutex
 		pages [][]byte
 	)
 	err := walkPages(ctx, vars["SEMGREP_API_URL"], vars["SEMGREP_APP_TOKEN"], vars["SEMGREP_DEPLOYMENT"], func(b []byte) {

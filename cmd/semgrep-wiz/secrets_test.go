@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,7 +37,7 @@ const (
 // way out (and back on the way in, so the stand-in still accepts the PUT):
 // a leaked signature is then unmistakable.
 type capture struct {
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	secrets map[string]bool
 	sigs    map[string]string // recognisable → original
 }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	stdsync "sync"
+	"sync"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/core/version"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
@@ -24,12 +24,12 @@ type service struct {
 	flags *common
 	e     env
 
-	mu  stdsync.Mutex
+	mu  sync.Mutex
 	led *ledger.Ledger
 	// uploadOK is the last passed upload-permission probe: it allocates
 	// an upload slot, so a plain re-check keeps it as passed until the
 	// configuration is saved (or deleted) rather than asking again.
-	uploadOK *sync.CheckResult
+	uploadOK *pipeline.CheckResult
 }
 
 var _ uic.Service = (*service)(nil)
@@ -189,12 +189,12 @@ func (s *service) Deployments(ctx context.Context, apiURL, token string) ([]semg
 	return ds, err
 }
 
-func (s *service) Check(ctx context.Context, includeUpload bool) ([]sync.CheckResult, error) {
+func (s *service) Check(ctx context.Context, includeUpload bool) ([]pipeline.CheckResult, error) {
 	a, err := s.load(needs{wiz: true, semgrep: len(s.flags.from) == 0})
 	if err != nil {
 		return nil, err
 	}
-	rs := sync.Check(ctx, sync.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload})
+	rs := pipeline.Check(ctx, pipeline.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload})
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range rs {
@@ -218,7 +218,7 @@ func (s *service) Check(ctx context.Context, includeUpload bool) ([]sync.CheckRe
 
 // tokenPassed reports that the Wiz token works now: a remembered upload
 // probe stands only while it does.
-func tokenPassed(rs []sync.CheckResult) bool {
+func tokenPassed(rs []pipeline.CheckResult) bool {
 	for _, r := range rs {
 		if r.Name == wiz.CheckToken {
 			return r.OK
@@ -252,7 +252,7 @@ func (s *service) Preview(ctx context.Context, all bool) (*uic.Preview, error) {
 	return &uic.Preview{Collection: col, Plan: plan, Policy: a.policy.Describe()}, nil
 }
 
-func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui sync.Sink) (*sync.Result, error) {
+func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui pipeline.Sink) (*pipeline.Result, error) {
 	a, err := s.load(needs{wiz: !o.DryRun, semgrep: true})
 	if err != nil {
 		return nil, err
@@ -263,7 +263,7 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui sync.Sink) (*s
 	}
 	logEvents, closeLog := a.events(env{getenv: s.e.getenv, stderr: discard{}})
 	defer closeLog()
-	events := func(ev sync.Event) {
+	events := func(ev pipeline.Event) {
 		logEvents(ev)
 		if ui != nil {
 			ui(ev)
@@ -278,11 +278,11 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui sync.Sink) (*s
 	// run as in the plan shown; confirming releases it only when the user
 	// chose to send anyway.
 	var unconfirmed []string
-	res, err := sync.Run(ctx, sync.Options{
+	res, err := pipeline.Run(ctx, pipeline.Options{
 		Collect: a.collectOptions(s.e, events), Schema: a.schemaOptions(), Wiz: a.wiz, Ledger: led,
 		Guards: a.guards(), Trigger: "tui",
 		DryRun: o.DryRun, OutDir: out, WorkDir: a.workDir(), Events: events,
-		Confirm: func(p *sync.Plan) bool {
+		Confirm: func(p *pipeline.Plan) bool {
 			if o.DryRun {
 				return true // nothing reaches Wiz
 			}
@@ -299,11 +299,11 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui sync.Sink) (*s
 
 // newMassResolveTrips lists the mass-resolve guards that trip in the plan
 // about to run but did not in the plan the user confirmed.
-func newMassResolveTrips(confirmed, p *sync.Plan) []string {
-	shown := map[sync.GuardTrip]bool{}
+func newMassResolveTrips(confirmed, p *pipeline.Plan) []string {
+	shown := map[pipeline.GuardTrip]bool{}
 	if confirmed != nil {
 		for _, t := range confirmed.Trips {
-			shown[sync.GuardTrip{Guard: t.Guard, DataSourceID: t.DataSourceID}] = true
+			shown[pipeline.GuardTrip{Guard: t.Guard, DataSourceID: t.DataSourceID}] = true
 		}
 	}
 	var out []string
@@ -311,7 +311,7 @@ func newMassResolveTrips(confirmed, p *sync.Plan) []string {
 		if t.Guard != "mass_resolve" && t.Guard != "tenant_mass_resolve" {
 			continue
 		}
-		if !shown[sync.GuardTrip{Guard: t.Guard, DataSourceID: t.DataSourceID}] {
+		if !shown[pipeline.GuardTrip{Guard: t.Guard, DataSourceID: t.DataSourceID}] {
 			out = append(out, t.Message)
 		}
 	}
@@ -346,7 +346,7 @@ func (s *service) Run(ctx context.Context, id string) (uic.RunDetail, error) {
 	if d.Events, err = led.Events(ctx, d.Run.ID); err != nil {
 		return d, err
 	}
-	sync.ForgetGoneFiles(d.Events)
+	pipeline.ForgetGoneFiles(d.Events)
 	d.Uploads, err = led.Uploads(ctx, d.Run.ID)
 	return d, err
 }

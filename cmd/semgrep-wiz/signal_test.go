@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,7 +19,7 @@ import (
 )
 
 var (
-	buildOnce stdsync.Once
+	buildOnce sync.Once
 	binPath   string
 	buildErr  error
 )
@@ -67,7 +67,7 @@ func (h *harness) startSync(t *testing.T, wait string) (*exec.Cmd, *strings.Buil
 	found := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
-		once := stdsync.Once{}
+		once := sync.Once{}
 		for sc.Scan() {
 			seen.WriteString(sc.Text() + "\n")
 			if strings.Contains(sc.Text(), wait) {

@@ -24,7 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -269,7 +269,7 @@ type connectProxy struct {
 	URL   string
 	route func(hostport string) string
 
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	hosts []string
 	conns []net.Conn
 }
@@ -604,7 +604,7 @@ func TestEveryRequestHasAnOverallDeadline(t *testing.T) {
 
 func TestGuardTransportSetsUserAgentAndExplainsUntrustedCerts(t *testing.T) {
 	var got []string
-	var mu stdsync.Mutex
+	var mu sync.Mutex
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		got = append(got, r.UserAgent())

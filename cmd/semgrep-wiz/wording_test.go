@@ -5,7 +5,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	"path/filepath"
 	"regexp"
@@ -134,14 +134,14 @@ func TestPassedUploadProbeStaysUntilSettingsChange(t *testing.T) {
 	svc := newService(&common{}, e)
 	defer svc.Close()
 	ctx := context.Background()
-	ingestion := func(rs []sync.CheckResult) sync.CheckResult {
+	ingestion := func(rs []pipeline.CheckResult) pipeline.CheckResult {
 		for _, r := range rs {
 			if r.Name == wiz.ScopeIngestion {
 				return r
 			}
 		}
 		t.Fatalf("no upload row in %+v", rs)
-		return sync.CheckResult{}
+		return pipeline.CheckResult{}
 	}
 	rs, _ := svc.Check(ctx, false)
 	if r := ingestion(rs); !r.Skipped {

@@ -9,14 +9,14 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
 // Namespace prefixes every metric.
@@ -49,7 +49,7 @@ type Metrics struct {
 	requests     *prometheus.CounterVec
 	nextRefresh  prometheus.Gauge
 
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	known map[string]bool // data sources with per-source series
 }
 
@@ -92,7 +92,7 @@ func New(version string) *Metrics {
 		m.uploadBytes, m.uploads, m.requests, m.nextRefresh, build)
 	// Known label values start at zero, so rate() and absent() behave
 	// from the first scrape.
-	for _, s := range []sync.Status{sync.StatusSuccess, sync.StatusPartial, sync.StatusFailure, sync.StatusSkipped, sync.StatusCancelled, sync.StatusNothingToDo} {
+	for _, s := range []pipeline.Status{pipeline.StatusSuccess, pipeline.StatusPartial, pipeline.StatusFailure, pipeline.StatusSkipped, pipeline.StatusCancelled, pipeline.StatusNothingToDo} {
 		m.syncs.WithLabelValues(string(s))
 	}
 	for _, s := range []string{"success", "failure", "skipped", "pending", "not_sent"} {
@@ -147,10 +147,10 @@ func (m *Metrics) SyncStarted() { m.running.Set(1) }
 // SyncFinished counts a finished sync: its status, duration, and what its
 // uploads delivered. A run that could not start (res nil) counts as a
 // failure.
-func (m *Metrics) SyncFinished(res *sync.Result) {
+func (m *Metrics) SyncFinished(res *pipeline.Result) {
 	m.running.Set(0)
 	if res == nil {
-		m.syncs.WithLabelValues(string(sync.StatusFailure)).Inc()
+		m.syncs.WithLabelValues(string(pipeline.StatusFailure)).Inc()
 		return
 	}
 	m.syncs.WithLabelValues(string(res.Status)).Inc()

@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 )
 
 var now = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
@@ -56,14 +56,14 @@ func TestSyncFinishedCountsWhatReachedWiz(t *testing.T) {
 	if testutil.ToFloat64(m.running) != 1 {
 		t.Fatal("not running")
 	}
-	res := &sync.Result{Status: sync.StatusPartial, StartedAt: now, FinishedAt: now.Add(90 * time.Second),
-		Repositories: []sync.RepoSummary{{DataSourceID: "a", Sent: 10}, {DataSourceID: "b", Sent: 5}, {DataSourceID: "c", Sent: 7}},
-		Uploads: []sync.UploadResult{
+	res := &pipeline.Result{Status: pipeline.StatusPartial, StartedAt: now, FinishedAt: now.Add(90 * time.Second),
+		Repositories: []pipeline.RepoSummary{{DataSourceID: "a", Sent: 10}, {DataSourceID: "b", Sent: 5}, {DataSourceID: "c", Sent: 7}},
+		Uploads: []pipeline.UploadResult{
 			{Status: "SUCCESS", Bytes: 1000, DataSources: []string{"a", "b"}},
 			{Status: "NOT_SENT", Bytes: 400, DataSources: []string{"c"}},
 		}}
 	m.SyncFinished(res)
-	m.SyncFinished(&sync.Result{Status: sync.StatusDryRun, Uploads: []sync.UploadResult{{Bytes: 99, DataSources: []string{"a"}}}})
+	m.SyncFinished(&pipeline.Result{Status: pipeline.StatusDryRun, Uploads: []pipeline.UploadResult{{Bytes: 99, DataSources: []string{"a"}}}})
 	m.SyncFinished(nil)
 	for name, c := range map[string]struct {
 		got, want float64

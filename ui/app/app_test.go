@@ -7,7 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -99,7 +99,7 @@ func TestCtrlCDuringSyncAsksTheSyncScreen(t *testing.T) {
 	press(m, "4")
 	m.Update(common.BusyMsg{Busy: true})
 	press(m, "5") // look at the history meanwhile
-	m.Update(common.EventMsg{Event: sync.Event{Kind: sync.StepStarted, Step: sync.StepUpload}})
+	m.Update(common.EventMsg{Event: pipeline.Event{Kind: pipeline.StepStarted, Step: pipeline.StepUpload}})
 	syncScreen := made[common.Sync]
 	var sawEvent bool
 	for _, g := range syncScreen.got {

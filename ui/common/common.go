@@ -13,9 +13,9 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
@@ -43,7 +43,7 @@ type Common struct {
 	Ctx context.Context
 	// Events delivers core pipeline events to the program (through the
 	// relay in ui.Run); screens pass it to Service.Sync.
-	Events sync.Sink
+	Events pipeline.Sink
 	// Now is the clock (fixed in golden tests).
 	Now func() time.Time
 }
@@ -86,7 +86,7 @@ type StatusMsg struct {
 type ConfigChangedMsg struct{ Deleted bool }
 
 // EventMsg is a core pipeline event delivered by the relay.
-type EventMsg struct{ Event sync.Event }
+type EventMsg struct{ Event pipeline.Event }
 
 // BusyMsg tells the root whether a sync is running (quitting then asks
 // first, and the running screen is told to cancel).
@@ -119,12 +119,12 @@ type Service interface {
 	// Deployments lists what a Semgrep token can see (token "" means the
 	// stored one).
 	Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error)
-	Check(ctx context.Context, includeUpload bool) ([]sync.CheckResult, error)
+	Check(ctx context.Context, includeUpload bool) ([]pipeline.CheckResult, error)
 	// Preview collects and plans without sending (all: every status and
 	// severity, so exclusions show with reasons).
 	Preview(ctx context.Context, all bool) (*Preview, error)
 	// Sync runs one sync; events go to the sink.
-	Sync(ctx context.Context, o SyncOptions, events sync.Sink) (*sync.Result, error)
+	Sync(ctx context.Context, o SyncOptions, events pipeline.Sink) (*pipeline.Result, error)
 	Runs(ctx context.Context, n int) ([]ledger.Run, error)
 	Run(ctx context.Context, id string) (RunDetail, error)
 	Home(ctx context.Context) (HomeInfo, error)
@@ -138,8 +138,8 @@ type Service interface {
 
 // Preview is a collection and its plan.
 type Preview struct {
-	Collection *sync.Collection
-	Plan       *sync.Plan
+	Collection *pipeline.Collection
+	Plan       *pipeline.Plan
 	Policy     string
 }
 
@@ -153,7 +153,7 @@ type SyncOptions struct {
 	// everything again; when that read trips a mass-resolve guard the
 	// confirmed plan did not show, it sends nothing and fails with
 	// ErrPlanChanged, so the screen can ask again.
-	Confirmed *sync.Plan
+	Confirmed *pipeline.Plan
 }
 
 // ErrPlanChanged is the sync's answer when the data changed since the

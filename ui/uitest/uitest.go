@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,9 +19,9 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/keys"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
@@ -36,7 +36,7 @@ var Fixed = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 // service, a fixed clock, and an event sink that records.
 func Common(svc common.Service) *common.Common {
 	return &common.Common{Styles: theme.Default(), Keys: keys.DefaultGlobal(), Service: svc, Ctx: context.Background(),
-		Events: func(sync.Event) {}, Now: func() time.Time { return Fixed }}
+		Events: func(pipeline.Event) {}, Now: func() time.Time { return Fixed }}
 }
 
 // Golden compares view (ANSI stripped, trailing spaces trimmed) with
@@ -149,16 +149,16 @@ type Fake struct {
 	DeleteFn      func(c config.DeleteChoice) ([]config.DeleteItem, error)
 	DeletePlanFn  func(c config.DeleteChoice) ([]config.DeleteItem, error)
 	DeploymentsFn func(apiURL, token string) ([]semgrep.Deployment, error)
-	CheckFn       func(includeUpload bool) ([]sync.CheckResult, error)
+	CheckFn       func(includeUpload bool) ([]pipeline.CheckResult, error)
 	PreviewFn     func(all bool) (*common.Preview, error)
-	SyncFn        func(ctx context.Context, o common.SyncOptions, events sync.Sink) (*sync.Result, error)
+	SyncFn        func(ctx context.Context, o common.SyncOptions, events pipeline.Sink) (*pipeline.Result, error)
 	RunsFn        func(n int) ([]ledger.Run, error)
 	RunFn         func(id string) (common.RunDetail, error)
 	HomeFn        func() (common.HomeInfo, error)
 	ElsewhereFn   func() (*ledger.Elsewhere, error)
 	StatusFn      func() (status.Report, error)
 	Calls         map[string]int
-	mu            stdsync.Mutex
+	mu            sync.Mutex
 }
 
 // Count is how often a method was called (safe while calls run).
@@ -213,7 +213,7 @@ func (f *Fake) Deployments(_ context.Context, apiURL, token string) ([]semgrep.D
 	}
 	return f.DeploymentsFn(apiURL, token)
 }
-func (f *Fake) Check(_ context.Context, up bool) ([]sync.CheckResult, error) {
+func (f *Fake) Check(_ context.Context, up bool) ([]pipeline.CheckResult, error) {
 	f.count("Check")
 	if f.CheckFn == nil {
 		return nil, errUnset
@@ -227,7 +227,7 @@ func (f *Fake) Preview(_ context.Context, all bool) (*common.Preview, error) {
 	}
 	return f.PreviewFn(all)
 }
-func (f *Fake) Sync(ctx context.Context, o common.SyncOptions, ev sync.Sink) (*sync.Result, error) {
+func (f *Fake) Sync(ctx context.Context, o common.SyncOptions, ev pipeline.Sink) (*pipeline.Result, error) {
 	f.count("Sync")
 	if f.SyncFn == nil {
 		return nil, errUnset

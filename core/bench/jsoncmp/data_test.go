@@ -126,7 +126,7 @@ func buildLoad() (*load, error) {
 	}
 
 	// Our real decoder, then ids per repository and the default-branch
-	// flag as core/sync sets them (every generated project's primary
+	// flag as core/pipeline sets them (every generated project's primary
 	// branch is main).
 	byRepo := map[string][]finding.Finding{}
 	var order []string
@@ -169,7 +169,7 @@ func buildLoad() (*load, error) {
 }
 
 // assetsByBranch groups one repository's findings into assets the way
-// core/sync does: the default branch first, then one asset per other
+// core/pipeline does: the default branch first, then one asset per other
 // branch in order of appearance.
 func assetsByBranch(fs []finding.Finding) []wizschema.AssetWithFindings {
 	repo := fs[0].Repo

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	stdsync "sync"
+	"sync"
 	"time"
 )
 
@@ -62,7 +62,7 @@ const (
 // request (identified by a key the caller builds from method, path, query
 // and body) whose previous attempt was faulted is always served.
 type Flaky struct {
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	rate    float64
 	rng     *rand.Rand
 	faulted map[string]bool

@@ -15,7 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
@@ -59,7 +59,7 @@ func DefaultKeyMap() KeyMap {
 type resultMsg struct {
 	gen     int
 	upload  bool
-	results []coresync.CheckResult
+	results []pipeline.CheckResult
 	err     error
 }
 
@@ -77,7 +77,7 @@ type Model struct {
 	cancel     context.CancelFunc
 	confirming bool // asking before the upload probe
 
-	results []coresync.CheckResult
+	results []pipeline.CheckResult
 	err     error
 
 	spin     spinner.Model
@@ -202,7 +202,7 @@ func (m *Model) failingSetting() (field, label string, ok bool) {
 // settingOf maps a failed check to the setting that fixes it in the app.
 // A missing permission is granted in Wiz, but the service account (its
 // client ID and secret) is what the app can change.
-func settingOf(r coresync.CheckResult) (field, label string) {
+func settingOf(r pipeline.CheckResult) (field, label string) {
 	switch r.Name {
 	case "Wiz token":
 		// Core's hint names the URL when the token endpoint is wrong.
@@ -295,7 +295,7 @@ func (m *Model) View() string {
 	return m.layout(body, m.footer())
 }
 
-func (m *Model) result(r coresync.CheckResult) []string {
+func (m *Model) result(r pipeline.CheckResult) []string {
 	st := m.c.Styles
 	detail, hint := r.Detail, r.Hint
 	if r.Name == ingestionScope && r.Skipped && !m.withUpload {

@@ -7,15 +7,15 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
 
 // mixed is a realistic report: a missing permission, a wrong data
 // center, the upload probe not asked for.
-func mixed() []coresync.CheckResult {
-	return []coresync.CheckResult{
+func mixed() []pipeline.CheckResult {
+	return []pipeline.CheckResult{
 		{Name: "Wiz token", OK: true, Detail: "expires in 59 minutes"},
 		{Name: "Wiz data center", Detail: "token data center us17, endpoint data center us20",
 			Hint: "your token belongs to data center us17 but the endpoint is us20 — use https://api.us17.app.wiz.io/graphql"},
@@ -28,7 +28,7 @@ func mixed() []coresync.CheckResult {
 	}
 }
 
-func allOK(upload bool) []coresync.CheckResult {
+func allOK(upload bool) []pipeline.CheckResult {
 	rs := mixed()
 	for i := range rs {
 		rs[i].OK, rs[i].Skipped, rs[i].Hint = true, false, ""
@@ -71,7 +71,7 @@ func assertFits(t *testing.T, v string, w, h int) {
 }
 
 func TestRunningShowsPendingRows(t *testing.T) {
-	f := &uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) { return mixed(), nil }}
+	f := &uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) { return mixed(), nil }}
 	m := newModel(f, 80, 22)
 	cmd := m.Init()
 	if !m.Running() {
@@ -101,7 +101,7 @@ func TestRunningShowsPendingRows(t *testing.T) {
 }
 
 func TestResultsRenderPassFailSkipWithHints(t *testing.T) {
-	f := &uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) { return mixed(), nil }}
+	f := &uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) { return mixed(), nil }}
 	m := newModel(f, 120, 38)
 	for _, r := range results(t, m.Init()) {
 		m.Update(r)
@@ -136,7 +136,7 @@ func TestResultsRenderPassFailSkipWithHints(t *testing.T) {
 }
 
 func TestAllPassedPointsToPreview(t *testing.T) {
-	f := &uitest.Fake{CheckFn: func(up bool) ([]coresync.CheckResult, error) { return allOK(up), nil }}
+	f := &uitest.Fake{CheckFn: func(up bool) ([]pipeline.CheckResult, error) { return allOK(up), nil }}
 	m := newModel(f, 80, 22)
 	for _, r := range results(t, m.Init()) {
 		m.Update(r)
@@ -151,7 +151,7 @@ func TestAllPassedPointsToPreview(t *testing.T) {
 
 func TestRerunDropsStaleAnswer(t *testing.T) {
 	calls := 0
-	f := &uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) {
+	f := &uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) {
 		calls++
 		if calls == 1 {
 			return mixed(), nil
@@ -174,7 +174,7 @@ func TestRerunDropsStaleAnswer(t *testing.T) {
 		t.Fatal("a stale answer was taken")
 	}
 	m.Update(second[0])
-	if m.Running() || !coresync.Passed(m.results) {
+	if m.Running() || !pipeline.Passed(m.results) {
 		t.Fatalf("the current answer was not taken: %+v", m.results)
 	}
 	if v := uitest.Plain(m.View()); !strings.Contains(v, "passed, 1 not run") {
@@ -184,7 +184,7 @@ func TestRerunDropsStaleAnswer(t *testing.T) {
 
 func TestUploadProbeAsksFirst(t *testing.T) {
 	var asked []bool
-	f := &uitest.Fake{CheckFn: func(up bool) ([]coresync.CheckResult, error) {
+	f := &uitest.Fake{CheckFn: func(up bool) ([]pipeline.CheckResult, error) {
 		asked = append(asked, up)
 		return allOK(up), nil
 	}}
@@ -225,7 +225,7 @@ func TestUploadProbeAsksFirst(t *testing.T) {
 
 func TestCheckErrorOffersRetry(t *testing.T) {
 	fail := true
-	f := &uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) {
+	f := &uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) {
 		if fail {
 			return nil, errors.New("reading the config: ~/.config/semgrep-wiz/config.yaml: permission denied")
 		}
@@ -250,7 +250,7 @@ func TestCheckErrorOffersRetry(t *testing.T) {
 }
 
 func TestSpinnerStopsWhenIdle(t *testing.T) {
-	f := &uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) { return mixed(), nil }}
+	f := &uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) { return mixed(), nil }}
 	m := newModel(f, 80, 22)
 	var tick tea.Msg
 	for _, msg := range uitest.Exec(m.Init()) {
@@ -271,7 +271,7 @@ func TestSpinnerStopsWhenIdle(t *testing.T) {
 }
 
 func TestNarrowAndShortViewsFit(t *testing.T) {
-	f := &uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) { return mixed(), nil }}
+	f := &uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) { return mixed(), nil }}
 	for _, sz := range [][2]int{{80, 22}, {60, 10}, {40, 6}, {120, 38}} {
 		m := newModel(f, sz[0], sz[1])
 		cmd := m.Init()
@@ -295,7 +295,7 @@ var _ common.Screen = (*Model)(nil)
 // Unconfigured, the check points to the wizard, and s opens it.
 func TestNotSetUpPointsToTheWizard(t *testing.T) {
 	ns := &common.NotSetUpError{Settings: []string{"wiz.client_id"}, Err: errors.New("wiz.client_id: is not set — set WIZ_CLIENT_ID")}
-	f := &uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) { return nil, ns }}
+	f := &uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) { return nil, ns }}
 	m := newModel(f, 80, 22)
 	m.Init()
 	m.Update(resultMsg{gen: m.gen, err: ns})

@@ -5,15 +5,15 @@ import (
 	"testing"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
 
 // done is the screen after a check that answered rs.
-func done(t *testing.T, rs []coresync.CheckResult) *Model {
+func done(t *testing.T, rs []pipeline.CheckResult) *Model {
 	t.Helper()
-	m := newModel(&uitest.Fake{CheckFn: func(bool) ([]coresync.CheckResult, error) { return rs, nil }}, 80, 22)
+	m := newModel(&uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) { return rs, nil }}, 80, 22)
 	for _, r := range results(t, m.Init()) {
 		m.Update(r)
 	}
@@ -71,17 +71,17 @@ func TestEditIsOnlyOfferedWhenACheckFailed(t *testing.T) {
 
 func TestSettingOfEachCheck(t *testing.T) {
 	for _, c := range []struct {
-		r    coresync.CheckResult
+		r    pipeline.CheckResult
 		want string
 	}{
-		{coresync.CheckResult{Name: "Wiz token", Detail: "invalid_client"}, config.FieldWizClientID},
-		{coresync.CheckResult{Name: "Wiz token", Detail: "404", Hint: "the authentication URL looks wrong — copy it from Wiz"}, config.FieldWizAuthURL},
-		{coresync.CheckResult{Name: "Wiz data center"}, config.FieldWizAPIEndpoint},
-		{coresync.CheckResult{Name: "read:resources"}, config.FieldWizClientID},
-		{coresync.CheckResult{Name: "create:external_data_ingestion"}, config.FieldWizClientID},
-		{coresync.CheckResult{Name: "Semgrep token"}, config.FieldSemgrepToken},
-		{coresync.CheckResult{Name: "Semgrep deployment"}, config.FieldSemgrepDeployment},
-		{coresync.CheckResult{Name: "something new"}, ""},
+		{pipeline.CheckResult{Name: "Wiz token", Detail: "invalid_client"}, config.FieldWizClientID},
+		{pipeline.CheckResult{Name: "Wiz token", Detail: "404", Hint: "the authentication URL looks wrong — copy it from Wiz"}, config.FieldWizAuthURL},
+		{pipeline.CheckResult{Name: "Wiz data center"}, config.FieldWizAPIEndpoint},
+		{pipeline.CheckResult{Name: "read:resources"}, config.FieldWizClientID},
+		{pipeline.CheckResult{Name: "create:external_data_ingestion"}, config.FieldWizClientID},
+		{pipeline.CheckResult{Name: "Semgrep token"}, config.FieldSemgrepToken},
+		{pipeline.CheckResult{Name: "Semgrep deployment"}, config.FieldSemgrepDeployment},
+		{pipeline.CheckResult{Name: "something new"}, ""},
 	} {
 		if got, _ := settingOf(c.r); got != c.want {
 			t.Errorf("%s (%s): %q, want %q", c.r.Name, c.r.Hint, got, c.want)

@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -17,10 +17,10 @@ import (
 // excluded, planned against an empty ledger.
 func bigPreview(b *testing.B) *common.Preview {
 	b.Helper()
-	col := &sync.Collection{Deployment: deployment}
+	col := &pipeline.Collection{Deployment: deployment}
 	for r := range 200 {
 		rp := repo(fmt.Sprintf("acme/service-%03d", r))
-		sr := &sync.Repo{Repo: rp, Name: rp.Name, URL: rp.URL, DataSourceID: finding.DataSourceID(rp), Branch: "main", InScope: true}
+		sr := &pipeline.Repo{Repo: rp, Name: rp.Name, URL: rp.URL, DataSourceID: finding.DataSourceID(rp), Branch: "main", InScope: true}
 		for i := range 500 {
 			f := fnd(rp, fmt.Sprintf("sg-%03d%07d", r, i), "python.django.security.injection.sql.sql-injection-using-raw", "high",
 				fmt.Sprintf("app/module_%d/views.py", i%37), 10+i, []string{"CWE-89"}, nil, "Detected user input used to construct a SQL string.")
@@ -32,7 +32,7 @@ func bigPreview(b *testing.B) *common.Preview {
 		}
 		col.Repos = append(col.Repos, sr)
 	}
-	plan, err := sync.BuildPlan(context.Background(), col, nil, sync.PlanOptions{Guards: sync.DefaultGuards()})
+	plan, err := pipeline.BuildPlan(context.Background(), col, nil, pipeline.PlanOptions{Guards: pipeline.DefaultGuards()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
@@ -412,7 +412,7 @@ func TestDetailScrollsAtBottomLayout(t *testing.T) {
 }
 
 func TestErrorThenRetryCallsPreviewTwice(t *testing.T) {
-	good := fixturePreview(t, sync.DefaultGuards())
+	good := fixturePreview(t, pipeline.DefaultGuards())
 	fail := true
 	svc := &uitest.Fake{PreviewFn: func(bool) (*common.Preview, error) {
 		if fail {
@@ -512,7 +512,7 @@ func TestTotalsView(t *testing.T) {
 
 func TestHeldBackRepositoryIsSaidSo(t *testing.T) {
 	// A guard so tight it holds back shop (2 of its 4 held would be fixed).
-	p := fixturePreview(t, sync.Guards{MassResolveShare: 0.25, MassResolveMin: 1})
+	p := fixturePreview(t, pipeline.Guards{MassResolveShare: 0.25, MassResolveMin: 1})
 	m := New(uitest.Common(&uitest.Fake{PreviewFn: func(bool) (*common.Preview, error) { return p, nil }}))
 	m.SetSize(120, 38)
 	drive(t, m, m.Init())
@@ -551,7 +551,7 @@ func TestViewsFitEverySize(t *testing.T) {
 }
 
 func TestHostileFindingTextCannotEscape(t *testing.T) {
-	p := fixturePreview(t, sync.DefaultGuards())
+	p := fixturePreview(t, pipeline.DefaultGuards())
 	shop := p.Collection.Repos[3]
 	shop.Sent[0].Message = "evil\x1b]52;c;Zm9v\x07 \x1b[2J\u009b31m done"
 	shop.Sent[0].RuleID = "rule\x1b[31m.red"

@@ -8,8 +8,8 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/policy"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -45,7 +45,7 @@ func excluded(f finding.Finding, reason policy.Reason, detail string) policy.Exc
 	return policy.Excluded{Finding: f, Reason: reason, Detail: detail}
 }
 
-func fixtureCollection() *sync.Collection {
+func fixtureCollection() *pipeline.Collection {
 	shop, pay := repo("acme/shop"), repo("acme/payments-api")
 	legacy, mobile := repo("acme/legacy-portal"), repo("acme/mobile-backend")
 
@@ -83,7 +83,7 @@ func fixtureCollection() *sync.Collection {
 		"cmd/server/main.go", 40, []string{"CWE-319"}, nil, "The HTTP server listens without TLS, so traffic travels unencrypted.")
 	suppressed.Suppressed = true
 
-	return &sync.Collection{Deployment: deployment, Repos: []*sync.Repo{
+	return &pipeline.Collection{Deployment: deployment, Repos: []*pipeline.Repo{
 		{Repo: legacy, Name: legacy.Name, URL: legacy.URL, DataSourceID: finding.DataSourceID(legacy), Branch: "main",
 			Reason: "no recent full scan: no completed full scan of main in the last 30 days"},
 		{Repo: mobile, Name: mobile.Name, URL: mobile.URL, DataSourceID: finding.DataSourceID(mobile), Branch: "main", InScope: true,
@@ -132,10 +132,10 @@ func heldLedger(t *testing.T) *ledger.Ledger {
 	return l
 }
 
-func fixturePreview(t *testing.T, guards sync.Guards) *common.Preview {
+func fixturePreview(t *testing.T, guards pipeline.Guards) *common.Preview {
 	t.Helper()
 	col := fixtureCollection()
-	plan, err := sync.BuildPlan(context.Background(), col, heldLedger(t), sync.PlanOptions{Guards: guards, FullRun: true, Now: uitest.Fixed})
+	plan, err := pipeline.BuildPlan(context.Background(), col, heldLedger(t), pipeline.PlanOptions{Guards: guards, FullRun: true, Now: uitest.Fixed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func fixturePreview(t *testing.T, guards sync.Guards) *common.Preview {
 // fake answers Preview with the fixture and records the all flag.
 func fake(t *testing.T) (*uitest.Fake, *[]bool) {
 	t.Helper()
-	p := fixturePreview(t, sync.DefaultGuards())
+	p := fixturePreview(t, pipeline.DefaultGuards())
 	var alls []bool
 	return &uitest.Fake{PreviewFn: func(all bool) (*common.Preview, error) {
 		alls = append(alls, all)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -15,17 +15,17 @@ import (
 // one owner or under several, each with a sent and an excluded finding.
 func namesPreview(t *testing.T, names ...string) *common.Preview {
 	t.Helper()
-	col := &sync.Collection{Deployment: deployment}
+	col := &pipeline.Collection{Deployment: deployment}
 	for i, name := range names {
 		rp := repo(name)
-		sr := &sync.Repo{Repo: rp, Name: rp.Name, URL: rp.URL, DataSourceID: finding.DataSourceID(rp), Branch: "main", InScope: true}
+		sr := &pipeline.Repo{Repo: rp, Name: rp.Name, URL: rp.URL, DataSourceID: finding.DataSourceID(rp), Branch: "main", InScope: true}
 		id := "sg-" + strings.Repeat(string(rune('a'+i)), 10)
 		sr.Sent = append(sr.Sent, fnd(rp, id, "python.lang.security.audit.eval-detected", "high", "app/run.py", 10+i, []string{"CWE-95"}, nil, "eval"))
 		low := fnd(rp, id+"x", "python.lang.security.audit.md5-used", "low", "app/hash.py", 3, []string{"CWE-327"}, nil, "md5")
 		sr.Excluded = append(sr.Excluded, excluded(low, "severity", "low is below the policy's high"))
 		col.Repos = append(col.Repos, sr)
 	}
-	plan, err := sync.BuildPlan(context.Background(), col, nil, sync.PlanOptions{Guards: sync.DefaultGuards()})
+	plan, err := pipeline.BuildPlan(context.Background(), col, nil, pipeline.PlanOptions{Guards: pipeline.DefaultGuards()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
-	"github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/components/vtable"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
@@ -94,7 +94,7 @@ type Row struct {
 	WizID string
 	// Reason says why a row is excluded or held back.
 	Reason string
-	Source *sync.SourcePlan // nil when the repository has no plan entry
+	Source *pipeline.SourcePlan // nil when the repository has no plan entry
 }
 
 func (r *Row) ID() string { return r.id }
@@ -309,7 +309,7 @@ type built struct {
 func buildRows(p *common.Preview) built {
 	var b built
 	col, plan := p.Collection, p.Plan
-	sources := map[string]*sync.SourcePlan{}
+	sources := map[string]*pipeline.SourcePlan{}
 	if plan != nil {
 		for _, s := range plan.Sources {
 			sources[s.DataSourceID] = s
@@ -418,8 +418,8 @@ func (b *built) shortenRepos() {
 }
 
 // addFixed adds the ids a source's upload leaves out.
-func addFixed(src *sync.SourcePlan, repo, branch, prefix string, add func(*Row)) {
-	if src == nil || src.Action == sync.ActionSkipFailed {
+func addFixed(src *pipeline.SourcePlan, repo, branch, prefix string, add func(*Row)) {
+	if src == nil || src.Action == pipeline.ActionSkipFailed {
 		return
 	}
 	for _, id := range src.Fixed {
@@ -430,7 +430,7 @@ func addFixed(src *sync.SourcePlan, repo, branch, prefix string, add func(*Row))
 
 // heldBack turns a row of a source that a guard holds back this run into
 // a held row (keeping what it would be once released).
-func heldBack(src *sync.SourcePlan, r *Row) *Row {
+func heldBack(src *pipeline.SourcePlan, r *Row) *Row {
 	if src != nil && !src.Uploads() {
 		r.Inner, r.State, r.Reason = r.State, StateHeld, src.Reason
 	}
@@ -445,7 +445,7 @@ func branchOf(f *finding.Finding, def string) string {
 }
 
 // planText says in words what the run does with a repository.
-func planText(r *sync.Repo, s *sync.SourcePlan) string {
+func planText(r *pipeline.Repo, s *pipeline.SourcePlan) string {
 	switch {
 	case r != nil && r.Failed():
 		return "✗ could not be read: " + r.FetchErr.Error()
@@ -455,15 +455,15 @@ func planText(r *sync.Repo, s *sync.SourcePlan) string {
 		return "– not planned"
 	}
 	switch s.Action {
-	case sync.ActionSend:
+	case pipeline.ActionSend:
 		return "✓ send"
-	case sync.ActionSendEmpty:
+	case pipeline.ActionSendEmpty:
 		return "✓ send empty: resolves what Wiz holds"
-	case sync.ActionSkipBudget:
+	case pipeline.ActionSkipBudget:
 		return "! held back: upload budget"
-	case sync.ActionSkipGuard:
+	case pipeline.ActionSkipGuard:
 		return "! held back: mass-resolve guard"
-	case sync.ActionSkipFailed:
+	case pipeline.ActionSkipFailed:
 		return "✗ skipped: " + s.Reason
 	}
 	return string(s.Action)

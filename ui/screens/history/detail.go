@@ -7,7 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
@@ -168,8 +168,8 @@ func eventLines(st theme.Styles, ev ledger.Event, w int) []string {
 	}
 	// The step in words, then what it said: "Reading findings finished: 8
 	// repositories"; the event names stay in history show --json.
-	words := coresync.EventWords(ev.Kind, ev.Step)
-	msg := coresync.EventDetail(ev)
+	words := pipeline.EventWords(ev.Kind, ev.Step)
+	msg := pipeline.EventDetail(ev)
 	if msg != "" {
 		words += ":"
 	}

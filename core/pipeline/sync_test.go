@@ -1,4 +1,4 @@
-package sync
+package pipeline
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +29,7 @@ type rig struct {
 	wiz    *wiz.Client
 	semg   *semgrep.Client
 	work   string
-	mu     stdsync.Mutex
+	mu     sync.Mutex
 	events []Event
 }
 

@@ -1,11 +1,11 @@
-package sync
+package pipeline
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"sort"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,7 +77,7 @@ func TestConfirmAddsEveryHeldSourceWhole(t *testing.T) {
 func TestStreamingHoldsFewRepositoriesAtOnce(t *testing.T) {
 	r := newRigDS(t, semgreptest.GenerateDataset(3, 60, 6000, time.Now()), wiztest.Options{}, nil)
 	var (
-		mu       stdsync.Mutex
+		mu       sync.Mutex
 		now, top int
 	)
 	testHookHolding = func(delta int) {

@@ -1,4 +1,4 @@
-package sync
+package pipeline
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // findings each against a ledger that holds 1,000,000 sent ids: per data
 // source 450 unchanged, 50 new, 50 to be marked fixed.
 //
-//	go test ./core/sync/ -run '^$' -bench Plan1M -benchtime 3x -benchmem
+//	go test ./core/pipeline/ -run '^$' -bench Plan1M -benchtime 3x -benchmem
 func BenchmarkPlan1MAcross2000(b *testing.B) {
 	const sources, per = 2000, 500
 	ctx := context.Background()

@@ -1,4 +1,4 @@
-package sync
+package pipeline
 
 // The fault matrix (issue 5): every remote call a sync makes × every fault
 // the stand-ins inject, each row stating its outcome, checked on the wire.
@@ -7,7 +7,7 @@ package sync
 // the sync under the fault. So "ledger unchanged" and "ledger updated" are
 // told apart, and a clean run's request counts are known.
 //
-// SEMGREP_WIZ_PRINT_MATRIX=1 go test ./core/sync -run FaultMatrixTable -v
+// SEMGREP_WIZ_PRINT_MATRIX=1 go test ./core/pipeline -run FaultMatrixTable -v
 // logs the matrix as a markdown table, generated from the rows below.
 
 import (
@@ -21,7 +21,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -364,7 +364,7 @@ func TestFaultMatrix(t *testing.T) {
 	// mxParallel at a time whatever -parallel says.
 	seen := map[string]bool{}
 	sem := make(chan struct{}, mxParallel)
-	var wg stdsync.WaitGroup
+	var wg sync.WaitGroup
 	for _, row := range mxRows() {
 		name := row.call.name + "/" + row.fault.name + "/" + row.fault.injected()
 		if seen[name] {

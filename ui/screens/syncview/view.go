@@ -1,4 +1,4 @@
-package sync
+package syncview
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
@@ -119,11 +119,11 @@ func (m *Model) confirmView() (body, footer []string) {
 	for _, s := range p.Sources {
 		var word, sym string
 		switch {
-		case s.Action == coresync.ActionSkipFailed:
+		case s.Action == pipeline.ActionSkipFailed:
 			sym, word = st.Err.Render("✗"), "failed"
-		case s.Action == coresync.ActionSkipBudget:
+		case s.Action == pipeline.ActionSkipBudget:
 			sym, word = st.Warn.Render("–"), "over budget"
-		case s.Action == coresync.ActionSkipGuard && !m.allowMass:
+		case s.Action == pipeline.ActionSkipGuard && !m.allowMass:
 			sym, word = st.Warn.Render("!"), "held by guard"
 		default:
 			continue
@@ -216,14 +216,14 @@ func (m *Model) stepLines() []string {
 		msg := s.msg
 		if s.status == stepActive {
 			switch s.id {
-			case coresync.StepUpload:
+			case pipeline.StepUpload:
 				msg = m.bytesLine()
-			case coresync.StepPoll:
+			case pipeline.StepPoll:
 				msg = m.activityLine()
 			}
 		}
 		out = append(out, m.column("  "+sym+" "+label, msg, msgStyle)...)
-		if s.id == coresync.StepUpload && s.status == stepActive && m.bytesTotal > 0 {
+		if s.id == pipeline.StepUpload && s.status == stepActive && m.bytesTotal > 0 {
 			out = append(out, m.barLine())
 		}
 	}
@@ -312,7 +312,7 @@ func (m *Model) tail() []string {
 	return out
 }
 
-func leftOutAs(r *coresync.Result, repo, state string) bool {
+func leftOutAs(r *pipeline.Result, repo, state string) bool {
 	for _, rp := range r.Repositories {
 		if rp.Name == repo && rp.State == state {
 			return true
@@ -323,7 +323,7 @@ func leftOutAs(r *coresync.Result, repo, state string) bool {
 
 // isGuardText reports a warning that repeats a guard trip (core emits each
 // trip as a warning too).
-func isGuardText(r *coresync.Result, w string) bool {
+func isGuardText(r *pipeline.Result, w string) bool {
 	for _, g := range r.Guards {
 		if strings.HasPrefix(w, g.Message) {
 			return true
@@ -356,7 +356,7 @@ func (m *Model) doneView() (body, footer []string) {
 
 	// Core counts what the plan put in the upload; say "sent" only when
 	// Wiz took it.
-	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == coresync.StatusDryRun, r.Delivered())
+	sentWord, fixedWord := textfmt.CountWords(string(r.Status), r.Status == pipeline.StatusDryRun, r.Delivered())
 	f := r.Findings
 	parts := []string{textfmt.Commas(f.Sent) + " " + sentWord}
 	if f.New != nil {
@@ -418,7 +418,7 @@ func (m *Model) doneView() (body, footer []string) {
 	}
 
 	switch {
-	case r.Error != "" && r.Status == coresync.StatusCancelled:
+	case r.Error != "" && r.Status == pipeline.StatusCancelled:
 		body = append(body, "", st.Header.Render("Stopped while"))
 		body = append(body, m.item(st.Warn.Render("–")+" ", r.Error, st.Muted)...)
 	case r.Error != "":
@@ -461,22 +461,22 @@ func (m *Model) doneView() (body, footer []string) {
 }
 
 // statusWords says a run's outcome as a symbol, a word and a sentence.
-func (m *Model) statusWords(s coresync.Status) (word string, style lipgloss.Style, note string) {
+func (m *Model) statusWords(s pipeline.Status) (word string, style lipgloss.Style, note string) {
 	st := m.c.Styles
 	switch s {
-	case coresync.StatusSuccess:
+	case pipeline.StatusSuccess:
 		return "✓ Success", st.OK, "Wiz accepted and processed the upload"
-	case coresync.StatusPartial:
+	case pipeline.StatusPartial:
 		return "! Partial", st.Warn, "part of the findings reached Wiz; see below"
-	case coresync.StatusFailure:
+	case pipeline.StatusFailure:
 		return "✗ Failed", st.Err, "see the error below"
-	case coresync.StatusCancelled:
+	case pipeline.StatusCancelled:
 		return "– Cancelled", st.Warn, "nothing more was sent; the run is recorded as cancelled"
-	case coresync.StatusDryRun:
+	case pipeline.StatusDryRun:
 		return "✓ Dry run", st.OK, "the upload file was written; nothing was sent to Wiz"
-	case coresync.StatusSkipped:
+	case pipeline.StatusSkipped:
 		return "– Skipped by Wiz", st.Warn, "Wiz did not process the upload"
-	case coresync.StatusNothingToDo:
+	case pipeline.StatusNothingToDo:
 		return "– Nothing to send", st.Muted, "no repository had findings to upload"
 	}
 	return "• " + string(s), st.Text, "the run ended"

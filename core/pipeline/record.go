@@ -1,4 +1,4 @@
-package sync
+package pipeline
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
@@ -21,7 +21,7 @@ type recorder struct {
 	runID string
 	next  Sink
 
-	mu        stdsync.Mutex
+	mu        sync.Mutex
 	run       ledger.Run
 	started   bool
 	buf       []ledger.Event

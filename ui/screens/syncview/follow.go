@@ -1,4 +1,4 @@
-package sync
+package syncview
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
@@ -141,11 +141,11 @@ func (m *Model) followed(msg followMsg) tea.Cmd {
 var errGoneUnrecorded = errors.New("the sync running elsewhere ended before it recorded anything; see History")
 
 // eventOf turns a recorded event back into the pipeline's event.
-func eventOf(le ledger.Event) coresync.Event {
-	e := coresync.Event{Time: le.Time, Kind: coresync.Kind(le.Kind), Step: coresync.Step(le.Step), Repo: le.Repo,
+func eventOf(le ledger.Event) pipeline.Event {
+	e := pipeline.Event{Time: le.Time, Kind: pipeline.Kind(le.Kind), Step: pipeline.Step(le.Step), Repo: le.Repo,
 		Message: le.Message, Done: le.Done, Total: le.Total}
 	if le.ActivityID != "" || le.ActivityStatus != "" {
-		a := &coresync.ActivityInfo{ID: le.ActivityID, Status: le.ActivityStatus}
+		a := &pipeline.ActivityInfo{ID: le.ActivityID, Status: le.ActivityStatus}
 		if le.ActivityStatus == "NOT_FOUND" {
 			a.Status, a.NotFound = "", true
 		}
@@ -155,20 +155,20 @@ func eventOf(le ledger.Event) coresync.Event {
 }
 
 // resultOf is the result a finished run recorded.
-func resultOf(d common.RunDetail) *coresync.Result {
+func resultOf(d common.RunDetail) *pipeline.Result {
 	r := d.Run
 	nw, un, rs := r.New, r.Unchanged, r.Resolved
-	res := &coresync.Result{RunID: r.ID, Status: coresync.Status(r.Status), StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
-		Findings:     coresync.Counts{Sent: r.Sent, New: &nw, Unchanged: &un, Resolved: &rs, Excluded: r.Excluded},
-		Repositories: []coresync.RepoSummary{}, Uploads: []coresync.UploadResult{}, Error: r.Error}
+	res := &pipeline.Result{RunID: r.ID, Status: pipeline.Status(r.Status), StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+		Findings:     pipeline.Counts{Sent: r.Sent, New: &nw, Unchanged: &un, Resolved: &rs, Excluded: r.Excluded},
+		Repositories: []pipeline.RepoSummary{}, Uploads: []pipeline.UploadResult{}, Error: r.Error}
 	for _, u := range d.Uploads {
-		res.Uploads = append(res.Uploads, coresync.UploadResult{UploadID: u.UploadID, SystemActivityID: u.SystemActivityID,
+		res.Uploads = append(res.Uploads, pipeline.UploadResult{UploadID: u.UploadID, SystemActivityID: u.SystemActivityID,
 			Status: u.Status, StatusInfo: u.StatusInfo, FindingsIncoming: u.FindingsIncoming, FindingsHandled: u.FindingsHandled,
 			DataSources: u.DataSources, File: u.File, Bytes: u.Bytes, SHA256: u.SHA256})
 		// The ledger keeps which data sources each upload carried, not the
 		// per-repository summary: they are what was sent.
 		for _, ds := range u.DataSources {
-			res.Repositories = append(res.Repositories, coresync.RepoSummary{Name: ds, DataSourceID: ds, State: "sent"})
+			res.Repositories = append(res.Repositories, pipeline.RepoSummary{Name: ds, DataSourceID: ds, State: "sent"})
 		}
 	}
 	return res
@@ -180,14 +180,14 @@ func (m *Model) resetRun(dryRun bool) {
 	m.bytesDone, m.bytesTotal, m.activity = 0, 0, nil
 	m.failures, m.warnings, m.result, m.runErr = nil, nil, nil, nil
 	m.steps = []step{
-		{id: coresync.StepCollect, label: "Reading findings"},
-		{id: coresync.StepSelect, label: "Applying the policy"},
-		{id: coresync.StepEncode, label: "Writing the upload file"},
+		{id: pipeline.StepCollect, label: "Reading findings"},
+		{id: pipeline.StepSelect, label: "Applying the policy"},
+		{id: pipeline.StepEncode, label: "Writing the upload file"},
 	}
 	if !dryRun {
 		m.steps = append(m.steps,
-			step{id: coresync.StepUpload, label: "Uploading to Wiz"},
-			step{id: coresync.StepPoll, label: "Waiting for Wiz to process"})
+			step{id: pipeline.StepUpload, label: "Uploading to Wiz"},
+			step{id: pipeline.StepPoll, label: "Waiting for Wiz to process"})
 	}
 }
 

@@ -1,7 +1,7 @@
-// Package sync is the pipeline collect → select → encode → upload. It is
+// Package pipeline is the pipeline collect → select → encode → upload. It is
 // shared by the headless commands and the terminal app: every step emits
 // typed events, which headless mode prints and the TUI draws.
-package sync
+package pipeline
 
 import (
 	"strings"

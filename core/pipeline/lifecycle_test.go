@@ -1,4 +1,4 @@
-package sync
+package pipeline
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -391,7 +391,7 @@ func TestPendingActivityIsRecordedByRefresh(t *testing.T) {
 
 func TestWatchSyncsANewFullScanWithinOneInterval(t *testing.T) {
 	m := newMemRig(t)
-	var mu stdsync.Mutex
+	var mu sync.Mutex
 	var results []*Result
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -1,4 +1,4 @@
-package sync
+package pipeline
 
 import (
 	"cmp"
@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -408,7 +408,7 @@ func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.T
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
 	var (
-		mu    stdsync.Mutex
+		mu    sync.Mutex
 		done  int64
 		tally fetchTally
 	)

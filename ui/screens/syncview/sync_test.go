@@ -1,4 +1,4 @@
-package sync
+package syncview
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -19,11 +19,11 @@ import (
 // fixturePlan is 38 repositories to send (1,100 new, 104 unchanged, 97 to
 // be marked fixed), one that could not be read, one over the daily budget
 // and one the mass-resolve guard holds back (5 new, 5 unchanged, 40 fixed).
-func fixturePlan() *coresync.Plan {
-	p := &coresync.Plan{Excluded: 312, MassResolveHeld: true, NotInScopeRepos: 4}
+func fixturePlan() *pipeline.Plan {
+	p := &pipeline.Plan{Excluded: 312, MassResolveHeld: true, NotInScopeRepos: 4}
 	for i := range 38 {
-		s := &coresync.SourcePlan{DataSourceID: fmt.Sprintf("ds-%02d", i), Name: fmt.Sprintf("acme/service-%02d", i),
-			Branch: "main", Action: coresync.ActionSend, New: 28, Unchanged: 2}
+		s := &pipeline.SourcePlan{DataSourceID: fmt.Sprintf("ds-%02d", i), Name: fmt.Sprintf("acme/service-%02d", i),
+			Branch: "main", Action: pipeline.ActionSend, New: 28, Unchanged: 2}
 		if i < 36 {
 			s.New++
 		}
@@ -39,16 +39,16 @@ func fixturePlan() *coresync.Plan {
 		p.Sources = append(p.Sources, s)
 	}
 	p.Sources = append(p.Sources,
-		&coresync.SourcePlan{DataSourceID: "ds-gw", Name: "acme/api-gateway", Action: coresync.ActionSkipFailed,
+		&pipeline.SourcePlan{DataSourceID: "ds-gw", Name: "acme/api-gateway", Action: pipeline.ActionSkipFailed,
 			Reason: "could not be read: semgrep API: 503 Service Unavailable"},
-		&coresync.SourcePlan{DataSourceID: "ds-bill", Name: "acme/billing", Action: coresync.ActionSkipBudget, New: 3,
+		&pipeline.SourcePlan{DataSourceID: "ds-bill", Name: "acme/billing", Action: pipeline.ActionSkipBudget, New: 3,
 			Reason: "already uploaded 3 times today (UTC); the budget is 3 per day"},
-		&coresync.SourcePlan{DataSourceID: "ds-pay", Name: "acme/payments", Action: coresync.ActionSkipGuard, New: 5, Unchanged: 5, Held: 50,
+		&pipeline.SourcePlan{DataSourceID: "ds-pay", Name: "acme/payments", Action: pipeline.ActionSkipGuard, New: 5, Unchanged: 5, Held: 50,
 			WillFix: 40,
 			Reason:  "would mark 40 of 50 findings fixed; held back by the mass-resolve guard"},
 	)
 	p.FailedRepos = []string{"acme/api-gateway"}
-	p.Trips = []coresync.GuardTrip{
+	p.Trips = []pipeline.GuardTrip{
 		{Guard: "partial_data", DataSourceID: "ds-gw", Message: "acme/api-gateway could not be read completely; it is left out so Wiz keeps its previous findings"},
 		{Guard: "upload_budget", DataSourceID: "ds-bill", Message: "acme/billing: already uploaded 3 times today (UTC); the budget is 3 per day",
 			Override: "raise guards.uploads_per_day in the config, or wait for the next UTC day"},
@@ -60,41 +60,41 @@ func fixturePlan() *coresync.Plan {
 }
 
 func fixturePreview() *common.Preview {
-	return &common.Preview{Collection: &coresync.Collection{APIFiltered: true}, Plan: fixturePlan(), Policy: "HIGH and CRITICAL · full scans only · default branch only"}
+	return &common.Preview{Collection: &pipeline.Collection{APIFiltered: true}, Plan: fixturePlan(), Policy: "HIGH and CRITICAL · full scans only · default branch only"}
 }
 
 func intp(n int) *int { return &n }
 
 var runStart = uitest.Fixed
 
-func successResult() *coresync.Result {
-	r := &coresync.Result{RunID: "20261129T120000Z-a1b2c3", Status: coresync.StatusSuccess,
+func successResult() *pipeline.Result {
+	r := &pipeline.Result{RunID: "20261129T120000Z-a1b2c3", Status: pipeline.StatusSuccess,
 		StartedAt: runStart, FinishedAt: runStart.Add(2*time.Minute + 3*time.Second),
-		Findings: coresync.Counts{Sent: 1204, New: intp(1100), Unchanged: intp(104), Resolved: intp(97), Excluded: 312},
-		Uploads: []coresync.UploadResult{{UploadID: "8f0e6b1e-5c2a-4d1f-9b7e-2a4c6e8f0a1b", SystemActivityID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60",
+		Findings: pipeline.Counts{Sent: 1204, New: intp(1100), Unchanged: intp(104), Resolved: intp(97), Excluded: 312},
+		Uploads: []pipeline.UploadResult{{UploadID: "8f0e6b1e-5c2a-4d1f-9b7e-2a4c6e8f0a1b", SystemActivityID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60",
 			Status: "SUCCESS", FindingsIncoming: 1204, FindingsHandled: 1204, Bytes: 1258291}},
 	}
 	for i := range 38 {
-		r.Repositories = append(r.Repositories, coresync.RepoSummary{Name: fmt.Sprintf("acme/service-%02d", i), State: "sent"})
+		r.Repositories = append(r.Repositories, pipeline.RepoSummary{Name: fmt.Sprintf("acme/service-%02d", i), State: "sent"})
 	}
 	return r
 }
 
-func partialResult() *coresync.Result {
+func partialResult() *pipeline.Result {
 	r := successResult()
-	r.Status = coresync.StatusPartial
+	r.Status = pipeline.StatusPartial
 	r.Repositories = append(r.Repositories,
-		coresync.RepoSummary{Name: "acme/api-gateway", State: "failed", Reason: "could not be read: semgrep API: 503 Service Unavailable"})
+		pipeline.RepoSummary{Name: "acme/api-gateway", State: "failed", Reason: "could not be read: semgrep API: 503 Service Unavailable"})
 	r.Guards = fixturePlan().Trips[:1]
 	r.Warnings = []string{"1 repositories could not be read and were left out (their findings in Wiz are unchanged)"}
 	return r
 }
 
-func failureResult() *coresync.Result {
+func failureResult() *pipeline.Result {
 	r := partialResult()
-	r.Status = coresync.StatusFailure
+	r.Status = pipeline.StatusFailure
 	r.Warnings = nil
-	r.Uploads = []coresync.UploadResult{{Status: "NOT_SENT", Bytes: 1258291}}
+	r.Uploads = []pipeline.UploadResult{{Status: "NOT_SENT", Bytes: 1258291}}
 	r.Error = "uploading to Wiz: requesting upload slot: the service account lacks create:external_data_ingestion"
 	return r
 }
@@ -185,7 +185,7 @@ type harness struct {
 // newHarness is a screen whose fake plans fixturePreview and whose sync
 // records its options and context, then answers with result (or blocks
 // until cancelled when result is nil).
-func newHarness(t *testing.T, w, h int, result func() *coresync.Result) *harness {
+func newHarness(t *testing.T, w, h int, result func() *pipeline.Result) *harness {
 	hs := &harness{t: t, opts: make(chan common.SyncOptions, 4), ctxs: make(chan context.Context, 4)}
 	hs.f = &uitest.Fake{
 		PreviewFn: func(all bool) (*common.Preview, error) {
@@ -194,14 +194,14 @@ func newHarness(t *testing.T, w, h int, result func() *coresync.Result) *harness
 			}
 			return fixturePreview(), nil
 		},
-		SyncFn: func(ctx context.Context, o common.SyncOptions, ev coresync.Sink) (*coresync.Result, error) {
+		SyncFn: func(ctx context.Context, o common.SyncOptions, ev pipeline.Sink) (*pipeline.Result, error) {
 			hs.opts <- o
 			hs.ctxs <- ctx
 			if result != nil {
 				return result(), nil
 			}
 			<-ctx.Done()
-			return &coresync.Result{RunID: "20261129T120000Z-c4nc31", Status: coresync.StatusCancelled,
+			return &pipeline.Result{RunID: "20261129T120000Z-c4nc31", Status: pipeline.StatusCancelled,
 				StartedAt: runStart, FinishedAt: runStart.Add(40 * time.Second), Error: "context canceled"}, ctx.Err()
 		},
 	}
@@ -352,11 +352,11 @@ func TestNothingSendableWithoutOverride(t *testing.T) {
 	h.f.PreviewFn = func(bool) (*common.Preview, error) {
 		p := fixturePlan()
 		for _, s := range p.Sources {
-			if s.Action == coresync.ActionSend {
-				s.Action = coresync.ActionSkipGuard
+			if s.Action == pipeline.ActionSend {
+				s.Action = pipeline.ActionSkipGuard
 			}
 		}
-		p.Trips = append(p.Trips, coresync.GuardTrip{Guard: "tenant_mass_resolve",
+		p.Trips = append(p.Trips, pipeline.GuardTrip{Guard: "tenant_mass_resolve",
 			Message: "this upload would mark 137 of the 150 findings Wiz holds from semgrep-wiz fixed", Override: "confirm interactively, or pass --allow-mass-resolve"})
 		return &common.Preview{Plan: p}, nil
 	}
@@ -418,32 +418,32 @@ func TestPlanErrorOffersRetry(t *testing.T) {
 }
 
 // events is a run up to mid-upload: bytes at pct of 1.2 MB.
-func events(pct float64) []coresync.Event {
+func events(pct float64) []pipeline.Event {
 	const total = 1258291
-	return []coresync.Event{
-		{Kind: coresync.StepStarted, Step: coresync.StepCollect},
-		{Kind: coresync.StepProgress, Step: coresync.StepCollect, Repo: "acme/service-07", Done: 12, Total: 39},
-		{Kind: coresync.RepoFailed, Step: coresync.StepCollect, Repo: "acme/api-gateway", Message: "semgrep API: 503 Service Unavailable"},
-		{Kind: coresync.StepFinished, Step: coresync.StepCollect, Done: 39, Total: 39},
-		{Kind: coresync.StepStarted, Step: coresync.StepSelect},
-		{Kind: coresync.StepFinished, Step: coresync.StepSelect, Done: 1204, Total: 1516, Message: "1204 findings selected in 38 repositories, 312 excluded"},
-		{Kind: coresync.Warning, Step: coresync.StepSelect, Message: "acme/api-gateway could not be read completely; it is left out so Wiz keeps its previous findings"},
-		{Kind: coresync.StepStarted, Step: coresync.StepEncode},
-		{Kind: coresync.StepFinished, Step: coresync.StepEncode, Done: total, Total: total, Message: "/tmp/semgrep-wiz/semgrep-wiz-20261129T120000Z-a1b2c3.json"},
-		{Kind: coresync.StepStarted, Step: coresync.StepUpload, Total: total},
-		{Kind: coresync.BytesSent, Step: coresync.StepUpload, Done: int64(pct * total), Total: total},
+	return []pipeline.Event{
+		{Kind: pipeline.StepStarted, Step: pipeline.StepCollect},
+		{Kind: pipeline.StepProgress, Step: pipeline.StepCollect, Repo: "acme/service-07", Done: 12, Total: 39},
+		{Kind: pipeline.RepoFailed, Step: pipeline.StepCollect, Repo: "acme/api-gateway", Message: "semgrep API: 503 Service Unavailable"},
+		{Kind: pipeline.StepFinished, Step: pipeline.StepCollect, Done: 39, Total: 39},
+		{Kind: pipeline.StepStarted, Step: pipeline.StepSelect},
+		{Kind: pipeline.StepFinished, Step: pipeline.StepSelect, Done: 1204, Total: 1516, Message: "1204 findings selected in 38 repositories, 312 excluded"},
+		{Kind: pipeline.Warning, Step: pipeline.StepSelect, Message: "acme/api-gateway could not be read completely; it is left out so Wiz keeps its previous findings"},
+		{Kind: pipeline.StepStarted, Step: pipeline.StepEncode},
+		{Kind: pipeline.StepFinished, Step: pipeline.StepEncode, Done: total, Total: total, Message: "/tmp/semgrep-wiz/semgrep-wiz-20261129T120000Z-a1b2c3.json"},
+		{Kind: pipeline.StepStarted, Step: pipeline.StepUpload, Total: total},
+		{Kind: pipeline.BytesSent, Step: pipeline.StepUpload, Done: int64(pct * total), Total: total},
 	}
 }
 
-func pollEvents() []coresync.Event {
+func pollEvents() []pipeline.Event {
 	const act = "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60"
-	return []coresync.Event{
-		{Kind: coresync.StepFinished, Step: coresync.StepUpload, Done: 1258291, Total: 1258291},
-		{Kind: coresync.StepStarted, Step: coresync.StepPoll, Message: act},
+	return []pipeline.Event{
+		{Kind: pipeline.StepFinished, Step: pipeline.StepUpload, Done: 1258291, Total: 1258291},
+		{Kind: pipeline.StepStarted, Step: pipeline.StepPoll, Message: act},
 	}
 }
 
-func (h *harness) feed(evs ...coresync.Event) {
+func (h *harness) feed(evs ...pipeline.Event) {
 	for _, e := range evs {
 		h.m.Update(common.EventMsg{Event: e})
 	}
@@ -458,16 +458,16 @@ func TestEventsDriveSteps(t *testing.T) {
 	assertHas(t, v, "Syncing — elapsed 0s", "• Reading findings", "• Waiting for Wiz to process", "c cancel")
 
 	h.feed(events(0.5)[:2]...)
-	if s := h.m.stepOf(coresync.StepCollect); s.status != stepActive || !strings.Contains(h.view(), "12 of 39 repositories read (acme/service-07)") {
+	if s := h.m.stepOf(pipeline.StepCollect); s.status != stepActive || !strings.Contains(h.view(), "12 of 39 repositories read (acme/service-07)") {
 		t.Fatalf("collect progress not shown:\n%s", h.view())
 	}
 	h.feed(events(0.5)[2:]...)
-	for _, id := range []coresync.Step{coresync.StepCollect, coresync.StepSelect, coresync.StepEncode} {
+	for _, id := range []pipeline.Step{pipeline.StepCollect, pipeline.StepSelect, pipeline.StepEncode} {
 		if s := h.m.stepOf(id); s.status != stepOK {
 			t.Errorf("step %s is %v, want done", id, s.status)
 		}
 	}
-	if s := h.m.stepOf(coresync.StepUpload); s.status != stepActive {
+	if s := h.m.stepOf(pipeline.StepUpload); s.status != stepActive {
 		t.Errorf("upload is %v, want active", s.status)
 	}
 	assertHas(t, h.view(),
@@ -484,15 +484,15 @@ func TestEventsDriveSteps(t *testing.T) {
 	if strings.Contains(h.view(), "%") {
 		t.Errorf("the progress bar stays after the upload:\n%s", h.view())
 	}
-	h.feed(coresync.Event{Kind: coresync.ActivityStatus, Step: coresync.StepPoll,
-		Activity: &coresync.ActivityInfo{ID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60", Status: "IN_PROGRESS"}})
+	h.feed(pipeline.Event{Kind: pipeline.ActivityStatus, Step: pipeline.StepPoll,
+		Activity: &pipeline.ActivityInfo{ID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60", Status: "IN_PROGRESS"}})
 	assertHas(t, h.view(), "activity 3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60: IN_PROGRESS")
-	h.feed(coresync.Event{Kind: coresync.StepFinished, Step: coresync.StepPoll, Message: "SUCCESS",
-		Activity: &coresync.ActivityInfo{ID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60", Status: "SUCCESS", StatusInfo: "1204 findings ingested"}})
+	h.feed(pipeline.Event{Kind: pipeline.StepFinished, Step: pipeline.StepPoll, Message: "SUCCESS",
+		Activity: &pipeline.ActivityInfo{ID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60", Status: "SUCCESS", StatusInfo: "1204 findings ingested"}})
 	assertHas(t, h.view(), "✓ Waiting for Wiz to process", "SUCCESS — 1204 findings ingested")
 
 	// A failed step shows its message.
-	h.feed(coresync.Event{Kind: coresync.StepFailed, Step: coresync.StepPoll, Message: "wiz: activity polling timed out after 30m"})
+	h.feed(pipeline.Event{Kind: pipeline.StepFailed, Step: pipeline.StepPoll, Message: "wiz: activity polling timed out after 30m"})
 	assertHas(t, h.view(), "✗ Waiting for Wiz to process", "activity polling timed out after 30m")
 }
 
@@ -558,13 +558,13 @@ func TestCancelFlow(t *testing.T) {
 	// The step that was interrupted reports a failure on its way out.
 	h.feed(events(1)...)
 	h.feed(pollEvents()...)
-	h.feed(coresync.Event{Kind: coresync.StepFailed, Step: coresync.StepPoll, Message: "wait for activity: cancelled"})
+	h.feed(pipeline.Event{Kind: pipeline.StepFailed, Step: pipeline.StepPoll, Message: "wait for activity: cancelled"})
 	res := await[resultMsg](t, ch)
 	_, cmd := h.m.Update(res)
-	if s := h.m.stepOf(coresync.StepPoll); s.status != stepStopped {
+	if s := h.m.stepOf(pipeline.StepPoll); s.status != stepStopped {
 		t.Errorf("the cancelled step shows as %v, want stopped", s.status)
 	}
-	if h.m.State() != Done || h.m.Result().Status != coresync.StatusCancelled {
+	if h.m.State() != Done || h.m.Result().Status != pipeline.StatusCancelled {
 		t.Fatalf("state %v result %+v", h.m.State(), h.m.Result())
 	}
 	if b := await[common.BusyMsg](t, launch(cmd)); b.Busy {
@@ -586,7 +586,7 @@ func TestCancelRequestOutsideRunIgnored(t *testing.T) {
 }
 
 // finishWith runs the sync to the given result after the usual events.
-func finishWith(t *testing.T, w, hgt int, result func() *coresync.Result, evs []coresync.Event) *harness {
+func finishWith(t *testing.T, w, hgt int, result func() *pipeline.Result, evs []pipeline.Event) *harness {
 	t.Helper()
 	h := newHarness(t, w, hgt, result)
 	h.confirm()
@@ -600,10 +600,10 @@ func finishWith(t *testing.T, w, hgt int, result func() *coresync.Result, evs []
 	return h
 }
 
-func successEvents() []coresync.Event {
+func successEvents() []pipeline.Event {
 	evs := append(events(1), pollEvents()...)
-	return append(evs, coresync.Event{Kind: coresync.StepFinished, Step: coresync.StepPoll, Message: "SUCCESS",
-		Activity: &coresync.ActivityInfo{ID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60", Status: "SUCCESS"}})
+	return append(evs, pipeline.Event{Kind: pipeline.StepFinished, Step: pipeline.StepPoll, Message: "SUCCESS",
+		Activity: &pipeline.ActivityInfo{ID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60", Status: "SUCCESS"}})
 }
 
 func TestDoneSuccess(t *testing.T) {
@@ -633,8 +633,8 @@ func TestDoneSuccess(t *testing.T) {
 }
 
 func TestDoneFailure(t *testing.T) {
-	evs := append(events(0)[:9], coresync.Event{Kind: coresync.StepStarted, Step: coresync.StepUpload, Total: 1258291},
-		coresync.Event{Kind: coresync.StepFailed, Step: coresync.StepUpload, Message: "requesting upload slot: the service account lacks create:external_data_ingestion"})
+	evs := append(events(0)[:9], pipeline.Event{Kind: pipeline.StepStarted, Step: pipeline.StepUpload, Total: 1258291},
+		pipeline.Event{Kind: pipeline.StepFailed, Step: pipeline.StepUpload, Message: "requesting upload slot: the service account lacks create:external_data_ingestion"})
 	h := finishWith(t, 120, 38, failureResult, evs)
 	v := h.view()
 	assertHas(t, v, "✗ Failed", "Error", "the service account lacks create:external_data_ingestion",
@@ -646,7 +646,7 @@ func TestDoneFailure(t *testing.T) {
 
 	// The service failing without a result still ends the run.
 	h2 := newHarness(t, 80, 22, nil)
-	h2.f.SyncFn = func(context.Context, common.SyncOptions, coresync.Sink) (*coresync.Result, error) {
+	h2.f.SyncFn = func(context.Context, common.SyncOptions, pipeline.Sink) (*pipeline.Result, error) {
 		return nil, errors.New("another sync is running (the ledger is locked)")
 	}
 	h2.confirm()
@@ -694,8 +694,8 @@ var _ common.Screen = (*Model)(nil)
 // why.
 func TestPlanChangedAsksAgain(t *testing.T) {
 	h := newHarness(t, 80, 24, nil)
-	h.f.SyncFn = func(ctx context.Context, o common.SyncOptions, _ coresync.Sink) (*coresync.Result, error) {
-		return &coresync.Result{Status: coresync.StatusCancelled},
+	h.f.SyncFn = func(ctx context.Context, o common.SyncOptions, _ pipeline.Sink) (*pipeline.Result, error) {
+		return &pipeline.Result{Status: pipeline.StatusCancelled},
 			fmt.Errorf("%w; nothing was sent: acme/billing: 90 of the 100 findings Wiz holds would be marked fixed", common.ErrPlanChanged)
 	}
 	h.confirm()
@@ -724,21 +724,21 @@ func TestPlanChangedAsksAgain(t *testing.T) {
 
 // A dry run or a run cancelled before its upload never says "sent".
 func TestDoneNeverSaysSentWhenNothingWas(t *testing.T) {
-	dry := func() *coresync.Result {
+	dry := func() *pipeline.Result {
 		r := successResult()
-		r.Status = coresync.StatusDryRun
-		r.Uploads = []coresync.UploadResult{{Status: "NOT_SENT", Bytes: 1258291, File: "/tmp/x.json"}}
+		r.Status = pipeline.StatusDryRun
+		r.Uploads = []pipeline.UploadResult{{Status: "NOT_SENT", Bytes: 1258291, File: "/tmp/x.json"}}
 		return r
 	}
-	cancelled := func() *coresync.Result {
+	cancelled := func() *pipeline.Result {
 		r := successResult()
-		r.Status = coresync.StatusCancelled
+		r.Status = pipeline.StatusCancelled
 		r.Uploads = nil
 		r.Error = "cancelled before upload"
 		return r
 	}
 	for name, tc := range map[string]struct {
-		res  func() *coresync.Result
+		res  func() *pipeline.Result
 		want string
 	}{
 		"dry run":   {dry, "1,204 in the upload file"},

@@ -1,4 +1,4 @@
-package sync
+package syncview
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -122,10 +122,10 @@ func TestStartLosingTheLockFollowsTheWinner(t *testing.T) {
 	var other *ledger.Elsewhere
 	f := &uitest.Fake{
 		PreviewFn: func(bool) (*common.Preview, error) { return fixturePreview(), nil },
-		SyncFn: func(context.Context, common.SyncOptions, coresync.Sink) (*coresync.Result, error) {
+		SyncFn: func(context.Context, common.SyncOptions, pipeline.Sink) (*pipeline.Result, error) {
 			other = &ledger.Elsewhere{PID: 7, Host: "h", Run: &run}
 			err := &ledger.LockedError{PID: 7, Host: "h"}
-			return &coresync.Result{Status: coresync.StatusFailure, Error: err.Error()}, err
+			return &pipeline.Result{Status: pipeline.StatusFailure, Error: err.Error()}, err
 		},
 		ElsewhereFn: func() (*ledger.Elsewhere, error) { return other, nil },
 		RunFn:       func(string) (common.RunDetail, error) { return common.RunDetail{Run: run}, nil },

@@ -1,7 +1,7 @@
-// Package sync is the sync screen: it plans, states what will happen and
+// Package syncview is the sync screen: it plans, states what will happen and
 // asks, then runs the sync with live steps, a byte progress bar and the
 // Wiz activity status, and ends on the run's summary.
-package sync
+package syncview
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
-	coresync "github.com/semgrep-wiz/semgrep-wiz/core/sync"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
@@ -47,7 +47,7 @@ type planMsg struct {
 // resultMsg is the sync's answer.
 type resultMsg struct {
 	gen int
-	res *coresync.Result
+	res *pipeline.Result
 	err error
 }
 
@@ -91,7 +91,7 @@ const (
 )
 
 type step struct {
-	id     coresync.Step
+	id     pipeline.Step
 	label  string
 	status stepStatus
 	msg    string
@@ -129,10 +129,10 @@ type Model struct {
 	steps      []step
 	bytesDone  int64
 	bytesTotal int64
-	activity   *coresync.ActivityInfo
+	activity   *pipeline.ActivityInfo
 	failures   []repoFailure
 	warnings   []string
-	result     *coresync.Result
+	result     *pipeline.Result
 	runErr     error
 
 	spin     spinner.Model
@@ -162,7 +162,7 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) State() State { return m.state }
 
 // Result is the finished run's result (nil before).
-func (m *Model) Result() *coresync.Result { return m.result }
+func (m *Model) Result() *pipeline.Result { return m.result }
 
 func (m *Model) plan() tea.Cmd {
 	m.planGen++
@@ -299,7 +299,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) finish(res *coresync.Result, err error) tea.Cmd {
+func (m *Model) finish(res *pipeline.Result, err error) tea.Cmd {
 	m.state, m.result, m.runErr, m.offset = Done, res, err, 0
 	m.askCancel = false
 	if m.cancel != nil {
@@ -311,15 +311,15 @@ func (m *Model) finish(res *coresync.Result, err error) tea.Cmd {
 		case stepActive:
 			s.status, s.msg = stepStopped, "stopped"
 			switch s.id {
-			case coresync.StepUpload:
+			case pipeline.StepUpload:
 				s.msg = "stopped at " + m.bytesLine()
-			case coresync.StepPoll:
+			case pipeline.StepPoll:
 				s.msg = "stopped; last seen " + m.activityLine()
 			}
 		case stepPending:
 			m.steps[i].status, m.steps[i].msg = stepStopped, "not reached"
 		case stepFailed:
-			if res != nil && res.Status == coresync.StatusCancelled {
+			if res != nil && res.Status == pipeline.StatusCancelled {
 				s.status = stepStopped // cancelled, not broken
 			}
 		}
@@ -329,12 +329,12 @@ func (m *Model) finish(res *coresync.Result, err error) tea.Cmd {
 
 // lateKinds are the events still applied once the result is shown: they
 // complete the record, and none of them restarts a spinner.
-var lateKinds = map[coresync.Kind]bool{
-	coresync.StepFinished: true, coresync.StepFailed: true,
-	coresync.RepoFailed: true, coresync.Warning: true,
+var lateKinds = map[pipeline.Kind]bool{
+	pipeline.StepFinished: true, pipeline.StepFailed: true,
+	pipeline.RepoFailed: true, pipeline.Warning: true,
 }
 
-func (m *Model) stepOf(id coresync.Step) *step {
+func (m *Model) stepOf(id pipeline.Step) *step {
 	for i := range m.steps {
 		if m.steps[i].id == id {
 			return &m.steps[i]
@@ -344,62 +344,62 @@ func (m *Model) stepOf(id coresync.Step) *step {
 }
 
 // event folds one pipeline event into the live view.
-func (m *Model) event(e coresync.Event) {
+func (m *Model) event(e pipeline.Event) {
 	s := m.stepOf(e.Step)
 	switch e.Kind {
-	case coresync.StepStarted:
+	case pipeline.StepStarted:
 		if s != nil {
 			s.status, s.msg = stepActive, ""
 		}
 		switch e.Step {
-		case coresync.StepUpload:
+		case pipeline.StepUpload:
 			m.bytesDone, m.bytesTotal = 0, e.Total
-		case coresync.StepPoll:
+		case pipeline.StepPoll:
 			if e.Message != "" {
-				m.activity = &coresync.ActivityInfo{ID: e.Message, NotFound: true}
+				m.activity = &pipeline.ActivityInfo{ID: e.Message, NotFound: true}
 			}
 		}
-	case coresync.StepProgress:
+	case pipeline.StepProgress:
 		if s != nil {
 			s.msg = progressText(e)
 		}
-	case coresync.StepFinished:
+	case pipeline.StepFinished:
 		if s != nil {
 			s.status, s.msg = stepOK, finishedText(e)
 		}
-		if e.Step == coresync.StepUpload && e.Total > 0 {
+		if e.Step == pipeline.StepUpload && e.Total > 0 {
 			m.bytesDone, m.bytesTotal = e.Total, e.Total
 		}
 		if e.Activity != nil {
 			m.activity = e.Activity
 		}
-	case coresync.StepFailed:
+	case pipeline.StepFailed:
 		if s != nil {
 			s.status, s.msg = stepFailed, e.Message
 		}
-	case coresync.RepoFailed:
+	case pipeline.RepoFailed:
 		m.failures = append(m.failures, repoFailure{repo: e.Repo, msg: e.Message})
-	case coresync.BytesSent:
+	case pipeline.BytesSent:
 		m.bytesDone = e.Done
 		if e.Total > 0 {
 			m.bytesTotal = e.Total
 		}
-	case coresync.ActivityStatus:
+	case pipeline.ActivityStatus:
 		if e.Activity != nil {
 			m.activity = e.Activity
 		}
-	case coresync.Warning:
+	case pipeline.Warning:
 		if e.Message != "" && !slices.Contains(m.warnings, e.Message) {
 			m.warnings = append(m.warnings, e.Message)
 		}
 	}
 }
 
-func progressText(e coresync.Event) string {
+func progressText(e pipeline.Event) string {
 	switch {
 	case e.Message != "":
 		return e.Message
-	case e.Step == coresync.StepCollect && e.Total > 0:
+	case e.Step == pipeline.StepCollect && e.Total > 0:
 		s := fmt.Sprintf("%s of %s repositories read", textfmt.Commas(e.Done), textfmt.Commas(e.Total))
 		if e.Repo != "" {
 			s += " (" + e.Repo + ")"
@@ -411,15 +411,15 @@ func progressText(e coresync.Event) string {
 	return ""
 }
 
-func finishedText(e coresync.Event) string {
+func finishedText(e pipeline.Event) string {
 	switch e.Step {
-	case coresync.StepCollect:
+	case pipeline.StepCollect:
 		return fmt.Sprintf("%s %s read", textfmt.Commas(e.Done), plural(e.Done, "repository", "repositories"))
-	case coresync.StepEncode:
+	case pipeline.StepEncode:
 		return bytesText(e.Done) + " written"
-	case coresync.StepUpload:
+	case pipeline.StepUpload:
 		return bytesText(e.Total) + " sent"
-	case coresync.StepPoll:
+	case pipeline.StepPoll:
 		if e.Activity != nil && e.Activity.StatusInfo != "" {
 			return e.Activity.Status + " — " + e.Activity.StatusInfo
 		}
