@@ -28,7 +28,7 @@ wiz:
 `
 
 type demoOpts struct {
-	headless, dryRun, serve, baseline bool
+	headless, dryRun, serve, baseline, bareClient bool
 	repos, findings                   int
 	latency                           time.Duration
 	cpuProfile                        string
@@ -36,6 +36,9 @@ type demoOpts struct {
 }
 
 func cmdDemo(ctx context.Context, c *common, o demoOpts, e env) error {
+	if o.bareClient {
+		return bareClient(ctx, e)
+	}
 	headless, dryRun, serve, baseline := o.headless, o.dryRun, o.serve, o.baseline
 	repos, findings, latency, cpuProfile := o.repos, o.findings, o.latency, o.cpuProfile
 

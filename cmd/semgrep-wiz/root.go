@@ -464,10 +464,13 @@ semgrep-wiz demo --headless --repos 1 --findings 300000 --spread mono --dry-run`
 	f.IntVar(&o.findings, "findings", 0, "with --repos: this many findings across them")
 	f.DurationVar(&o.latency, "latency", 0, "add this latency to every Semgrep stand-in request (e.g. 50ms)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "with --repos: write the upload file instead of uploading")
-	f.BoolVar(&o.baseline, "baseline", false, "with --repos: afterwards, time a bare encoding/json decode and re-encode of the same findings pages and print the ratio")
+	f.BoolVar(&o.baseline, "baseline", false, "with --repos: afterwards, run a bare encoding/json client over the same findings pages in a process of its own and print the ratios")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "with --repos: write a CPU profile of the sync (with --serve: of the stand-ins) to this file (go tool pprof)")
 	f.StringVar(&o.spread, "spread", "zipf", "with --repos: how findings spread over the repositories: zipf (skewed, as in real organisations), even, or mono (all in one repository)")
 	f.BoolVar(&o.serve, "serve", false, "only start the stand-ins, print the environment that points semgrep-wiz at them, and serve until interrupted")
+	// The scale runs' yardstick, started by --baseline as a process of its own.
+	f.BoolVar(&o.bareClient, "bare-client", false, "read every findings page from the stand-ins in the environment as a bare encoding/json client and print what it measured")
+	_ = f.MarkHidden("bare-client")
 	return cmd
 }
 

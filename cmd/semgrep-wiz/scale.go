@@ -4,7 +4,6 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,7 +18,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -39,7 +37,7 @@ import (
 func serveStandins(ctx context.Context, e env, ds *semgreptest.Dataset, sg *semgreptest.Server, wz *wiztest.Server, warm bool, cpuProfile string) error {
 	if warm {
 		// Asked for once, each page the sync will ask for is rendered and kept.
-		if err := walkPages(ctx, sg.URL, ds.Token, ds.Deployment.Slug, nil); err != nil {
+		if err := walkPages(ctx, sg.URL, ds.Token, ds.Deployment.Slug); err != nil {
 			return fmt.Errorf("rendering the findings pages: %w", err)
 		}
 	}
@@ -169,29 +167,44 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	if err != nil || !sp.baseline {
 		return err
 	}
-	pages, err := fetchPages(ctx, vars)
+	bare, err := runBareClient(ctx, exe, vars, e.stderr)
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
-	n, base, err := semgreptest.BareJSONLoop(pages, io.Discard)
-	if err != nil {
-		return fmt.Errorf("baseline: %w", err)
-	}
-	fmt.Fprintf(e.stdout, "bare encoding/json decode and re-encode of the same %d pages (%d findings): %s — the sync took %.2f× that\n",
-		len(pages), n, base.Round(time.Millisecond), took.Seconds()/base.Seconds())
+	fmt.Fprintf(e.stdout, "bare client (encoding/json, %d repositories at once, its own process): %d findings in %d pages, %d requests, %s, CPU %s, peak RSS %s\n",
+		pipeline.DefaultConcurrency, bare.Findings, bare.Pages, bare.Requests, secs(bare.Seconds), secs(bare.CPUSeconds), humanBytes(bare.PeakRSS))
+	fmt.Fprintf(e.stdout, "the sync against the bare client: %.2f× its time, %.2f× its requests (%d), %.2f× its peak RSS\n",
+		took.Seconds()/bare.Seconds, float64(requests.Load())/float64(bare.Requests), requests.Load(), float64(rss)/float64(max(bare.PeakRSS, 1)))
 	return nil
+}
+
+func secs(s float64) string { return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String() }
+
+// runBareClient runs `demo --bare-client` against the stand-ins in a
+// process of its own and reads what it measured.
+func runBareClient(ctx context.Context, exe string, vars map[string]string, stderr io.Writer) (bareReport, error) {
+	var r bareReport
+	cmd := exec.CommandContext(ctx, exe, "demo", "--bare-client")
+	cmd.Env = os.Environ()
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		cmd.Env = append(cmd.Env, k+"="+vars[k])
+	}
+	cmd.Stderr = stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(out, &r); err != nil || r.Seconds <= 0 || r.Requests <= 0 {
+		return r, fmt.Errorf("the bare client answered %q", strings.TrimSpace(string(out)))
+	}
+	return r, nil
 }
 
 // walkPages asks for every findings page a sync with the default policy
 // asks for, repository by repository, through the client code the sync
-// uses (so the query is the sync's own). keep, when set, gets each page's
-// bytes; it may be called from several goroutines.
-func walkPages(ctx context.Context, base, token, slug string, keep func([]byte)) error {
-	hc := &http.Client{}
-	if keep != nil {
-		hc.Transport = pageRecorder{keep: keep}
-	}
-	c := semgrep.New(semgrep.Options{BaseURL: base, Token: token, HTTPClient: hc, MaxConcurrency: 2})
+// uses (so the query is the sync's own): the stand-ins render them ahead.
+func walkPages(ctx context.Context, base, token, slug string) error {
+	c := semgrep.New(semgrep.Options{BaseURL: base, Token: token, HTTPClient: &http.Client{}, MaxConcurrency: 2})
 	projects, err := c.Projects(ctx, slug)
 	if err != nil {
 		return err
@@ -204,39 +217,6 @@ func walkPages(ctx context.Context, base, token, slug string, keep func([]byte))
 		}
 	}
 	return nil
-}
-
-// pageRecorder hands the body of every findings page answered 200 to keep.
-type pageRecorder struct{ keep func([]byte) }
-
-func (r pageRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasSuffix(req.URL.Path, "/findings") {
-		return resp, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	r.keep(b)
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return resp, nil
-}
-
-// fetchPages reads every findings page a sync with the default policy
-// reads, as bytes, for the baseline.
-func fetchPages(ctx context.Context, vars map[string]string) ([][]byte, error) {
-	var (
-		mu    sync.Mutex
-		pages [][]byte
-	)
-	err := walkPages(ctx, vars["SEMGREP_API_URL"], vars["SEMGREP_APP_TOKEN"], vars["SEMGREP_DEPLOYMENT"], func(b []byte) {
-		mu.Lock()
-		pages = append(pages, b)
-		mu.Unlock()
-	})
-	return pages, err
 }
 
 // startCPUProfile profiles the process into path until stop is called;

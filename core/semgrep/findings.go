@@ -114,7 +114,7 @@ type fetchedPage struct {
 // are not assigned: call finding.AssignIDs per repository once all pages
 // are in.
 func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn func(page []finding.Finding) error) error {
-	path := "/deployments/" + url.PathEscape(slug) + "/findings"
+	path := PagePath(slug)
 	size := q.pageSize()
 
 	// Pages ahead run in their own goroutines; returning cancels those
