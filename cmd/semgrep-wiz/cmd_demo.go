@@ -29,10 +29,10 @@ wiz:
 
 type demoOpts struct {
 	headless, dryRun, serve, baseline, bareClient bool
-	repos, findings                   int
-	latency                           time.Duration
-	cpuProfile                        string
-	spread                            string
+	repos, findings                               int
+	latency                                       time.Duration
+	cpuProfile                                    string
+	spread                                        string
 }
 
 func cmdDemo(ctx context.Context, c *common, o demoOpts, e env) error {

@@ -178,7 +178,9 @@ func scaleRun(ctx context.Context, e env, sp scaleSpec) error {
 	return nil
 }
 
-func secs(s float64) string { return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String() }
+func secs(s float64) string {
+	return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String()
+}
 
 // runBareClient runs `demo --bare-client` against the stand-ins in a
 // process of its own and reads what it measured.
