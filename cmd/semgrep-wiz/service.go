@@ -57,7 +57,7 @@ func (s *service) load(n needs) (*app, error) {
 
 // notSetUp names the settings that are set nowhere.
 func notSetUp(err error) error {
-	ns := &uic.NotSetUpError{Err: err}
+	ns := &uic.NotSetUpError{Err: err, Hint: uic.SetUpHint}
 	var ve *config.ValidationError
 	if errors.As(err, &ve) {
 		for _, p := range ve.Problems {
