@@ -23,8 +23,8 @@ func newService(c *common, e env) *app.Service {
 
 var _ uic.Service = (*app.Service)(nil)
 
-// commandEvents is where a command's pipeline events go: the person on stderr and
-// the log file in the state directory.
+// commandEvents is where a command's pipeline events go: the person on
+// stderr and the log file in the state directory.
 func commandEvents(a *app.App, e env) (pipeline.Sink, func()) {
 	p := newProgress(e.stderr)
 	log, closeLog := a.EventLog()
