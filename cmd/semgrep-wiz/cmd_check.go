@@ -5,17 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 )
 
 type checkOpts struct{ json, upload bool }
 
 func cmdCheck(ctx context.Context, c *common, o checkOpts, e env) error {
-	a, err := loadApp(c, e, needs{wiz: true, semgrep: len(c.from) == 0})
+	a, err := loadApp(c, e, app.Needs{Wiz: true, Semgrep: len(c.From) == 0})
 	if err != nil {
 		return err
 	}
-	results := pipeline.Check(ctx, pipeline.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: o.upload})
+	results := a.Check(ctx, o.upload)
 	if o.json {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

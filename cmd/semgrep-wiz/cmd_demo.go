@@ -58,7 +58,7 @@ func cmdDemo(ctx context.Context, c *common, o demoOpts, e env) error {
 	if repos > 0 && headless && !serve {
 		// The stand-ins run in a child process so the numbers (time, peak
 		// memory) are the sync's own.
-		return scaleRun(ctx, e, scaleSpec{repos: repos, findings: findings, latency: latency, dryRun: dryRun, baseline: baseline, stateDir: c.stateDir, cpuProfile: cpuProfile, spread: spread})
+		return scaleRun(ctx, e, scaleSpec{repos: repos, findings: findings, latency: latency, dryRun: dryRun, baseline: baseline, stateDir: c.StateDir, cpuProfile: cpuProfile, spread: spread})
 	}
 	ds := semgreptest.DemoDataset(time.Now())
 	sgOpts := []semgreptest.Option{semgreptest.WithLatency(latency)}
@@ -79,7 +79,7 @@ func cmdDemo(ctx context.Context, c *common, o demoOpts, e env) error {
 		return serveStandins(ctx, e, ds, sg, wz, repos > 0, cpuProfile)
 	}
 
-	de, cleanup, err := demoEnv(e, c.stateDir, standinVars(ds, sg, wz))
+	de, cleanup, err := demoEnv(e, c.StateDir, standinVars(ds, sg, wz))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
@@ -22,11 +23,11 @@ type historyOpts struct {
 
 func historyList(ctx context.Context, c *common, o historyOpts, e env) error {
 	asJSON, n := o.json, o.n
-	a, err := loadApp(c, e, needs{})
+	a, err := loadApp(c, e, app.Needs{})
 	if err != nil {
 		return err
 	}
-	led, err := a.openLedger(ctx)
+	led, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func historyList(ctx context.Context, c *common, o historyOpts, e env) error {
 		return err
 	}
 	// What the runs left in Wiz, and when Wiz drops it (as `status` says).
-	if rep, err := a.status(ctx, led, e); err == nil && len(rep.DataSources) > 0 {
+	if rep, err := a.Status(ctx, led); err == nil && len(rep.DataSources) > 0 {
 		fmt.Fprintln(e.stdout)
 		for _, d := range rep.Attention() {
 			fmt.Fprintln(e.stdout, d.Sentence(rep.Now))
@@ -158,16 +159,16 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 }
 
 func historyRefresh(ctx context.Context, c *common, id string, e env) error {
-	a, err := loadApp(c, e, needs{wiz: true})
+	a, err := loadApp(c, e, app.Needs{Wiz: true})
 	if err != nil {
 		return err
 	}
-	led, err := a.openLedger(ctx)
+	led, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}
 	defer led.Close()
-	out, err := pipeline.Refresh(ctx, led, a.wiz, id)
+	out, err := pipeline.Refresh(ctx, led, a.Wiz, id)
 	if err != nil {
 		if errors.Is(err, ledger.ErrNotFound) || errors.Is(err, ledger.ErrAmbiguous) {
 			return runLookupError(id, err)
@@ -190,11 +191,11 @@ func historyRefresh(ctx context.Context, c *common, id string, e env) error {
 // openLedgerOnly opens the ledger for reading history: it needs no
 // credentials, only the state directory.
 func openLedgerOnly(ctx context.Context, c *common, e env) (*ledger.Ledger, error) {
-	a, err := loadApp(c, e, needs{})
+	a, err := loadApp(c, e, app.Needs{})
 	if err != nil {
 		return nil, err
 	}
-	return a.openLedger(ctx)
+	return a.OpenLedger(ctx)
 }
 
 func runLookupError(id string, err error) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
@@ -23,20 +24,20 @@ func cmdPreview(ctx context.Context, c *common, o previewOpts, e env) error {
 	if asJSON && asCSV {
 		return usagef("preview: choose one of --json and --csv")
 	}
-	a, err := loadApp(c, e, needs{semgrep: true})
+	a, err := loadApp(c, e, app.Needs{Semgrep: true})
 	if err != nil {
 		return err
 	}
-	led, err := a.openLedger(ctx)
+	led, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}
 	defer led.Close()
-	events, closeLog := a.events(e)
+	events, closeLog := commandEvents(a, e)
 	defer closeLog()
-	col, plan, err := a.plan(ctx, e, led, events, all)
+	col, plan, err := a.Plan(ctx, led, events, all)
 	if err != nil {
-		if ce := asConfigError(err); ce != nil {
+		if ce := app.AsConfigError(err); ce != nil {
 			return ce
 		}
 		return jobFailed{err.Error()}
@@ -56,7 +57,7 @@ func cmdPreview(ctx context.Context, c *common, o previewOpts, e env) error {
 type preview struct {
 	col  *pipeline.Collection
 	plan *pipeline.Plan
-	app  *app
+	app  *app.App
 	all  bool
 }
 
@@ -182,7 +183,7 @@ func (pv preview) json(w io.Writer) error {
 		Guards       []pipeline.GuardTrip `json:"guards"`
 		ScanErrors   []pipeline.FileScan  `json:"scan_errors,omitempty"`
 		Repositories []repoOut            `json:"repositories"`
-	}{Policy: pv.app.policy.Describe(), Totals: map[string]int{}, Guards: pv.plan.Trips, ScanErrors: pv.col.Scans, Repositories: []repoOut{}}
+	}{Policy: pv.app.Policy.Describe(), Totals: map[string]int{}, Guards: pv.plan.Trips, ScanErrors: pv.col.Scans, Repositories: []repoOut{}}
 	if out.Guards == nil {
 		out.Guards = []pipeline.GuardTrip{}
 	}
@@ -229,7 +230,7 @@ func (pv preview) csv(w io.Writer) error {
 }
 
 func (pv preview) text(w io.Writer) {
-	fmt.Fprintf(w, "Policy: %s\n\n", pv.app.policy.Describe())
+	fmt.Fprintf(w, "Policy: %s\n\n", pv.app.Policy.Describe())
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REPOSITORY\tBRANCH\tSTATE\tSEND\tNEW\tFIXED\tCRIT\tHIGH\tEXCL\tNOTE")
 	for _, s := range pv.sources() {

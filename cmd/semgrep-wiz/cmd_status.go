@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 )
 
@@ -34,16 +34,16 @@ func (cl *cli) statusCmd() *cobra.Command {
 // runStatus is `status` once its flags are parsed: exit status 1 when a
 // data source is expiring or expired, so cron and CI monitoring can use it.
 func runStatus(ctx context.Context, c *common, e env, asJSON bool) error {
-	a, err := loadApp(c, e, needs{})
+	a, err := loadApp(c, e, app.Needs{})
 	if err != nil {
 		return err
 	}
-	led, err := a.openLedger(ctx)
+	led, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}
 	defer led.Close()
-	r, err := a.status(ctx, led, e)
+	r, err := a.Status(ctx, led)
 	if err != nil {
 		return jobFailed{err.Error()}
 	}
@@ -59,12 +59,6 @@ func runStatus(ctx context.Context, c *common, e env, asJSON bool) error {
 		return jobFailed{fmt.Sprintf("%s expiring or expired in Wiz", plural(n, "data source is", "data sources are"))}
 	}
 	return nil
-}
-
-// status reads the expiry report with the command's clock and watch's
-// refresh interval (which decides "due").
-func (a *app) status(ctx context.Context, led *ledger.Ledger, e env) (status.Report, error) {
-	return status.Read(ctx, led, status.Options{Now: e.clock, RefreshAfter: a.cfg.Watch.RefreshAfter.Duration})
 }
 
 // printStatus is the human form: a table, then a sentence for each data

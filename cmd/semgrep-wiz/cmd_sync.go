@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
@@ -42,14 +43,14 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 	if !yes && !dryRun && !interactive {
 		return usagef("sync uploads to Wiz and needs confirmation: add --yes (or --dry-run to only write the file)")
 	}
-	a, err := loadApp(c, e, needs{wiz: !dryRun, semgrep: true})
+	a, err := loadApp(c, e, app.Needs{Wiz: !dryRun, Semgrep: true})
 	if err != nil {
 		return err
 	}
 	if dryRun && out == "" {
-		out = a.workDir()
+		out = a.WorkDir()
 	}
-	led, err := a.openLedger(ctx)
+	led, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}
@@ -57,25 +58,25 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 	var events pipeline.Sink
 	var closeLog func()
 	if log != nil {
-		fileLog, closeFile := openEventLog(a.paths.LogFile)
+		fileLog, closeFile := a.EventLog()
 		toStderr := slogSink(log)
 		events, closeLog = func(ev pipeline.Event) { toStderr(ev); fileLog(ev) }, closeFile
 	} else {
-		events, closeLog = a.events(e)
+		events, closeLog = commandEvents(a, e)
 	}
 	defer closeLog()
 	o := pipeline.Options{
-		Collect:          a.collectOptions(e, events),
-		Schema:           a.schemaOptions(),
-		Wiz:              a.wiz,
+		Collect:          a.CollectOptions(events),
+		Schema:           a.SchemaOptions(),
+		Wiz:              a.Wiz,
 		Ledger:           led,
-		Guards:           a.guards(),
+		Guards:           a.Guards(),
 		AllowMassResolve: allowMass,
 		Trigger:          e.trigger(),
 		Timeout:          timeout,
 		DryRun:           dryRun,
 		OutDir:           out,
-		WorkDir:          a.workDir(),
+		WorkDir:          a.WorkDir(),
 		Events:           events,
 	}
 	if !yes && !dryRun {
@@ -92,9 +93,9 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 			return err
 		}
 	} else {
-		printResult(e.stdout, res, len(a.files) == 0)
+		printResult(e.stdout, res, !a.FromFiles())
 	}
-	if ce := asConfigError(runErr); ce != nil {
+	if ce := app.AsConfigError(runErr); ce != nil {
 		return ce
 	}
 	switch res.Status {

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
-	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/metrics"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
@@ -27,7 +24,7 @@ type watchOpts struct {
 func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	defer streamingGC(e)()
 	interval, refresh := o.interval, o.refresh
-	if len(c.from) > 0 {
+	if len(c.From) > 0 {
 		return usagef("watch reads the Semgrep API; --from files are for one-off syncs")
 	}
 	log, err := newLogger(e.stderr, o.logFormat)
@@ -44,15 +41,15 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 		m = metrics.New(version.Version)
 		e.metrics = m
 	}
-	a, err := loadApp(c, e, needs{wiz: true, semgrep: true})
+	a, err := loadApp(c, e, app.Needs{Wiz: true, Semgrep: true})
 	if err != nil {
 		return err
 	}
 	if interval == 0 {
-		interval = a.cfg.Watch.Interval.Duration
+		interval = a.Config.Watch.Interval.Duration
 	}
 	if refresh == 0 {
-		refresh = a.cfg.Watch.RefreshAfter.Duration
+		refresh = a.Config.Watch.RefreshAfter.Duration
 	}
 	if interval < time.Second && !e.testing {
 		return usagef("watch: --interval %s is too short; use at least 1m", interval)
@@ -60,12 +57,12 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	if refresh > 7*24*time.Hour {
 		return usagef("watch: --refresh-after %s is longer than the 7 days after which Wiz drops findings", refresh)
 	}
-	led, err := a.openLedger(ctx)
+	led, err := a.OpenLedger(ctx)
 	if err != nil {
 		return err
 	}
 	defer led.Close()
-	fileLog, closeLog := openEventLog(a.paths.LogFile)
+	fileLog, closeLog := a.EventLog()
 	defer closeLog()
 	toStderr := slogSink(log)
 	events := func(ev pipeline.Event) {
@@ -104,12 +101,12 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	}
 	err = pipeline.Watch(ctx, pipeline.WatchOptions{
 		Run: pipeline.Options{
-			Collect: a.collectOptions(e, events),
-			Schema:  a.schemaOptions(),
-			Wiz:     a.wiz,
+			Collect: a.CollectOptions(events),
+			Schema:  a.SchemaOptions(),
+			Wiz:     a.Wiz,
 			Ledger:  led,
-			Guards:  a.guards(),
-			WorkDir: a.workDir(),
+			Guards:  a.Guards(),
+			WorkDir: a.WorkDir(),
 			Events:  events,
 		},
 		Interval:     interval,
@@ -130,36 +127,4 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 		log.Error("watch: the metrics server stopped", "error", serr.Error())
 	}
 	return err
-}
-
-// serviceOf names the service a request goes to, for
-// semgrep_wiz_requests_total: the upload PUT to Wiz's presigned URL, Wiz's
-// token endpoint, Wiz's API, or Semgrep's API.
-func serviceOf(cfg *config.Config) func(*http.Request) string {
-	sameURL := func(r *http.Request, raw string) bool {
-		u, err := url.Parse(raw)
-		return err == nil && strings.EqualFold(u.Host, r.URL.Host) && strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(r.URL.Path, "/")
-	}
-	host := func(raw string) string {
-		u, err := url.Parse(raw)
-		if err != nil {
-			return ""
-		}
-		return strings.ToLower(u.Host)
-	}
-	semgrepURL := strings.TrimSuffix(cfg.Semgrep.APIURL, "/")
-	wizHost := host(cfg.Wiz.APIEndpoint)
-	return func(r *http.Request) string {
-		switch {
-		case r.Method == http.MethodPut:
-			return "wiz_upload"
-		case sameURL(r, cfg.Wiz.AuthURL):
-			return "wiz_auth"
-		case semgrepURL != "" && strings.HasPrefix(r.URL.String(), semgrepURL):
-			return "semgrep"
-		case wizHost != "" && strings.ToLower(r.URL.Host) == wizHost:
-			return "wiz"
-		}
-		return "other"
-	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/metrics"
 )
 
@@ -66,6 +67,12 @@ type env struct {
 	metrics *metrics.Metrics
 }
 
+// core is what core/app reads of e.
+func (e env) core() app.Env {
+	return app.Env{Getenv: e.getenv, Secrets: e.secrets, Now: e.now, PollInterval: e.pollInterval, WizRate: e.wizRate,
+		SemgrepRequests: e.semgrepRequests, Metrics: e.metrics}
+}
+
 // clock is the time expiry is judged at.
 func (e env) clock() time.Time {
 	if e.now != nil {
@@ -88,13 +95,11 @@ func (e env) isInteractive() bool {
 	return isTerminal(e.stdin)
 }
 
-// usageError is bad usage or configuration: exit status 2.
-type usageError struct{ err error }
+// usageError is bad usage or configuration: exit status 2. It is core's
+// ConfigError, so loading's errors and the commands' own are one kind.
+type usageError = app.ConfigError
 
-func (u usageError) Error() string { return u.err.Error() }
-func (u usageError) Unwrap() error { return u.err }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+func usagef(format string, a ...any) error { return usageError{Err: fmt.Errorf(format, a...)} }
 
 // run runs the program on args and returns its exit status.
 func run(ctx context.Context, args []string, e env) int {
@@ -105,21 +110,6 @@ func run(ctx context.Context, args []string, e env) int {
 // setupHint follows an error about settings that are not set anywhere:
 // the wizard is the easy way to enter them.
 const setupHint = "semgrep-wiz: not set up yet? Run 'semgrep-wiz setup' on a terminal to enter these settings once, or set the environment variables named above."
-
-// missingSettings reports a configuration error about a required setting
-// that is not set at all (as opposed to one set to a wrong value).
-func missingSettings(err error) bool {
-	var ve *config.ValidationError
-	if !errors.As(err, &ve) {
-		return false
-	}
-	for _, p := range ve.Problems {
-		if p.Origin == "" {
-			return true
-		}
-	}
-	return false
-}
 
 // jobFailed carries the exit status of a job that ran and failed (its
 // report has already been printed).
@@ -138,7 +128,7 @@ func (cl *cli) exitCode(err error) int {
 	var u usageError
 	if errors.As(err, &u) {
 		fmt.Fprintf(e.stderr, "semgrep-wiz: %v\n", err)
-		if missingSettings(err) {
+		if app.MissingSettings(err) {
 			fmt.Fprintln(e.stderr, setupHint)
 		}
 		return exitUsage

@@ -3,10 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"time"
-
-	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
-	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -114,83 +110,18 @@ func TestPreviewExcludedWordsFollowWhatWasRead(t *testing.T) {
 	}
 }
 
-func TestNotSetUpNamesTheMissingSettings(t *testing.T) {
-	err := notSetUp(&config.ValidationError{Problems: []config.Problem{
-		{Field: "wiz.client_id", Message: "is not set", Hint: "set WIZ_CLIENT_ID"},
-		{Field: "wiz.api_endpoint", Origin: "env WIZ_API_ENDPOINT", Message: "is not a URL"},
-	}})
-	if !uic.IsNotSetUp(err) || !strings.Contains(err.Error(), "wiz.client_id") || strings.Contains(err.Error(), "wiz.api_endpoint") ||
-		strings.Contains(err.Error(), "WIZ_CLIENT_ID") {
-		t.Errorf("notSetUp = %v", err)
-	}
-}
-
-// A passed upload probe stays passed on a plain re-check (it allocates an
-// upload slot, so it is not asked again) until the settings are saved.
-func TestPassedUploadProbeStaysUntilSettingsChange(t *testing.T) {
+// The terminal app's service, unconfigured, names the missing settings
+// and the wizard's key, not environment variables.
+func TestAppServicePointsToTheWizard(t *testing.T) {
 	h := newHarness(t, wiztest.Options{})
+	delete(h.vars, "WIZ_CLIENT_ID")
 	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{},
-		pollInterval: 10 * time.Millisecond, wizRate: 1000}
+		secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml"))}
 	svc := newService(&common{}, e)
 	defer svc.Close()
-	ctx := context.Background()
-	ingestion := func(rs []pipeline.CheckResult) pipeline.CheckResult {
-		for _, r := range rs {
-			if r.Name == wiz.ScopeIngestion {
-				return r
-			}
-		}
-		t.Fatalf("no upload row in %+v", rs)
-		return pipeline.CheckResult{}
-	}
-	rs, _ := svc.Check(ctx, false)
-	if r := ingestion(rs); !r.Skipped {
-		t.Fatalf("a plain first check tested uploading: %+v", r)
-	}
-	rs, _ = svc.Check(ctx, true)
-	if r := ingestion(rs); !r.OK {
-		t.Fatalf("the upload probe failed: %+v", r)
-	}
-	slots := h.wz.SlotsRequested()
-	rs, _ = svc.Check(ctx, false)
-	if r := ingestion(rs); !r.OK || r.Skipped {
-		t.Errorf("a re-check reset the passed upload probe: %+v", r)
-	}
-	if h.wz.SlotsRequested() != slots {
-		t.Error("a plain re-check asked Wiz for an upload slot")
-	}
-	svc.forgetChecks() // what saving the settings does
-	rs, _ = svc.Check(ctx, false)
-	if r := ingestion(rs); !r.Skipped {
-		t.Errorf("the upload probe stayed passed after the settings changed: %+v", r)
-	}
-}
-
-// Home's data sources agree with the repositories the upload carried: an
-// empty one (a repository without findings, sent empty) is in Wiz too.
-func TestHomeCountsEveryUploadedDataSource(t *testing.T) {
-	h := newHarness(t, wiztest.Options{})
-	code, stdout, stderr := h.run("sync", "--yes", "--json")
-	if code != 0 {
-		t.Fatalf("sync: exit %d: %s", code, stderr)
-	}
-	res := decodeResult(t, stdout)
-	// The demo data holds a repository without findings (acme/docs-site):
-	// it is uploaded with an empty list.
-	uploaded := 0
-	for _, r := range res.Repositories {
-		if r.State == "sent" || r.State == "sent_empty" {
-			uploaded++
-		}
-	}
-	e := env{getenv: func(k string) string { return h.vars[k] }, stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
-	svc := newService(&common{}, e)
-	defer svc.Close()
-	info, err := svc.Home(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.DataSources != uploaded || info.LastRun == nil || info.LastRun.Repositories != uploaded {
-		t.Errorf("home: %d data sources, last run %v repositories; the upload carried %d", info.DataSources, info.LastRun, uploaded)
+	_, err := svc.Check(context.Background(), false)
+	if !uic.IsNotSetUp(err) || !strings.Contains(err.Error(), "wiz.client_id") || !strings.Contains(err.Error(), uic.SetUpHint) ||
+		strings.Contains(err.Error(), "WIZ_CLIENT_ID") {
+		t.Errorf("unconfigured check: %v", err)
 	}
 }

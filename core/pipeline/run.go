@@ -18,7 +18,8 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
 )
 
-// Status is the outcome of a run, as DESIGN §4 names it.
+// Status is the outcome of a run: the status `sync --json` prints and the
+// history records (README, section `semgrep-wiz sync`).
 type Status string
 
 const (

@@ -30,7 +30,9 @@ type WatchOptions struct {
 	RunTimeout time.Duration
 	// Logf reports what watch decides and what each run did.
 	Logf func(format string, args ...any)
-	// OnRun, when set, sees each run's result (tests, the TUI).
+	// OnRun, when set, sees each run's result as the run ends: the watch
+	// command logs it (a line per repository) and, with --listen, updates
+	// its metrics from it; tests count runs with it.
 	OnRun func(*Result, error)
 	Now   func() time.Time
 }

@@ -5,13 +5,13 @@ package common
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
@@ -136,48 +136,19 @@ type Service interface {
 	Status(ctx context.Context) (status.Report, error)
 }
 
-// Preview is a collection and its plan.
-type Preview struct {
-	Collection *pipeline.Collection
-	Plan       *pipeline.Plan
-	Policy     string
-}
-
-// SyncOptions are the choices the sync screen makes.
-type SyncOptions struct {
-	// AllowMassResolve is set when the user confirmed a plan in which the
-	// mass-resolve guard held sources back.
-	AllowMassResolve bool
-	DryRun           bool
-	// Confirmed is the plan the user saw and confirmed. The sync reads
-	// everything again; when that read trips a mass-resolve guard the
-	// confirmed plan did not show, it sends nothing and fails with
-	// ErrPlanChanged, so the screen can ask again.
-	Confirmed *pipeline.Plan
-}
+// The values the Service deals in are core/app's: the terminal app and
+// the headless commands share them.
+type (
+	// Preview is a collection and its plan.
+	Preview = app.Preview
+	// SyncOptions are the choices the sync screen makes.
+	SyncOptions = app.SyncOptions
+	// RunDetail is one past run.
+	RunDetail = app.RunDetail
+	// HomeInfo is the integration's state for the home screen.
+	HomeInfo = app.HomeInfo
+)
 
 // ErrPlanChanged is the sync's answer when the data changed since the
 // plan was confirmed in a way that needs confirming again.
-var ErrPlanChanged = errors.New("the data changed since the plan was confirmed")
-
-// RunDetail is one past run.
-type RunDetail struct {
-	Run     ledger.Run
-	Events  []ledger.Event
-	Uploads []ledger.Upload
-}
-
-// HomeInfo is the integration's state for the home screen.
-type HomeInfo struct {
-	Configured  bool
-	WizEndpoint string
-	Deployment  string
-	Source      string // "Semgrep API" or the files given with --from
-	Policy      string
-	LastRun     *ledger.Run
-	DataSources int
-	HeldTotal   int // findings Wiz holds from us
-	Pending     int // uploads whose activity had not finished
-	// Elsewhere is a sync another process is running now, or nil.
-	Elsewhere *ledger.Elsewhere
-}
+var ErrPlanChanged = app.ErrPlanChanged

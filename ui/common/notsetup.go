@@ -2,29 +2,17 @@ package common
 
 import (
 	"errors"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 )
 
 // NotSetUpError is what the service returns when required settings are
 // set nowhere: the screens point to the wizard rather than to environment
-// variables.
-type NotSetUpError struct {
-	Settings []string // the settings that are missing, e.g. wiz.client_id
-	Err      error    // the configuration error, for errors.As
-}
-
-func (e *NotSetUpError) Error() string {
-	s := "Not set up yet"
-	if len(e.Settings) > 0 {
-		s += " (" + strings.Join(e.Settings, ", ") + " not set)"
-	}
-	return s + ". " + SetUpHint
-}
-
-func (e *NotSetUpError) Unwrap() error { return e.Err }
+// variables. The service sets its Hint to SetUpHint.
+type NotSetUpError = app.NotSetUpError
 
 // SetUpHint is what an unconfigured screen says to do.
 const SetUpHint = "Press s to set up: the wizard asks for each setting."

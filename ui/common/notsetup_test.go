@@ -11,7 +11,7 @@ import (
 
 func TestNotSetUpPointsToTheWizard(t *testing.T) {
 	base := errors.New("wiz.client_id: is not set — set WIZ_CLIENT_ID")
-	err := fmt.Errorf("loading: %w", &NotSetUpError{Settings: []string{"wiz.client_id"}, Err: base})
+	err := fmt.Errorf("loading: %w", &NotSetUpError{Settings: []string{"wiz.client_id"}, Err: base, Hint: SetUpHint})
 	if !IsNotSetUp(err) || !errors.Is(err, base) {
 		t.Fatal("the wrapped error is not recognised")
 	}

@@ -294,7 +294,7 @@ var _ common.Screen = (*Model)(nil)
 
 // Unconfigured, the check points to the wizard, and s opens it.
 func TestNotSetUpPointsToTheWizard(t *testing.T) {
-	ns := &common.NotSetUpError{Settings: []string{"wiz.client_id"}, Err: errors.New("wiz.client_id: is not set — set WIZ_CLIENT_ID")}
+	ns := &common.NotSetUpError{Settings: []string{"wiz.client_id"}, Err: errors.New("wiz.client_id: is not set — set WIZ_CLIENT_ID"), Hint: common.SetUpHint}
 	f := &uitest.Fake{CheckFn: func(bool) ([]pipeline.CheckResult, error) { return nil, ns }}
 	m := newModel(f, 80, 22)
 	m.Init()

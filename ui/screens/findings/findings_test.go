@@ -618,7 +618,7 @@ func TestThemeChangeShowsAtTheNextFrame(t *testing.T) {
 
 // Unconfigured, the preview points to the wizard, and s opens it.
 func TestNotSetUpPointsToTheWizard(t *testing.T) {
-	ns := &common.NotSetUpError{Settings: []string{"semgrep.token"}, Err: errors.New("semgrep.token: is not set — set SEMGREP_APP_TOKEN")}
+	ns := &common.NotSetUpError{Settings: []string{"semgrep.token"}, Err: errors.New("semgrep.token: is not set — set SEMGREP_APP_TOKEN"), Hint: common.SetUpHint}
 	m := New(uitest.Common(&uitest.Fake{PreviewFn: func(bool) (*common.Preview, error) { return nil, ns }}))
 	m.SetSize(80, 22)
 	drive(t, m, m.Init())

@@ -758,7 +758,7 @@ func TestPlanNotSetUpPointsToTheWizard(t *testing.T) {
 	m := New(uitest.Common(&uitest.Fake{}))
 	m.SetSize(80, 22)
 	m.plan()
-	ns := &common.NotSetUpError{Settings: []string{"semgrep.token"}, Err: errors.New("semgrep.token: is not set — set SEMGREP_APP_TOKEN")}
+	ns := &common.NotSetUpError{Settings: []string{"semgrep.token"}, Err: errors.New("semgrep.token: is not set — set SEMGREP_APP_TOKEN"), Hint: common.SetUpHint}
 	m.Update(planMsg{gen: m.planGen, err: ns})
 	v := uitest.Plain(m.View())
 	if !strings.Contains(v, "Press s to set up") || strings.Contains(v, "SEMGREP_APP_TOKEN") {

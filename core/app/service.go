@@ -1,8 +1,7 @@
-package main
+package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -14,15 +13,20 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/status"
 	"github.com/semgrep-wiz/semgrep-wiz/core/version"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
-	uic "github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
 
-// service is the terminal app's seam to core: every call re-reads the
-// configuration (so a save in the wizard takes effect at once) and builds
-// the clients it needs, exactly as the headless commands do.
-type service struct {
-	flags *common
-	e     env
+// Service is the terminal app's seam to core, one method per use case.
+// Every call reads the configuration again (so a save in the wizard takes
+// effect at once) and builds the clients it needs, exactly as the
+// headless commands do. The ledger is the exception: it is opened on the
+// first call that needs it, in the state directory configured then, and
+// kept open until Close (a SQLite handle is not worth reopening per call).
+type Service struct {
+	opts Options
+	env  Env
+	// SetUpHint ends the message of a NotSetUpError: what to do where the
+	// error is shown. Set it before the first call.
+	SetUpHint string
 
 	mu  sync.Mutex
 	led *ledger.Ledger
@@ -32,12 +36,12 @@ type service struct {
 	uploadOK *pipeline.CheckResult
 }
 
-var _ uic.Service = (*service)(nil)
-
-func newService(c *common, e env) *service { return &service{flags: c, e: e} }
+// NewService is the Service over the options and environment of one
+// program run.
+func NewService(o Options, e Env) *Service { return &Service{opts: o, env: e} }
 
 // Close releases the ledger.
-func (s *service) Close() {
+func (s *Service) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.led != nil {
@@ -46,36 +50,28 @@ func (s *service) Close() {
 	}
 }
 
-func (s *service) load(n needs) (*app, error) {
-	a, err := loadApp(s.flags, s.e, n)
-	if err != nil && missingSettings(err) {
+func (s *Service) load(n Needs) (*App, error) {
+	a, err := Load(s.opts, s.env, n)
+	if err != nil && MissingSettings(err) {
 		// The screens point to the wizard, not to environment variables.
-		return nil, notSetUp(err)
+		return nil, s.notSetUp(err)
 	}
 	return a, err
 }
 
 // notSetUp names the settings that are set nowhere.
-func notSetUp(err error) error {
-	ns := &uic.NotSetUpError{Err: err}
-	var ve *config.ValidationError
-	if errors.As(err, &ve) {
-		for _, p := range ve.Problems {
-			if p.Origin == "" {
-				ns.Settings = append(ns.Settings, p.Field)
-			}
-		}
-	}
-	return ns
+func (s *Service) notSetUp(err error) error {
+	return &NotSetUpError{Settings: missing(err), Err: err, Hint: s.SetUpHint}
 }
 
-func (s *service) ledger(ctx context.Context, a *app) (*ledger.Ledger, error) {
+// ledger is the cached ledger, opened in a's state directory on first use.
+func (s *Service) ledger(ctx context.Context, a *App) (*ledger.Ledger, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.led != nil {
 		return s.led, nil
 	}
-	l, err := a.openLedger(ctx)
+	l, err := a.OpenLedger(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -83,21 +79,23 @@ func (s *service) ledger(ctx context.Context, a *app) (*ledger.Ledger, error) {
 	return l, nil
 }
 
-func (s *service) Configured() bool {
-	_, err := s.load(needs{wiz: true, semgrep: len(s.flags.from) == 0})
+// Configured reports whether enough is configured to talk to both
+// services (with --from files: to Wiz).
+func (s *Service) Configured() bool {
+	_, err := s.load(Needs{Wiz: true, Semgrep: len(s.opts.From) == 0})
 	return err == nil
 }
 
 // rawConfig loads without validating (the wizard edits what is there).
-func (s *service) rawConfig() (*config.Config, config.Paths, config.SecretStore, error) {
-	return loadConfig(s.flags, s.e)
+func (s *Service) rawConfig() (*config.Config, config.Paths, config.SecretStore, error) {
+	return loadConfig(s.opts, s.env)
 }
 
 // Config reads the settings without asking the secret store (the keyring
 // can be slow, and the wizard is built on the event loop): secrets are
 // blanked anyway.
-func (s *service) Config() config.Config {
-	cfg, err := config.Load(s.flags.overrides(), s.e.getenv, nil)
+func (s *Service) Config() config.Config {
+	cfg, err := config.Load(s.opts.overrides(), s.env.Getenv, nil)
 	if err != nil || cfg == nil {
 		return *config.Default()
 	}
@@ -106,7 +104,8 @@ func (s *service) Config() config.Config {
 	return out
 }
 
-func (s *service) HasSecret(name string) bool {
+// HasSecret reports whether a secret is stored (config.Secret* names).
+func (s *Service) HasSecret(name string) bool {
 	cfg, _, _, err := s.rawConfig()
 	if err != nil || cfg == nil {
 		return false
@@ -120,7 +119,9 @@ func (s *service) HasSecret(name string) bool {
 	return false
 }
 
-func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semgrepToken string) error {
+// SaveConfig validates and saves c; an empty secret keeps the stored one.
+// What a check remembered is forgotten: the settings changed.
+func (s *Service) SaveConfig(_ context.Context, c config.Config, wizSecret, semgrepToken string) error {
 	s.forgetChecks()
 	cur, paths, store, err := s.rawConfig()
 	if err != nil && cur == nil {
@@ -146,12 +147,16 @@ func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semg
 	return nil
 }
 
-func (s *service) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+// DeletePlan says what DeleteConfig would remove and keep with these
+// choices.
+func (s *Service) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
 	cfg, paths, store, _ := s.rawConfig()
 	return config.DeletePlan(paths, stateDirOf(cfg), store, c), nil
 }
 
-func (s *service) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
+// DeleteConfig deletes the integration and says what it removed and what
+// it kept.
+func (s *Service) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
 	s.forgetChecks()
 	cfg, paths, store, _ := s.rawConfig()
 	return config.DeleteIntegration(paths, stateDirOf(cfg), store, c)
@@ -166,7 +171,9 @@ func stateDirOf(cfg *config.Config) string {
 	return cfg.StateDir
 }
 
-func (s *service) Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error) {
+// Deployments lists what a Semgrep token can see (token "" means the
+// stored one).
+func (s *Service) Deployments(ctx context.Context, apiURL, token string) ([]semgrep.Deployment, error) {
 	if token == "" {
 		cfg, _, _, _ := s.rawConfig()
 		if cfg != nil {
@@ -179,7 +186,7 @@ func (s *service) Deployments(ctx context.Context, apiURL, token string) ([]semg
 	if err := config.ValidateEndpoint(apiURL); err != nil {
 		return nil, fmt.Errorf("semgrep.api_url: %w", err)
 	}
-	c := semgrep.New(semgrep.Options{BaseURL: apiURL, Token: token, HTTPClient: newHTTPClient(s.e, config.ResolvePaths(s.flags.overrides(), s.e.getenv)), UserAgent: version.UserAgent()})
+	c := semgrep.New(semgrep.Options{BaseURL: apiURL, Token: token, HTTPClient: newHTTPClient(s.env, config.ResolvePaths(s.opts.overrides(), s.env.Getenv)), UserAgent: version.UserAgent()})
 	ds, err := c.Deployments(ctx)
 	if err != nil {
 		if h := semgrep.Hint(err); h != "" {
@@ -189,12 +196,16 @@ func (s *service) Deployments(ctx context.Context, apiURL, token string) ([]semg
 	return ds, err
 }
 
-func (s *service) Check(ctx context.Context, includeUpload bool) ([]pipeline.CheckResult, error) {
-	a, err := s.load(needs{wiz: true, semgrep: len(s.flags.from) == 0})
+// Check tests the connection (the upload permission only with
+// includeUpload). A passed upload probe is remembered: a plain re-check
+// shows it as passed, while the Wiz token still works, until the settings
+// are saved or deleted.
+func (s *Service) Check(ctx context.Context, includeUpload bool) ([]pipeline.CheckResult, error) {
+	a, err := s.load(Needs{Wiz: true, Semgrep: len(s.opts.From) == 0})
 	if err != nil {
 		return nil, err
 	}
-	rs := pipeline.Check(ctx, pipeline.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload})
+	rs := a.Check(ctx, includeUpload)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range rs {
@@ -228,14 +239,16 @@ func tokenPassed(rs []pipeline.CheckResult) bool {
 }
 
 // forgetChecks drops what a check remembered: the settings changed.
-func (s *service) forgetChecks() {
+func (s *Service) forgetChecks() {
 	s.mu.Lock()
 	s.uploadOK = nil
 	s.mu.Unlock()
 }
 
-func (s *service) Preview(ctx context.Context, all bool) (*uic.Preview, error) {
-	a, err := s.load(needs{semgrep: true})
+// Preview collects and plans without sending (all: every status and
+// severity, so exclusions show with reasons).
+func (s *Service) Preview(ctx context.Context, all bool) (*Preview, error) {
+	a, err := s.load(Needs{Semgrep: true})
 	if err != nil {
 		return nil, err
 	}
@@ -243,17 +256,19 @@ func (s *service) Preview(ctx context.Context, all bool) (*uic.Preview, error) {
 	if err != nil {
 		return nil, err
 	}
-	events, closeLog := a.events(env{getenv: s.e.getenv, stderr: discard{}})
+	events, closeLog := a.EventLog()
 	defer closeLog()
-	col, plan, err := a.plan(ctx, s.e, led, events, all)
+	col, plan, err := a.Plan(ctx, led, events, all)
 	if err != nil {
 		return nil, explain(err)
 	}
-	return &uic.Preview{Collection: col, Plan: plan, Policy: a.policy.Describe()}, nil
+	return &Preview{Collection: col, Plan: plan, Policy: a.Policy.Describe()}, nil
 }
 
-func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui pipeline.Sink) (*pipeline.Result, error) {
-	a, err := s.load(needs{wiz: !o.DryRun, semgrep: true})
+// Sync runs one sync from the terminal app: events go to the log file and
+// to ui. A dry run writes the upload file to the work directory.
+func (s *Service) Sync(ctx context.Context, o SyncOptions, ui pipeline.Sink) (*pipeline.Result, error) {
+	a, err := s.load(Needs{Wiz: !o.DryRun, Semgrep: true})
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +276,7 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui pipeline.Sink)
 	if err != nil {
 		return nil, err
 	}
-	logEvents, closeLog := a.events(env{getenv: s.e.getenv, stderr: discard{}})
+	logEvents, closeLog := a.EventLog()
 	defer closeLog()
 	events := func(ev pipeline.Event) {
 		logEvents(ev)
@@ -271,7 +286,7 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui pipeline.Sink)
 	}
 	out := ""
 	if o.DryRun {
-		out = a.workDir()
+		out = a.WorkDir()
 	}
 	// The run reads everything again: it goes on only if what needs
 	// confirming is what the user confirmed. The guard holds back in the
@@ -279,9 +294,9 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui pipeline.Sink)
 	// chose to send anyway.
 	var unconfirmed []string
 	res, err := pipeline.Run(ctx, pipeline.Options{
-		Collect: a.collectOptions(s.e, events), Schema: a.schemaOptions(), Wiz: a.wiz, Ledger: led,
-		Guards: a.guards(), Trigger: "tui",
-		DryRun: o.DryRun, OutDir: out, WorkDir: a.workDir(), Events: events,
+		Collect: a.CollectOptions(events), Schema: a.SchemaOptions(), Wiz: a.Wiz, Ledger: led,
+		Guards: a.Guards(), Trigger: "tui",
+		DryRun: o.DryRun, OutDir: out, WorkDir: a.WorkDir(), Events: events,
 		Confirm: func(p *pipeline.Plan) bool {
 			if o.DryRun {
 				return true // nothing reaches Wiz
@@ -292,7 +307,7 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui pipeline.Sink)
 		KeepHeld: !o.AllowMassResolve,
 	})
 	if len(unconfirmed) > 0 {
-		return res, fmt.Errorf("%w; nothing was sent: %s", uic.ErrPlanChanged, strings.Join(unconfirmed, "; "))
+		return res, fmt.Errorf("%w; nothing was sent: %s", ErrPlanChanged, strings.Join(unconfirmed, "; "))
 	}
 	return res, explain(err)
 }
@@ -318,8 +333,9 @@ func newMassResolveTrips(confirmed, p *pipeline.Plan) []string {
 	return out
 }
 
-func (s *service) Runs(ctx context.Context, n int) ([]ledger.Run, error) {
-	a, err := s.load(needs{})
+// Runs are the last n runs, newest first.
+func (s *Service) Runs(ctx context.Context, n int) ([]ledger.Run, error) {
+	a, err := s.load(Needs{})
 	if err != nil {
 		return nil, err
 	}
@@ -330,16 +346,18 @@ func (s *service) Runs(ctx context.Context, n int) ([]ledger.Run, error) {
 	return led.Runs(ctx, n)
 }
 
-func (s *service) Run(ctx context.Context, id string) (uic.RunDetail, error) {
-	a, err := s.load(needs{})
+// Run is one past run with its events and uploads; id may be an
+// unambiguous prefix.
+func (s *Service) Run(ctx context.Context, id string) (RunDetail, error) {
+	a, err := s.load(Needs{})
 	if err != nil {
-		return uic.RunDetail{}, err
+		return RunDetail{}, err
 	}
 	led, err := s.ledger(ctx, a)
 	if err != nil {
-		return uic.RunDetail{}, err
+		return RunDetail{}, err
 	}
-	var d uic.RunDetail
+	var d RunDetail
 	if d.Run, err = led.GetRun(ctx, id); err != nil {
 		return d, err
 	}
@@ -351,18 +369,20 @@ func (s *service) Run(ctx context.Context, id string) (uic.RunDetail, error) {
 	return d, err
 }
 
-func (s *service) Home(ctx context.Context) (uic.HomeInfo, error) {
-	h := uic.HomeInfo{Configured: s.Configured()}
+// Home is the integration's state at a glance; not configured, it holds
+// what the settings say so far and no error.
+func (s *Service) Home(ctx context.Context) (HomeInfo, error) {
+	h := HomeInfo{Configured: s.Configured()}
 	cfg := s.Config()
 	h.WizEndpoint, h.Deployment = cfg.Wiz.APIEndpoint, cfg.Semgrep.Deployment
 	h.Source = "Semgrep API"
-	if len(s.flags.from) > 0 {
-		h.Source = fmt.Sprintf("%d file(s) given with --from", len(s.flags.from))
+	if len(s.opts.From) > 0 {
+		h.Source = fmt.Sprintf("%d file(s) given with --from", len(s.opts.From))
 	}
 	if p, err := policyFrom(cfg.Policy); err == nil {
 		h.Policy = p.Describe()
 	}
-	a, err := s.load(needs{})
+	a, err := s.load(Needs{})
 	if err != nil {
 		return h, nil // not configured: the home screen says what to do
 	}
@@ -388,8 +408,10 @@ func (s *service) Home(ctx context.Context) (uic.HomeInfo, error) {
 	return h, nil
 }
 
-func (s *service) SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error) {
-	a, err := s.load(needs{})
+// SyncElsewhere is a sync another process (watch, another sync) runs on
+// this state directory, or nil.
+func (s *Service) SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error) {
+	a, err := s.load(Needs{})
 	if err != nil {
 		return nil, nil // not configured: nothing can be running on it
 	}
@@ -402,8 +424,8 @@ func (s *service) SyncElsewhere(ctx context.Context) (*ledger.Elsewhere, error) 
 
 // Status is the expiry report `semgrep-wiz status` prints; empty when
 // nothing is configured (there is no ledger to read yet).
-func (s *service) Status(ctx context.Context) (status.Report, error) {
-	a, err := s.load(needs{})
+func (s *Service) Status(ctx context.Context) (status.Report, error) {
+	a, err := s.load(Needs{})
 	if err != nil {
 		return status.Report{}, nil
 	}
@@ -411,25 +433,5 @@ func (s *service) Status(ctx context.Context) (status.Report, error) {
 	if err != nil {
 		return status.Report{}, err
 	}
-	return a.status(ctx, led, s.e)
+	return a.Status(ctx, led)
 }
-
-// explain turns a configuration-class failure into its one-line,
-// setting-naming message (the same as the headless commands print).
-func explain(err error) error {
-	if err == nil {
-		return nil
-	}
-	if ce := asConfigError(err); ce != nil {
-		var u usageError
-		if errors.As(ce, &u) {
-			return u.err
-		}
-		return ce
-	}
-	return err
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
