@@ -45,8 +45,8 @@ type Options struct {
 	// default DC. When it differs, every GraphQL call answers HTTP 401
 	// UNAUTHENTICATED, as another data center's endpoint does with a
 	// tenant's token (a wrong API endpoint URL).
-	APIDC string
-	TokenTTL               time.Duration
+	APIDC    string
+	TokenTTL time.Duration
 	// PollsInProgress is how many IN_PROGRESS answers come before the
 	// terminal one; default 1, negative for none.
 	PollsInProgress int
