@@ -30,6 +30,8 @@ type service struct {
 	// an upload slot, so a plain re-check keeps it as passed until the
 	// configuration is saved (or deleted) rather than asking again.
 	uploadOK *pipeline.CheckResult
+	// rejected: the stored secrets the last check or wizard test saw refused (verify.go).
+	rejected rejections
 }
 
 var _ uic.Service = (*service)(nil)
@@ -143,6 +145,7 @@ func (s *service) SaveConfig(_ context.Context, c config.Config, wizSecret, semg
 	if err := config.Save(&c, paths, store); err != nil {
 		return fmt.Errorf("saving the configuration: %w", err)
 	}
+	s.rejected.replaced(wizSecret != "", semgrepToken != "")
 	return nil
 }
 
@@ -153,6 +156,7 @@ func (s *service) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config
 
 func (s *service) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
 	s.forgetChecks()
+	s.rejected.replaced(true, true)
 	cfg, paths, store, _ := s.rawConfig()
 	return config.DeleteIntegration(paths, stateDirOf(cfg), store, c)
 }
@@ -195,6 +199,7 @@ func (s *service) Check(ctx context.Context, includeUpload bool) ([]pipeline.Che
 		return nil, err
 	}
 	rs := pipeline.Check(ctx, pipeline.CheckOptions{Wiz: a.wiz, Semgrep: a.semgrep, Deployment: a.cfg.Semgrep.Deployment, IncludeUpload: includeUpload})
+	s.rejected.note(rs, true, true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range rs {
