@@ -221,6 +221,10 @@ func (m *Model) reviewView() (body, footer []string) {
 	// results, they shrink to a line per section.
 	if headerLines+len(body)+len(settings)+len(where)+1+len(results)+1+len(footer) > m.height {
 		settings = m.compactSummary(cfg)
+		if m.where != "" {
+			lead := fmt.Sprintf("  %-9s", "Secrets")
+			where = []string{st.Muted.Render(lead) + st.Text.Render(ansi.Truncate("saved "+m.where, max(w-len(lead), 1), "…"))}
+		}
 	}
 	body = append(append(append(body, settings...), where...), "")
 	return append(body, results...), footer
@@ -235,7 +239,7 @@ func (m *Model) compactSummary(c config.Config) []string {
 		case strings.TrimSpace(typed) != "":
 			return "new"
 		case stored && rejected:
-			return "stored (rejected when last tried)"
+			return "stored but rejected"
 		case stored:
 			return "stored"
 		}
