@@ -76,16 +76,22 @@ func (m *Model) testDone(msg testedMsg) tea.Cmd {
 }
 
 // noteRejections remembers a stored secret the test saw refused, so its
-// field no longer calls it simply "stored" (a typed one is not stored).
+// field no longer calls it simply "stored".
 func (m *Model) noteRejections(rs []pipeline.CheckResult) {
+	m.stored.note(rs, m.v.WizSecret, m.v.Token)
+}
+
+// note takes a test's verdict on the stored secrets it used: a typed
+// secret is not the stored one, and only a pass or a refusal is a verdict.
+func (s *stored) note(rs []pipeline.CheckResult, typedWiz, typedSemgrep string) {
 	for _, r := range rs {
 		verdict := !r.Skipped && (r.OK || r.Rejected)
 		switch {
 		case !verdict:
-		case r.Name == checkWizToken && strings.TrimSpace(m.v.WizSecret) == "":
-			m.stored.wizRejected = r.Rejected
-		case r.Name == checkSemgrepToken && strings.TrimSpace(m.v.Token) == "":
-			m.stored.semgrepRejected = r.Rejected
+		case r.Name == checkWizToken && strings.TrimSpace(typedWiz) == "":
+			s.wizRejected = r.Rejected
+		case r.Name == checkSemgrepToken && strings.TrimSpace(typedSemgrep) == "":
+			s.semgrepRejected = r.Rejected
 		}
 	}
 }
