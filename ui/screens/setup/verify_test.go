@@ -227,3 +227,18 @@ func TestFieldOfAFailedTest(t *testing.T) {
 		}
 	}
 }
+
+// A credentials file's path is never cut or split, at 80 columns either.
+func TestReviewShowsTheWholeCredentialsPath(t *testing.T) {
+	path := "/home/someone-with-a-long-name/.config/semgrep-wiz/credentials.yaml"
+	fake := &uitest.Fake{Where: "in " + path + " (file, mode 0600)",
+		TestFn: func(config.Config, string, string) ([]pipeline.CheckResult, error) { return wrongSecret, nil }}
+	h := toReview(t, fake)
+	if v := h.view(); !strings.Contains(v, path) {
+		t.Errorf("before the test:\n%s", v)
+	}
+	h.press("enter")
+	if v := h.view(); !strings.Contains(v, path) || !strings.Contains(v, "(file, mode 0600)") {
+		t.Errorf("with the results:\n%s", v)
+	}
+}

@@ -213,7 +213,7 @@ func (m *Model) reviewView() (body, footer []string) {
 	}
 	var where []string
 	if m.where != "" {
-		where = wrapStyled(st.Muted, "Secrets are saved "+m.where+".", w)
+		where = wordLines(st.Muted, "", "Secrets are saved "+m.where+".", w)
 	}
 	results, footer := m.resultLines(), m.reviewFooter()
 	// Room for the header, the blank lines and the footer: when the
@@ -223,7 +223,8 @@ func (m *Model) reviewView() (body, footer []string) {
 		settings = m.compactSummary(cfg)
 		if m.where != "" {
 			lead := fmt.Sprintf("  %-9s", "Secrets")
-			where = []string{st.Muted.Render(lead) + st.Text.Render(ansi.Truncate("saved "+m.where, max(w-len(lead), 1), "…"))}
+			where = wordLines(st.Text, lead, "saved "+m.where, w)
+			where[0] = st.Muted.Render(lead) + strings.TrimPrefix(where[0], lead)
 		}
 	}
 	body = append(append(append(body, settings...), where...), "")
@@ -508,6 +509,35 @@ func (m *Model) deletedView() []string {
 		out = append(out, "")
 	}
 	return append(out, st.Muted.Render("enter goes home"))
+}
+
+// wordLines wraps text at blanks only (a path is never split), each line
+// after lead's width of indent; a word wider than the line is left whole
+// for clip to cut.
+func wordLines(style lipgloss.Style, lead, text string, width int) []string {
+	ind := ansi.StringWidth(lead)
+	var lines []string
+	cur := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case cur == "":
+			cur = word
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= width-ind:
+			cur += " " + word
+		default:
+			lines = append(lines, cur)
+			cur = word
+		}
+	}
+	lines = append(lines, cur)
+	for i, l := range lines {
+		pad := strings.Repeat(" ", ind)
+		if i == 0 {
+			pad = lead
+		}
+		lines[i] = pad + style.Render(l)
+	}
+	return lines
 }
 
 // wrapStyled word-wraps plain text to width and styles each line.
