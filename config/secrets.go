@@ -378,3 +378,21 @@ func (l *lazyStore) Where() string                   { return l.get().Where() }
 func (l *lazyStore) getWithOrigin(name string) (string, string, error) {
 	return getSecret(l.get(), name)
 }
+
+// SavedWhere says where Set puts a secret, in words for the user: "in
+// the OS keyring (service semgrep-wiz)" or "in /path (file, mode 0600)".
+// For the default store it may probe the keyring (a second at most), so
+// call it off any UI event loop.
+func SavedWhere(s SecretStore) string {
+	switch st := s.(type) {
+	case *lazyStore:
+		return SavedWhere(st.get())
+	case *chainStore:
+		return SavedWhere(st.kr) // it writes to the keyring
+	case *keyringStore:
+		return "in the OS keyring (service " + st.service + ")"
+	case *fileStore:
+		return "in " + st.path + " (file, mode 0600)"
+	}
+	return "in the " + s.Where()
+}

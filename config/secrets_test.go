@@ -274,6 +274,10 @@ func TestDefaultStoreWithKeyring(t *testing.T) {
 	if !strings.Contains(s.Where(), "keyring") || !strings.Contains(s.Where(), paths.CredentialsFile) {
 		t.Errorf("Where = %q", s.Where())
 	}
+	// Saving writes to the keyring only, and says so.
+	if w := SavedWhere(s); w != "in the OS keyring (service "+KeyringService+")" {
+		t.Errorf("SavedWhere = %q", w)
+	}
 	v, origin, err := getSecret(s, SecretSemgrepToken)
 	if err != nil || v != "old-file-token" || origin != OriginCredentialsFile {
 		t.Errorf("fallback read: %q %q %v", v, origin, err)
@@ -328,6 +332,9 @@ func TestDefaultStoreWithoutKeyring(t *testing.T) {
 			}
 			if s.Where() != "credentials file "+paths.CredentialsFile {
 				t.Errorf("Where = %q", s.Where())
+			}
+			if w := SavedWhere(s); w != "in "+paths.CredentialsFile+" (file, mode 0600)" {
+				t.Errorf("SavedWhere = %q", w)
 			}
 			if v, err := FileStore(paths.CredentialsFile).Get(SecretWizClientSecret); err != nil || v != testSecret {
 				t.Errorf("file: %q %v", v, err)

@@ -34,6 +34,8 @@ type Service struct {
 	// an upload slot, so a plain re-check keeps it as passed until the
 	// configuration is saved (or deleted) rather than asking again.
 	uploadOK *pipeline.CheckResult
+	// rejected: the stored secrets the last check or wizard test saw refused (verify.go).
+	rejected rejections
 }
 
 // NewService is the Service over the options and environment of one
@@ -144,6 +146,7 @@ func (s *Service) SaveConfig(_ context.Context, c config.Config, wizSecret, semg
 	if err := config.Save(&c, paths, store); err != nil {
 		return fmt.Errorf("saving the configuration: %w", err)
 	}
+	s.rejected.replaced(wizSecret != "", semgrepToken != "")
 	return nil
 }
 
@@ -158,6 +161,7 @@ func (s *Service) DeletePlan(_ context.Context, c config.DeleteChoice) ([]config
 // it kept.
 func (s *Service) DeleteConfig(_ context.Context, c config.DeleteChoice) ([]config.DeleteItem, error) {
 	s.forgetChecks()
+	s.rejected.replaced(true, true)
 	cfg, paths, store, _ := s.rawConfig()
 	return config.DeleteIntegration(paths, stateDirOf(cfg), store, c)
 }
@@ -206,6 +210,7 @@ func (s *Service) Check(ctx context.Context, includeUpload bool) ([]pipeline.Che
 		return nil, err
 	}
 	rs := a.Check(ctx, includeUpload)
+	s.rejected.note(rs, true, true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range rs {

@@ -14,6 +14,9 @@ type CheckResult struct {
 	Skipped bool   `json:"skipped,omitempty"`
 	Detail  string `json:"detail"`
 	Hint    string `json:"hint,omitempty"`
+	// Rejected: the service refused the secret itself (a wrong client
+	// secret or token), not the network or a URL.
+	Rejected bool `json:"rejected,omitempty"`
 }
 
 // CheckOptions says what to check. A nil client skips its checks (a run
@@ -32,12 +35,12 @@ func Check(ctx context.Context, o CheckOptions) []CheckResult {
 	var out []CheckResult
 	if o.Wiz != nil {
 		for _, r := range o.Wiz.Check(ctx, wiz.CheckOptions{IncludeUpload: o.IncludeUpload}) {
-			out = append(out, CheckResult{Name: r.Name, OK: r.OK, Skipped: r.Skipped, Detail: r.Detail, Hint: r.Hint})
+			out = append(out, CheckResult{Name: r.Name, OK: r.OK, Skipped: r.Skipped, Detail: r.Detail, Hint: r.Hint, Rejected: r.Rejected})
 		}
 	}
 	if o.Semgrep != nil {
 		for _, r := range o.Semgrep.Check(ctx, o.Deployment) {
-			out = append(out, CheckResult{Name: r.Name, OK: r.OK, Skipped: r.Skipped, Detail: r.Detail, Hint: r.Hint})
+			out = append(out, CheckResult{Name: r.Name, OK: r.OK, Skipped: r.Skipped, Detail: r.Detail, Hint: r.Hint, Rejected: r.Rejected})
 		}
 	}
 	return out

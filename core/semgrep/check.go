@@ -14,6 +14,9 @@ type CheckResult struct {
 	Skipped bool
 	Detail  string // what was found, in plain words
 	Hint    string // what to do, when not OK
+	// Rejected: Semgrep refused the token itself (HTTP 401/403), so the
+	// stored token is known not to work.
+	Rejected bool
 }
 
 // Check names.
@@ -38,6 +41,8 @@ func (c *Client) Check(ctx context.Context, slug string) []CheckResult {
 	if err != nil {
 		tok.Detail = err.Error()
 		tok.Hint = Hint(err)
+		var ae *APIError
+		tok.Rejected = errors.As(err, &ae) && ae.Kind == KindUnauthorized
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			tok.Hint = "the check was interrupted; run it again"
 		}

@@ -615,12 +615,12 @@ func TestCheck(t *testing.T) {
 	}
 	bad := New(Options{BaseURL: s.URL, Token: "nope", RetryBase: time.Millisecond})
 	res = bad.Check(ctx, "acme-corp")
-	if res[0].OK || !res[1].Skipped || !strings.Contains(res[0].Hint, "Settings → Tokens") {
+	if res[0].OK || !res[0].Rejected || !res[1].Skipped || !strings.Contains(res[0].Hint, "Settings → Tokens") {
 		t.Errorf("bad token: %+v", res)
 	}
 	noScope := New(Options{BaseURL: s.URL, Token: semgreptest.DemoNoScopeToken})
 	res = noScope.Check(ctx, "")
-	if res[0].OK || !strings.Contains(res[0].Hint, "Web API ticked") {
+	if res[0].OK || res[0].Rejected || !strings.Contains(res[0].Hint, "Web API ticked") {
 		t.Errorf("no scope: %+v", res)
 	}
 	res = New(Options{BaseURL: s.URL}).Check(ctx, "")

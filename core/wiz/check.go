@@ -25,6 +25,9 @@ type CheckResult struct {
 	Skipped bool
 	Detail  string
 	Hint    string
+	// Rejected: Wiz refused the client id/secret itself (not the network
+	// or a URL), so the stored secret is known not to work.
+	Rejected bool
 }
 
 // Names of the non-scope checks.
@@ -102,7 +105,7 @@ func scopeFailed(scope string, err error) CheckResult {
 }
 
 func failed(name, scope string, err error) CheckResult {
-	return CheckResult{Name: name, Scope: scope, Detail: err.Error(), Hint: HintOf(err)}
+	return CheckResult{Name: name, Scope: scope, Detail: err.Error(), Hint: HintOf(err), Rejected: IsKind(err, KindBadCredentials)}
 }
 
 var wizAPIHost = regexp.MustCompile(`^api\.([a-z0-9-]+)\.app\.wiz\.(io|us)$`)

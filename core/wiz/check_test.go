@@ -1,6 +1,7 @@
 package wiz
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -155,5 +156,60 @@ func TestCompareDC(t *testing.T) {
 	}
 	if dc, ok := DataCenterOf("https://api.eu3.app.wiz.io/graphql"); !ok || dc != "eu3" {
 		t.Errorf("DataCenterOf = %q %v", dc, ok)
+	}
+}
+
+// An endpoint of another data center refuses the tenant's token; the hint
+// names the endpoint of the token's data center (on the wire: the probes
+// reached the stand-in with a token it refused).
+func TestCheckWrongDataCenterNamesTheRightEndpoint(t *testing.T) {
+	c, s := newPair(t, wiztest.Options{DC: "eu3", APIDC: "us17"}, nil)
+	m := byName(t, c.Check(testCtx(t), CheckOptions{}))
+	if r := m[CheckToken]; !r.OK {
+		t.Fatalf("token %+v", r)
+	}
+	want := "use https://api.eu3.app.wiz.io/graphql"
+	for _, sc := range []string{ScopeResources, ScopeActivities} {
+		r := m[sc]
+		if r.OK || r.Rejected || !strings.Contains(r.Hint, want) || !strings.Contains(r.Hint, "wrong for this tenant") {
+			t.Errorf("%s %+v", sc, r)
+		}
+	}
+	if n := s.RequestCount("vcs"); n < 1 {
+		t.Errorf("the resources probe never reached the stand-in (%d)", n)
+	}
+}
+
+// The hint's URL: a Wiz for Government auth URL means wiz.us, a Wiz
+// endpoint of the token's own data center keeps the general hint.
+func TestRejectedTokenHint(t *testing.T) {
+	c, _ := newPair(t, wiztest.Options{}, func(cfg *Config) { cfg.AuthURL = "https://auth.app.wiz.us/oauth/token" })
+	tok := fakeJWT(`{"dc":"fed2"}`)
+	if h := c.rejectedTokenHint(tok); !strings.Contains(h, "https://api.fed2.app.wiz.us/graphql") {
+		t.Errorf("gov auth URL: %q", h)
+	}
+	c.endpoint = "https://api.us17.app.wiz.io/graphql"
+	if h := c.rejectedTokenHint(fakeJWT(`{"dc":"us17"}`)); h != sameTenantHint {
+		t.Errorf("matching data center: %q", h)
+	}
+	if h := c.rejectedTokenHint(fakeJWT(`{"dc":"US20"}`)); !strings.Contains(h, "https://api.us20.app.wiz.io/graphql") {
+		t.Errorf("other data center: %q", h)
+	}
+	if h := c.rejectedTokenHint("opaque"); h != sameTenantHint {
+		t.Errorf("not a JWT: %q", h)
+	}
+}
+
+func fakeJWT(payload string) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString([]byte(payload)) + ".sig"
+}
+
+// A wrong secret is reported as rejected (the stored secret does not work).
+func TestCheckWrongSecretIsRejected(t *testing.T) {
+	c, _ := newPair(t, wiztest.Options{}, func(cfg *Config) { cfg.ClientSecret = "wrong" })
+	m := byName(t, c.Check(testCtx(t), CheckOptions{}))
+	if r := m[CheckToken]; r.OK || !r.Rejected || !strings.Contains(r.Hint, "client id and secret") {
+		t.Errorf("token %+v", r)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -121,7 +122,38 @@ func (c *Client) execPaced(ctx context.Context, tok string, op operation, vars m
 	if ctx.Err() != nil {
 		return nil, canceled(op.op, ctx.Err())
 	}
-	return data, c.classify(op, err)
+	e := c.classify(op, err)
+	if e.Kind == KindUnauthenticated {
+		e.Hint = c.rejectedTokenHint(tok)
+	}
+	return data, e
+}
+
+// sameTenantHint is the fix for a rejected token when nothing better is known.
+const sameTenantHint = "check that the authentication URL and the API endpoint belong to the same Wiz tenant"
+
+// rejectedTokenHint is the fix for the API refusing a token its
+// authentication URL has just issued. That most often means the endpoint
+// belongs to another data center than the tenant, and the token's "dc"
+// claim names the right one, so the hint gives the URL to use.
+func (c *Client) rejectedTokenHint(tok string) string {
+	dc := strings.ToLower(jwtDC(tok))
+	if dc == "" {
+		return sameTenantHint
+	}
+	epDC, tld, ok := wizHost(c.endpoint)
+	if ok && strings.EqualFold(epDC, dc) {
+		return sameTenantHint // the data center matches: something else is wrong
+	}
+	if !ok {
+		// Not a Wiz host (a proxy, a test): Wiz for Government tenants
+		// authenticate at wiz.us, everyone else at wiz.io.
+		tld = "io"
+		if strings.HasSuffix(strings.ToLower(hostOf(c.authURL)), ".wiz.us") {
+			tld = "us"
+		}
+	}
+	return fmt.Sprintf("the API endpoint is wrong for this tenant: its token is for data center %s — use https://api.%s.app.wiz.%s/graphql", dc, dc, tld)
 }
 
 // classify maps a failed call onto an *Error.
@@ -185,7 +217,7 @@ func (c *Client) classifyHTTP(op operation, hs *httpStatusError) *Error {
 	switch {
 	case st == http.StatusUnauthorized:
 		e.Kind, e.Message = KindUnauthenticated, "Wiz rejected the access token (HTTP 401)"
-		e.Hint = "check that the authentication URL and the API endpoint belong to the same Wiz tenant"
+		e.Hint = sameTenantHint
 	case st == http.StatusForbidden:
 		e.Kind, e.Scope = KindForbidden, op.scope
 		e.Message = "Wiz refused the request (HTTP 403)"
@@ -237,7 +269,7 @@ func (c *Client) classifyGraphQL(op operation, errs graphql.Errors, fromLibrary 
 		switch strings.ToUpper(code) {
 		case "UNAUTHENTICATED":
 			return &Error{Op: op.op, Kind: KindUnauthenticated, Message: "Wiz rejected the access token: " + msg,
-				Hint: "check that the authentication URL and the API endpoint belong to the same Wiz tenant"}
+				Hint: sameTenantHint}
 		case "UNAUTHORIZED", "FORBIDDEN":
 			return missingScope(op, msg)
 		case "FORBIDDEN_IP":

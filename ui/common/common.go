@@ -107,8 +107,22 @@ type Service interface {
 	Config() config.Config
 	// HasSecret reports whether a secret is stored (config.Secret* names).
 	HasSecret(name string) bool
+	// SecretRejected reports that the last check, or the last test of the
+	// wizard's values, had Wiz or Semgrep refuse the stored secret
+	// (config.Secret* names).
+	SecretRejected(name string) bool
+	// SecretsWhere says where SaveConfig puts the secrets, in words: "in
+	// the OS keyring (service …)" or "in <path> (file, mode 0600)". It may
+	// probe the keyring.
+	SecretsWhere(ctx context.Context) string
 	// SaveConfig validates and saves; an empty secret keeps the stored one.
 	SaveConfig(ctx context.Context, c config.Config, wizSecret, semgrepToken string) error
+	// TestCredentials tries the Wiz credentials (a token, its data center,
+	// the read permissions) and the Semgrep token and deployment with the
+	// values given (the wizard's, not the saved ones; an empty secret means
+	// the stored one). Nothing is saved. The error is for a test that could
+	// not run at all (settings that do not validate).
+	TestCredentials(ctx context.Context, c config.Config, wizSecret, semgrepToken string) ([]pipeline.CheckResult, error)
 	// DeletePlan says what DeleteConfig would remove and keep with these
 	// choices (the config file, both stored secrets and the empty config
 	// folder always; the upload files and the history when chosen).

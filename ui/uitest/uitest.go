@@ -145,6 +145,9 @@ type Fake struct {
 	ConfiguredV   bool
 	ConfigV       config.Config
 	Secrets       map[string]bool
+	Rejected      map[string]bool // SecretRejected
+	Where         string          // SecretsWhere
+	TestFn        func(c config.Config, wizSecret, semgrepToken string) ([]pipeline.CheckResult, error)
 	SaveFn        func(c config.Config, wizSecret, semgrepToken string) error
 	DeleteFn      func(c config.DeleteChoice) ([]config.DeleteItem, error)
 	DeletePlanFn  func(c config.DeleteChoice) ([]config.DeleteItem, error)
@@ -184,7 +187,18 @@ func (f *Fake) Configured() bool { return f.ConfiguredV }
 func (f *Fake) Config() config.Config {
 	return f.ConfigV
 }
-func (f *Fake) HasSecret(name string) bool { return f.Secrets[name] }
+func (f *Fake) HasSecret(name string) bool          { return f.Secrets[name] }
+func (f *Fake) SecretRejected(name string) bool     { return f.Rejected[name] }
+func (f *Fake) SecretsWhere(context.Context) string { return f.Where }
+
+// TestCredentials answers no results (nothing failed) unless TestFn is set.
+func (f *Fake) TestCredentials(_ context.Context, c config.Config, ws, st string) ([]pipeline.CheckResult, error) {
+	f.count("TestCredentials")
+	if f.TestFn == nil {
+		return nil, nil
+	}
+	return f.TestFn(c, ws, st)
+}
 func (f *Fake) SaveConfig(_ context.Context, c config.Config, ws, st string) error {
 	f.count("SaveConfig")
 	if f.SaveFn == nil {

@@ -82,7 +82,8 @@ func (s *Server) handleGraphQL(w http.ResponseWriter, r *http.Request, g *gqlReq
 		return
 	}
 	grant, tok, ok := s.bearer(r)
-	if !ok {
+	if !ok || !strings.EqualFold(grant.dc, s.opts.APIDC) {
+		// Another data center does not know the tenant's token at all.
 		writeJSON(w, http.StatusUnauthorized, gqlError("Unauthenticated: the bearer token is missing, invalid or expired", "UNAUTHENTICATED", nil))
 		return
 	}

@@ -41,7 +41,12 @@ type Options struct {
 	ClientID, ClientSecret string   // default DefaultClientID / DefaultClientSecret
 	Scopes                 []string // nil → AllScopes; an empty non-nil slice grants none
 	DC                     string   // data center in the token's "dc" claim; default "us17"
-	TokenTTL               time.Duration
+	// APIDC is the data center whose API endpoint the stand-in plays;
+	// default DC. When it differs, every GraphQL call answers HTTP 401
+	// UNAUTHENTICATED, as another data center's endpoint does with a
+	// tenant's token (a wrong API endpoint URL).
+	APIDC    string
+	TokenTTL time.Duration
 	// PollsInProgress is how many IN_PROGRESS answers come before the
 	// terminal one; default 1, negative for none.
 	PollsInProgress int
@@ -88,6 +93,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.DC == "" {
 		o.DC = "us17"
+	}
+	if o.APIDC == "" {
+		o.APIDC = o.DC
 	}
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = time.Hour

@@ -224,6 +224,21 @@ func TestGraphQLAuthAndScopes(t *testing.T) {
 	}
 }
 
+// A tenant's token at another data center's endpoint is refused: the
+// stand-in plays the endpoint of APIDC.
+func TestGraphQLRefusesTokenOfAnotherDataCenter(t *testing.T) {
+	r := start(t, Options{DC: "us17", APIDC: "eu3"})
+	tok := r.token()
+	st, out := r.gql(tok, `query { versionControlResources(first: 1) { nodes { id } } }`, nil)
+	if st != 401 || errCode(out) != "UNAUTHENTICATED" {
+		t.Errorf("token of us17 at eu3: %d %v", st, out)
+	}
+	r = start(t, Options{DC: "us17"})
+	if st, out := r.gql(r.token(), `query { versionControlResources(first: 1) { nodes { id } } }`, nil); st != 200 || errCode(out) != "" {
+		t.Errorf("APIDC defaults to DC: %d %v", st, out)
+	}
+}
+
 func TestRequestUploadNeedsFilenameVariable(t *testing.T) {
 	r := start(t, Options{})
 	tok := r.token()

@@ -14,6 +14,7 @@ import (
 type issuedToken struct {
 	expires time.Time
 	scopes  []string
+	dc      string
 }
 
 // handleToken plays a Cognito tenant's client-credentials endpoint.
@@ -51,7 +52,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	ttl := s.opts.TokenTTL
 	tok := s.mintJWT(now, ttl)
 	s.mu.Lock()
-	s.tokens[tok] = &issuedToken{expires: now.Add(ttl), scopes: append([]string(nil), s.opts.Scopes...)}
+	s.tokens[tok] = &issuedToken{expires: now.Add(ttl), scopes: append([]string(nil), s.opts.Scopes...), dc: s.opts.DC}
 	s.tokensIssued++
 	s.mu.Unlock()
 	secs := int(ttl / time.Second)

@@ -213,6 +213,11 @@ func settingOf(r pipeline.CheckResult) (field, label string) {
 	case "Wiz data center":
 		return config.FieldWizAPIEndpoint, "endpoint"
 	case "read:resources", "read:system_activities", ingestionScope:
+		// Core's hint says when the endpoint refused the token because it
+		// belongs to another data center than the tenant.
+		if strings.Contains(strings.ToLower(r.Hint), "api endpoint") {
+			return config.FieldWizAPIEndpoint, "endpoint"
+		}
 		return config.FieldWizClientID, "client ID"
 	case "Semgrep token":
 		return config.FieldSemgrepToken, "Semgrep token"

@@ -78,6 +78,7 @@ func TestSettingOfEachCheck(t *testing.T) {
 		{pipeline.CheckResult{Name: "Wiz token", Detail: "404", Hint: "the authentication URL looks wrong — copy it from Wiz"}, config.FieldWizAuthURL},
 		{pipeline.CheckResult{Name: "Wiz data center"}, config.FieldWizAPIEndpoint},
 		{pipeline.CheckResult{Name: "read:resources"}, config.FieldWizClientID},
+		{pipeline.CheckResult{Name: "read:resources", Hint: "the API endpoint is wrong for this tenant: its token is for data center eu3 — use https://api.eu3.app.wiz.io/graphql"}, config.FieldWizAPIEndpoint},
 		{pipeline.CheckResult{Name: "create:external_data_ingestion"}, config.FieldWizClientID},
 		{pipeline.CheckResult{Name: "Semgrep token"}, config.FieldSemgrepToken},
 		{pipeline.CheckResult{Name: "Semgrep deployment"}, config.FieldSemgrepDeployment},

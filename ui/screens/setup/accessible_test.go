@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
@@ -178,5 +179,83 @@ func TestRunAccessibleSaveError(t *testing.T) {
 	var ve *config.ValidationError
 	if !errors.As(err, &ve) {
 		t.Errorf("err = %v, want the validation error", err)
+	}
+}
+
+// The plain prompts test before saving too: a refused stored secret is
+// shown with its fix, the prompt goes back to it (saying it was refused),
+// and the new one is tested and saved.
+func TestRunAccessibleTestFailsGoBackAndSave(t *testing.T) {
+	newSecret := strings.Repeat("N3w", 21) + "Y"
+	var tested []string
+	var saved [][2]string
+	fake := &uitest.Fake{
+		ConfigV: editedConfig(), Where: keyringWhere,
+		Secrets:       map[string]bool{config.SecretWizClientSecret: true, config.SecretSemgrepToken: true},
+		DeploymentsFn: func(string, string) ([]semgrep.Deployment, error) { return twoDeploys, nil },
+		TestFn: func(_ config.Config, ws, _ string) ([]pipeline.CheckResult, error) {
+			tested = append(tested, ws)
+			if ws != newSecret {
+				return wrongSecret, nil
+			}
+			return allGood, nil
+		},
+		SaveFn: func(_ config.Config, ws, st string) error { saved = append(saved, [2]string{ws, st}); return nil },
+	}
+	// Enter keeps every value (13 answers), Enter keeps "go back to the
+	// client secret", the Wiz page again with a new secret, then save.
+	in := lines("", "", "", "", "", "", "", "", "", "", "", "", "",
+		"",
+		"", "", "", newSecret,
+		"y")
+	var out strings.Builder
+	if err := RunAccessible(context.Background(), fake, in, &out); err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out.String())
+	}
+	o := out.String()
+	if !slices.Equal(tested, []string{"", newSecret}) {
+		t.Errorf("tested with secrets of lengths %v", tested)
+	}
+	if len(saved) != 1 || saved[0] != [2]string{newSecret, ""} {
+		t.Fatalf("saved %d times\n%s", len(saved), o)
+	}
+	for _, want := range []string{
+		"Secrets are saved " + keyringWhere + ".",
+		"✗ FAILED: Wiz token — token: Wiz rejected the client id/secret (HTTP 401)",
+		"Fix: check the client id and secret in Wiz → Settings → Service Accounts",
+		"(3 more not run",
+		"Go back to Client secret",
+		"Save anyway, unverified",
+		"stored, but rejected when last tried",
+		"✓ Wiz token — expires in 1h00m",
+		"Saved.",
+	} {
+		if !strings.Contains(o, want) {
+			t.Errorf("output lacks %q:\n%s", want, o)
+		}
+	}
+	if strings.Contains(o, newSecret) {
+		t.Error("the output shows a secret")
+	}
+}
+
+// After a failed test, "save anyway" saves and "do not save" does not.
+func TestRunAccessibleTestFailsSaveAnywayOrNot(t *testing.T) {
+	for _, c := range []struct {
+		answer string
+		saves  int
+	}{{"2", 1}, {"3", 0}} {
+		fake := &uitest.Fake{
+			DeploymentsFn: func(string, string) ([]semgrep.Deployment, error) { return twoDeploys, nil },
+			TestFn:        func(config.Config, string, string) ([]pipeline.CheckResult, error) { return wrongSecret, nil },
+		}
+		in := lines(endpoint, authURL, clientID, wizSecret, "", semgrepTok, "", "", "", "", "", c.answer)
+		var out strings.Builder
+		if err := RunAccessible(context.Background(), fake, in, &out); err != nil {
+			t.Fatalf("RunAccessible: %v\n%s", err, out.String())
+		}
+		if fake.Count("SaveConfig") != c.saves || fake.Count("TestCredentials") != 1 {
+			t.Errorf("answer %s: saves %d, tests %d\n%s", c.answer, fake.Count("SaveConfig"), fake.Count("TestCredentials"), out.String())
+		}
 	}
 }

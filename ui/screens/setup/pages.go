@@ -26,6 +26,8 @@ const (
 		"create:external_data_ingestion, read:system_activities and read:resources"
 	descWizSecretNew  = "Shown once, when the service account (or a new secret) is created"
 	descStored        = "Stored ✓ — leave empty to keep it, or enter a new one to replace it"
+	descRejectedWiz   = "Stored, but Wiz rejected it — enter a new one (leave empty to keep it)"
+	descRejectedSg    = "Stored, but Semgrep rejected it — enter a new one (leave empty to keep it)"
 	descAPIURL        = "Leave the default (" + config.DefaultSemgrepAPIURL + ") unless your organisation\nhas its own Semgrep host"
 	descTokenNew      = "Semgrep → Settings → Tokens: an API token with the Web API scope"
 	descDeployment    = "The deployments this token can see"
@@ -124,9 +126,15 @@ func (e *env) input(title, desc string, val *string) (*huh.Input, []huh.Field) {
 
 // secretInput is a masked field that is never pre-filled. Plain prompts
 // mask only when reading from a terminal (passwordEcho).
-func (e *env) secretInput(title string, have bool, newDesc string, val *string, passwordEcho bool) []huh.Field {
+//
+// rejectedDesc, when not "", replaces "Stored ✓": the stored secret was
+// refused when last tried, and calling it stored would mislead.
+func (e *env) secretInput(title string, have bool, rejectedDesc, newDesc string, val *string, passwordEcho bool) []huh.Field {
 	desc := newDesc
-	if have {
+	switch {
+	case have && rejectedDesc != "":
+		desc = rejectedDesc
+	case have:
 		desc = descStored
 	}
 	in := huh.NewInput().Title(title).Value(val)
@@ -134,14 +142,20 @@ func (e *env) secretInput(title string, have bool, newDesc string, val *string, 
 		in.EchoMode(huh.EchoModePassword)
 	}
 	if !e.accessible {
-		if have {
+		switch {
+		case have && rejectedDesc != "":
+			in.Placeholder("•••• (stored, rejected)")
+		case have:
 			in.Placeholder("•••• (stored)")
 		}
 		return []huh.Field{in.Description(desc)}
 	}
-	if have {
+	switch {
+	case have && rejectedDesc != "":
+		in.Title(title + " (stored, but rejected when last tried — enter a new one; empty keeps it):")
+	case have:
 		in.Title(title + " (stored ✓ — leave empty to keep it):")
-	} else {
+	default:
 		in.Title(title + ":")
 	}
 	return []huh.Field{huh.NewNote().Description(desc), in}
@@ -165,7 +179,7 @@ func (e *env) wizGroup(passwordEcho bool) *huh.Group {
 	in.Validate(e.text(config.FieldWizClientID, &v.ClientID, func(w *values, s string) { w.ClientID = s })).Key(config.FieldWizClientID)
 	fields = append(fields, f...)
 
-	f = e.secretInput("Client secret", e.stored.wiz, descWizSecretNew, &v.WizSecret, passwordEcho)
+	f = e.secretInput("Client secret", e.stored.wiz, rejected(e.stored.wizRejected, descRejectedWiz), descWizSecretNew, &v.WizSecret, passwordEcho)
 	f[len(f)-1].(*huh.Input).Validate(e.secret(config.FieldWizClientSecret, e.stored.wiz, func(w *values, s string) { w.WizSecret = s })).
 		Key(config.FieldWizClientSecret)
 	fields = append(fields, f...)
@@ -179,7 +193,7 @@ func (e *env) semgrepGroup(passwordEcho bool) *huh.Group {
 	in.Validate(e.text(config.FieldSemgrepAPIURL, &v.APIURL, func(w *values, s string) { w.APIURL = s })).Key(config.FieldSemgrepAPIURL)
 	fields = append(fields, f...)
 
-	f = e.secretInput("API token", e.stored.semgrep, descTokenNew, &v.Token, passwordEcho)
+	f = e.secretInput("API token", e.stored.semgrep, rejected(e.stored.semgrepRejected, descRejectedSg), descTokenNew, &v.Token, passwordEcho)
 	f[len(f)-1].(*huh.Input).Validate(e.secret(config.FieldSemgrepToken, e.stored.semgrep, func(w *values, s string) { w.Token = s })).
 		Key(config.FieldSemgrepToken)
 	fields = append(fields, f...)
@@ -279,4 +293,12 @@ func (e *env) reposGroup() (*huh.Group, []huh.Field) {
 		return e.check(config.FieldPolicyExcludeRepos, true, func(w *values) { w.Repos, w.Exclude = reposChosen, s })
 	})
 	return huh.NewGroup(append(f1, f2...)...).WithHideFunc(func() bool { return v.Repos != reposChosen }), []huh.Field{inc, exc}
+}
+
+// rejected is desc when the stored secret was refused, else "".
+func rejected(was bool, desc string) string {
+	if was {
+		return desc
+	}
+	return ""
 }

@@ -15,6 +15,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 )
@@ -35,6 +36,7 @@ const (
 	pageDeployment
 	pagePolicy
 	pageReview
+	pageTesting // trying the credentials entered, before saving
 	pageSaving
 	pageDelete
 	pageDeleting
@@ -58,7 +60,7 @@ func (p page) step() (int, string) {
 		return 2, "Semgrep deployment"
 	case pagePolicy:
 		return 3, "What to send"
-	case pageReview, pageSaving:
+	case pageReview, pageTesting, pageSaving:
 		return 4, "Review and save"
 	}
 	return 0, ""
@@ -69,8 +71,17 @@ func (p page) step() (int, string) {
 // drops the answer.
 type (
 	storedMsg struct {
-		wiz, semgrep bool
-		cfg          *config.Config // set when the screen loads the configuration itself
+		stored stored
+		where  string         // where a save puts the secrets
+		cfg    *config.Config // set when the screen loads the configuration itself
+	}
+	// testedMsg answers a test of the values entered; save: it was the
+	// test before a save.
+	testedMsg struct {
+		gen     int
+		results []pipeline.CheckResult
+		err     error
+		save    bool
 	}
 	deploymentsMsg struct {
 		gen  int
@@ -115,7 +126,17 @@ type Model struct {
 	deployments []semgrep.Deployment
 	deployErr   error
 
-	saveErr    error
+	saveErr error
+	// The test of the values on the review page: the last results (nil
+	// when not tested since the values were shown), why it could not run,
+	// and the generation that tells a stale answer.
+	tested     []pipeline.CheckResult
+	testErr    error
+	testGen    int
+	cancelTest context.CancelFunc
+	// where says where a save puts the secrets ("" until known).
+	where string
+
 	deleteErr  error
 	deleteFrom page // where "keep" returns; pageNone means Home
 	// What a delete removes besides the configuration and the secrets,
@@ -219,8 +240,9 @@ func (m *Model) Init() tea.Cmd {
 	if m.page == pageDelete {
 		plan = m.loadDeletePlan()
 	}
+	ctx := m.c.Ctx
 	return tea.Batch(plan, func() tea.Msg {
-		msg := storedMsg{wiz: svc.HasSecret(config.SecretWizClientSecret), semgrep: svc.HasSecret(config.SecretSemgrepToken)}
+		msg := storedMsg{stored: storedOf(svc), where: svc.SecretsWhere(ctx)}
 		if load {
 			cfg := svc.Config()
 			msg.cfg = &cfg
@@ -269,7 +291,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	case m.page == pageLoading:
 		return []key.Binding{m.keys.Back}
 	case m.page == pageReview:
-		return []key.Binding{m.keys.Save, m.keys.Back, m.keys.Delete}
+		return m.reviewKeys()
+	case m.page == pageTesting:
+		return []key.Binding{m.keys.Back}
 	case m.page == pageDelete:
 		return []key.Binding{m.keys.Yes, m.keys.No, m.keys.Uploads, m.keys.History}
 	case m.page == pageDeleted:
@@ -285,7 +309,7 @@ func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp(
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case storedMsg:
-		m.stored, m.ready = stored{wiz: msg.wiz, semgrep: msg.semgrep}, true
+		m.stored, m.ready, m.where = msg.stored, true, msg.where
 		if msg.cfg != nil && m.form == nil {
 			m.base = startConfig(*msg.cfg)
 			m.v = valuesFrom(m.base)
@@ -320,6 +344,8 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return m, common.Navigate(common.Home, "")
 		}
 		return m, nil
+	case testedMsg:
+		return m, m.testDone(msg)
 	case savedMsg:
 		return m, m.saved(msg.err)
 	case deletePlanMsg:
@@ -378,11 +404,30 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, m.keys.Back) {
 			return m.back()
 		}
+	case pageTesting:
+		if key.Matches(msg, m.keys.Back) {
+			m.stopTest()
+			m.page = pageReview
+		}
 	case pageReview:
 		switch {
 		case key.Matches(msg, m.keys.Save):
+			if m.tested != nil && !m.failed() {
+				return m.save() // just tested, and the values cannot have changed here
+			}
+			return m.test(true)
+		case key.Matches(msg, m.keys.Test):
+			return m.test(false)
+		case key.Matches(msg, m.keys.SaveAnyway):
 			return m.save()
+		case key.Matches(msg, m.keys.Edit):
+			if f, ok := m.failingField(); ok {
+				m.clearTest()
+				m.startField = f
+				return m.openAt()
+			}
 		case key.Matches(msg, m.keys.Back):
+			m.clearTest()
 			return m.back()
 		case key.Matches(msg, m.keys.Delete):
 			m.page, m.deleteFrom, m.deleteErr = pageDelete, pageReview, nil
@@ -560,6 +605,7 @@ func (m *Model) stopFetch() {
 }
 
 func (m *Model) save() tea.Cmd {
+	m.stopTest()
 	cfg := m.v.apply(m.base)
 	ws, st := strings.TrimSpace(m.v.WizSecret), strings.TrimSpace(m.v.Token)
 	m.page, m.saveErr = pageSaving, nil

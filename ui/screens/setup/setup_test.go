@@ -705,7 +705,7 @@ func TestHelpFollowsThePage(t *testing.T) {
 		t.Errorf("second page help = %v, want esc back", got)
 	}
 	h.press("enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter")
-	if got := help(); h.m.page != pageReview || got["enter"] != "save" || got["D"] == "" || got["esc"] != "back" {
+	if got := help(); h.m.page != pageReview || got["enter"] != "test and save" || got["t"] == "" || got["S"] == "" || got["D"] == "" || got["esc"] != "back" {
 		t.Errorf("review help = %v (page %d)", got, h.m.page)
 	}
 	h.press("D")
@@ -778,7 +778,7 @@ func TestLightThemeAndNarrowSizes(t *testing.T) {
 // fit the 78 cells a field has at 80 columns.
 func TestDescriptionsFitEightyColumns(t *testing.T) {
 	for _, d := range []string{descEndpoint, descAuthURL, descClientID, descWizSecretNew, descStored, descAPIURL,
-		descTokenNew, descDeployment, descDeploymentBad, descSeverities, descInclude, descExclude} {
+		descTokenNew, descDeployment, descDeploymentBad, descSeverities, descInclude, descExclude, descRejectedWiz, descRejectedSg} {
 		for _, l := range strings.Split(d, "\n") {
 			if w := ansi.StringWidth(l); w > 78 {
 				t.Errorf("%d cells: %q", w, l)

@@ -31,8 +31,12 @@ type values struct {
 	Include, Exclude                       string // patterns, comma or blank separated
 }
 
-// stored says which secrets the store already holds.
-type stored struct{ wiz, semgrep bool }
+// stored says which secrets the store already holds, and which of them
+// Wiz or Semgrep refused when last tried.
+type stored struct {
+	wiz, semgrep                 bool
+	wizRejected, semgrepRejected bool
+}
 
 // startConfig is the configuration the wizard edits: the existing one
 // (secrets blanked), with documented defaults where nothing was ever set.

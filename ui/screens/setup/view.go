@@ -2,6 +2,7 @@ package setup
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -27,8 +28,9 @@ func (m *Model) View() string {
 		lines = m.deleteView()
 	case pageDeleted:
 		lines = m.deletedView()
-	case pageReview, pageSaving:
-		lines = append(m.header(), m.reviewView()...)
+	case pageReview, pageTesting, pageSaving:
+		body, foot := m.reviewView()
+		return pinFooter(append(m.header(), body...), foot, m.width, m.height, m.c.Styles.Muted)
 	case pageLoading:
 		lines = append(m.header(),
 			st.Text.Render("Asking Semgrep for the deployments this token can see…"),
@@ -127,10 +129,12 @@ type row struct{ section, label, value string }
 // summary describes the configuration about to be saved. Secrets show
 // only whether they are new or kept.
 func summary(c config.Config, v *values, have stored) []row {
-	secret := func(typed string, stored bool) string {
+	secret := func(typed string, stored, rejected bool) string {
 		switch {
 		case strings.TrimSpace(typed) != "":
 			return "new"
+		case stored && rejected:
+			return "•••• (stored, but rejected when last tried)"
 		case stored:
 			return "•••• (stored)"
 		}
@@ -161,9 +165,9 @@ func summary(c config.Config, v *values, have stored) []row {
 		{"Wiz", "API endpoint URL", c.Wiz.APIEndpoint},
 		{"Wiz", "Authentication URL", c.Wiz.AuthURL},
 		{"Wiz", "Client ID", c.Wiz.ClientID},
-		{"Wiz", "Client secret", secret(v.WizSecret, have.wiz)},
+		{"Wiz", "Client secret", secret(v.WizSecret, have.wiz, have.wizRejected)},
 		{"Semgrep", "API URL", c.Semgrep.APIURL},
-		{"Semgrep", "API token", secret(v.Token, have.semgrep)},
+		{"Semgrep", "API token", secret(v.Token, have.semgrep, have.semgrepRejected)},
 		{"Semgrep", "Deployment", c.Semgrep.Deployment},
 		{"What to send", "Severities", strings.Join(sev, ", ")},
 		{"What to send", "Full scans only", yesNo(c.Policy.FullScansOnly)},
@@ -174,39 +178,238 @@ func summary(c config.Config, v *values, have stored) []row {
 
 const labelWidth = 21
 
-func (m *Model) reviewView() []string {
+// reviewView is the review page: what will be saved and where the secrets
+// go, the test results once tested, and a footer that says what the keys
+// do now (pinned to the bottom by View).
+func (m *Model) reviewView() (body, footer []string) {
 	st := m.c.Styles
-	var out []string
-	switch {
-	case m.page == pageSaving:
-		out = append(out, st.Text.Render("Saving…"), "")
-	case m.saveErr != nil:
-		out = append(out, st.Err.Render("✗ Not saved:"))
+	w := m.width
+	if m.saveErr != nil {
+		body = append(body, st.Err.Render("✗ Not saved:"))
 		for _, p := range problems(m.saveErr) {
-			for i, l := range wrapStyled(st.Err, p, m.width-4) {
+			for i, l := range wrapStyled(st.Err, p, w-4) {
 				lead := "    "
 				if i == 0 {
 					lead = "  • "
 				}
-				out = append(out, st.Err.Render(lead)+l)
+				body = append(body, st.Err.Render(lead)+l)
 			}
 		}
-		out = append(out, "")
+		body = append(body, "")
 	}
+	cfg := m.v.apply(m.base)
+	var settings []string
 	section := ""
-	for _, r := range summary(m.v.apply(m.base), &m.v, m.stored) {
+	for _, r := range summary(cfg, &m.v, m.stored) {
 		if r.section != section {
 			section = r.section
-			out = append(out, st.Subtitle.Render(section))
+			settings = append(settings, st.Subtitle.Render(section))
 		}
 		val := r.value
 		if val == "" {
 			val = "✗ not set"
 		}
-		out = append(out, "  "+st.Muted.Render(fmt.Sprintf("%-*s", labelWidth, r.label))+st.Text.Render(val))
+		settings = append(settings, "  "+st.Muted.Render(fmt.Sprintf("%-*s", labelWidth, r.label))+st.Text.Render(val))
 	}
-	out = append(out, "")
-	return append(out, wrapStyled(st.Muted, "enter saves and runs the connection check · esc back · D deletes the integration", m.width)...)
+	var where []string
+	if m.where != "" {
+		where = wordLines(st.Muted, "", "Secrets are saved "+m.where+".", w)
+	}
+	results, footer := m.resultLines(), m.reviewFooter()
+	// Room for the header, the blank lines and the footer: when the
+	// settings, already reviewed, do not fit beside the errors and the
+	// results, they shrink to a line per section.
+	if headerLines+len(body)+len(settings)+len(where)+1+len(results)+1+len(footer) > m.height {
+		settings = m.compactSummary(cfg)
+		if m.where != "" {
+			lead := fmt.Sprintf("  %-9s", "Secrets")
+			where = wordLines(st.Text, lead, "saved "+m.where, w)
+			where[0] = st.Muted.Render(lead) + strings.TrimPrefix(where[0], lead)
+		}
+	}
+	body = append(append(append(body, settings...), where...), "")
+	return append(body, results...), footer
+}
+
+// compactSummary is the settings in three lines: hosts rather than URLs,
+// the client ID's start, and whether each secret is new or stored.
+func (m *Model) compactSummary(c config.Config) []string {
+	st := m.c.Styles
+	secret := func(typed string, stored, rejected bool) string {
+		switch {
+		case strings.TrimSpace(typed) != "":
+			return "new"
+		case stored && rejected:
+			return "stored but rejected"
+		case stored:
+			return "stored"
+		}
+		return "✗ not set"
+	}
+	id := c.Wiz.ClientID
+	if len(id) > 8 {
+		id = id[:8] + "…"
+	}
+	sev := make([]string, len(c.Policy.Severities))
+	for i, s := range c.Policy.Severities {
+		sev[i] = strings.ToUpper(s)
+	}
+	send := []string{strings.Join(sev, ", ")}
+	if c.Policy.FullScansOnly {
+		send = append(send, "full scans only")
+	}
+	if c.Policy.DefaultBranchOnly {
+		send = append(send, "default branch only")
+	}
+	if m.v.Repos == reposChosen {
+		send = append(send, "chosen repos")
+	} else {
+		send = append(send, "all repos")
+	}
+	lines := [][2]string{
+		{"Wiz", strings.Join([]string{hostOf(c.Wiz.APIEndpoint), "client " + id, "secret " + secret(m.v.WizSecret, m.stored.wiz, m.stored.wizRejected)}, " · ")},
+		{"Semgrep", strings.Join([]string{hostOf(c.Semgrep.APIURL), "deployment " + c.Semgrep.Deployment, "token " + secret(m.v.Token, m.stored.semgrep, m.stored.semgrepRejected)}, " · ")},
+		{"Send", strings.Join(send, " · ")},
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		lead := fmt.Sprintf("  %-9s", l[0])
+		out[i] = st.Muted.Render(lead) + st.Text.Render(ansi.Truncate(l[1], max(m.width-len(lead), 1), "…"))
+	}
+	return out
+}
+
+// hostOf is a URL's host (with port), or the text itself.
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
+}
+
+// resultLines are the test's rows: ✓/✗, the check, what was found, and
+// under a failure the fix.
+func (m *Model) resultLines() []string {
+	st := m.c.Styles
+	w := m.width
+	switch {
+	case m.testErr != nil:
+		out := []string{st.Err.Render("✗ The test could not run:")}
+		for _, p := range problems(m.testErr) {
+			out = append(out, wrapStyled(st.Err, "  • "+strings.TrimPrefix(p, "Saving failed: "), w)...)
+		}
+		return append(out, "")
+	case m.tested == nil:
+		return nil
+	}
+	out := []string{st.Subtitle.Render("Test of the values above") + st.Muted.Render(" (nothing is saved by a test)")}
+	shown, _ := shownResults(m.tested)
+	const nameW = 22 // read:system_activities
+	lastFix := ""
+	for _, r := range shown {
+		mark := st.OK.Render("✓")
+		switch {
+		case r.Skipped:
+			mark = st.Info.Render("○")
+		case !r.OK:
+			mark = st.Err.Render("✗")
+		}
+		lead := "  " + mark + " " + st.Text.Render(fmt.Sprintf("%-*s", nameW, r.Name)) + " "
+		col := 4 + nameW + 1
+		detail := wrapStyled(st.Muted, r.Detail, max(w-col, 20))
+		out = append(out, lead+detail[0])
+		for _, l := range detail[1:] {
+			out = append(out, strings.Repeat(" ", col)+l)
+		}
+		// One fix for the rows that share it (each probe fails alike).
+		if !r.OK && !r.Skipped && r.Hint != "" && r.Hint != lastFix {
+			lastFix = r.Hint
+			for _, l := range wrapStyled(st.Warn, "Fix: "+r.Hint, max(w-4, 20)) {
+				out = append(out, "    "+l)
+			}
+		}
+	}
+	return out
+}
+
+// reviewFooter says what happened and what the keys do now.
+func (m *Model) reviewFooter() []string {
+	st := m.c.Styles
+	w := m.width
+	keyText := func(items ...string) []string { return keyLines(st.Muted, items, w) }
+	switch {
+	case m.page == pageTesting:
+		return keyText("Testing the Wiz and Semgrep credentials with the values above…", "esc stops")
+	case m.page == pageSaving:
+		return []string{st.Text.Render("Saving…")}
+	case m.failed():
+		_, notRun := shownResults(m.tested)
+		failed := 0
+		for _, r := range m.tested {
+			if !r.OK && !r.Skipped {
+				failed++
+			}
+		}
+		head := "✗ The test could not run — nothing was saved."
+		if m.testErr == nil {
+			head = fmt.Sprintf("✗ %d failed", failed)
+			if notRun > 0 {
+				head += fmt.Sprintf(", %d not run", notRun)
+			}
+			head += " — nothing was saved."
+		}
+		keys := []string{"S save anyway (unverified)", "t test again", "esc back"}
+		if f, ok := m.failingField(); ok {
+			keys = append([]string{"e edit the " + strings.ToLower(label(f))}, keys...)
+		}
+		return append(wrapStyled(st.Err, head, w), keyText(keys...)...)
+	case m.tested != nil:
+		return append(wrapStyled(st.OK, "✓ The values work.", w),
+			keyText("enter save and run the connection check", "esc back", "D delete the integration")...)
+	}
+	return keyText("enter test, then save", "t test only", "S save untested", "esc back", "D delete")
+}
+
+// keyLines joins key hints with " · ", breaking lines between hints only.
+func keyLines(style lipgloss.Style, items []string, w int) []string {
+	var out []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case ansi.StringWidth(cur+" · "+it) <= w:
+			cur += " · " + it
+		default:
+			out = append(out, cur)
+			cur = it
+		}
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	for i, l := range out {
+		out[i] = style.Render(l)
+	}
+	return out
+}
+
+// pinFooter shows as much of body as fits above footer (cutting the body,
+// never the footer, with a note of what was cut).
+func pinFooter(body, footer []string, w, h int, muted lipgloss.Style) string {
+	room := h - len(footer) - 1 // a blank line above the footer
+	if room < 1 {
+		return clip(footer, w, h)
+	}
+	for len(body) > 0 && body[len(body)-1] == "" {
+		body = body[:len(body)-1]
+	}
+	if len(body) > room {
+		cut := len(body) - room + 1
+		body = append(body[:room-1:room-1], muted.Render(fmt.Sprintf("  … %d more lines (make the terminal taller)", cut)))
+	}
+	lines := append(append(body, ""), footer...)
+	return clip(lines, w, h)
 }
 
 func (m *Model) deleteView() []string {
@@ -306,6 +509,35 @@ func (m *Model) deletedView() []string {
 		out = append(out, "")
 	}
 	return append(out, st.Muted.Render("enter goes home"))
+}
+
+// wordLines wraps text at blanks only (a path is never split), each line
+// after lead's width of indent; a word wider than the line is left whole
+// for clip to cut.
+func wordLines(style lipgloss.Style, lead, text string, width int) []string {
+	ind := ansi.StringWidth(lead)
+	var lines []string
+	cur := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case cur == "":
+			cur = word
+		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= width-ind:
+			cur += " " + word
+		default:
+			lines = append(lines, cur)
+			cur = word
+		}
+	}
+	lines = append(lines, cur)
+	for i, l := range lines {
+		pad := strings.Repeat(" ", ind)
+		if i == 0 {
+			pad = lead
+		}
+		lines[i] = pad + style.Render(l)
+	}
+	return lines
 }
 
 // wrapStyled word-wraps plain text to width and styles each line.
