@@ -27,15 +27,15 @@ type streamer struct {
 	plan  *Plan
 	col   *Collection
 
-	dir, base string                // upload files: base.json, base-2.json, … in dir
-	set       *wizschema.UploadSet    // the upload files, split under the size cap
+	dir, base string                 // upload files: base.json, base-2.json, … in dir
+	set       *wizschema.UploadSet   // the upload files, split under the size cap
 	files     []wizschema.UploadFile // set by finish
-	scratch   *wizschema.Spool        // one in-memory repository at a time, encoded before it is handed over
-	held      *wizschema.Spool        // data sources the mass-resolve guard holds back; created on first use
-	ids      *idSpool         // finding ids per data source, for the ledger; nil when nothing is recorded
-	leftHeld []*SourcePlan    // sources that left the selection, held back by the guard
-	seen     map[string]bool
-	written  int64 // findings written to the upload file
+	scratch   *wizschema.Spool       // one in-memory repository at a time, encoded before it is handed over
+	held      *wizschema.Spool       // data sources the mass-resolve guard holds back; created on first use
+	ids       *idSpool               // finding ids per data source, for the ledger; nil when nothing is recorded
+	leftHeld  []*SourcePlan          // sources that left the selection, held back by the guard
+	seen      map[string]bool
+	written   int64 // findings written to the upload file
 }
 
 func newStreamer(o Options, runID string) (*streamer, error) {
