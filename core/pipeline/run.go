@@ -481,11 +481,13 @@ func uploadAll(ctx context.Context, o Options, rec *recorder, p *Plan, ids *idSp
 		total += ups[i].Bytes
 	}
 	single := len(jobs) == 1
+	for _, j := range jobs { // recorded in file order, for the history
+		j.row = rec.addUpload(j.up)
+	}
 	o.Events.emit(Event{Kind: StepStarted, Step: StepUpload, Total: total})
 	var mu sync.Mutex
 	sent := make([]int64, len(jobs))
 	each(jobs, func(i int, j *uploadJob) {
-		j.row = rec.addUpload(j.up)
 		progress := func(n, _ int64) {
 			mu.Lock()
 			sent[i] = n
