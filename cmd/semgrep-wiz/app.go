@@ -349,6 +349,9 @@ func (a *app) guards() pipeline.Guards {
 	return pipeline.Guards{MassResolveShare: float64(g.MassResolvePercent) / 100, MassResolveMin: g.MassResolveMin, UploadsPerDay: g.UploadsPerDay}
 }
 
+// maxUploadBytes is wiz.max_upload_mb in bytes (0 leaves the pipeline's default).
+func (a *app) maxUploadBytes() int64 { return int64(a.cfg.Wiz.MaxUploadMB) << 20 }
+
 // workDir is where upload files are written before they are sent.
 func (a *app) workDir() string {
 	if a.cfg.StateDir != "" {

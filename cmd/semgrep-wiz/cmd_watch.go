@@ -111,6 +111,8 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 			Guards:  a.guards(),
 			WorkDir: a.workDir(),
 			Events:  events,
+			// wiz.max_upload_mb
+			MaxUploadBytes: a.maxUploadBytes(),
 		},
 		Interval:     interval,
 		RefreshAfter: refresh,

@@ -281,7 +281,7 @@ func (s *service) Sync(ctx context.Context, o uic.SyncOptions, ui pipeline.Sink)
 	res, err := pipeline.Run(ctx, pipeline.Options{
 		Collect: a.collectOptions(s.e, events), Schema: a.schemaOptions(), Wiz: a.wiz, Ledger: led,
 		Guards: a.guards(), Trigger: "tui",
-		DryRun: o.DryRun, OutDir: out, WorkDir: a.workDir(), Events: events,
+		DryRun: o.DryRun, OutDir: out, WorkDir: a.workDir(), Events: events, MaxUploadBytes: a.maxUploadBytes(),
 		Confirm: func(p *pipeline.Plan) bool {
 			if o.DryRun {
 				return true // nothing reaches Wiz
