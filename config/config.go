@@ -54,6 +54,9 @@ type WizConfig struct {
 	IntegrationID string `yaml:"integration_id,omitempty"`
 	// VCSHosts maps a self-hosted VCS host (git.acme.com) to one of VCSKinds.
 	VCSHosts map[string]string `yaml:"vcs_hosts,omitempty"`
+	// MaxUploadMB caps one upload file, in MB (1 MB = 1,048,576 bytes): a
+	// larger sync is split into several uploads between data sources.
+	MaxUploadMB int `yaml:"max_upload_mb,omitempty"`
 }
 
 // SemgrepConfig is the Semgrep AppSec Platform side.
@@ -111,6 +114,7 @@ const (
 	FieldWizAudience          = "wiz.audience"
 	FieldWizIntegrationID     = "wiz.integration_id"
 	FieldWizVCSHosts          = "wiz.vcs_hosts"
+	FieldWizMaxUploadMB       = "wiz.max_upload_mb"
 	FieldSemgrepAPIURL        = "semgrep.api_url"
 	FieldSemgrepDeployment    = "semgrep.deployment"
 	FieldSemgrepToken         = "semgrep.token"
@@ -174,6 +178,9 @@ const (
 	// findings, asks first.
 	DefaultMassResolvePercent = 50
 	DefaultMassResolveMin     = 20
+	// DefaultMaxUploadMB: Wiz publishes no maximum upload size; 100 MB
+	// keeps one PUT (and what Wiz must ingest at once) reasonable.
+	DefaultMaxUploadMB = 100
 	// DefaultUploadsPerDay is the per-repository daily limit Semgrep documents.
 	DefaultUploadsPerDay = 3
 	DefaultWatchInterval = 10 * time.Minute
@@ -211,6 +218,10 @@ func Default() *Config {
 // were merged in) left absent.
 func applyDefaults(c *Config, raw *rawConfig) {
 	def := func(field string) { c.setOrigin(field, OriginDefault) }
+	if raw.Wiz.MaxUploadMB == nil {
+		c.Wiz.MaxUploadMB = DefaultMaxUploadMB
+		def(FieldWizMaxUploadMB)
+	}
 	if raw.Semgrep.APIURL == nil {
 		c.Semgrep.APIURL = DefaultSemgrepAPIURL
 		def(FieldSemgrepAPIURL)

@@ -16,6 +16,9 @@ func TestDefault(t *testing.T) {
 		!reflect.DeepEqual(p.Statuses, []string{"open"}) || p.MaxScanAgeDays != 30 || p.IncludeRepos != nil {
 		t.Errorf("policy defaults = %+v", p)
 	}
+	if c.Wiz.MaxUploadMB != DefaultMaxUploadMB || c.Origins[FieldWizMaxUploadMB] != OriginDefault {
+		t.Errorf("wiz.max_upload_mb default = %d (%s)", c.Wiz.MaxUploadMB, c.Origins[FieldWizMaxUploadMB])
+	}
 	if c.Wiz.AuthURL != "" || c.Wiz.APIEndpoint != "" {
 		t.Errorf("no Wiz host may be defaulted (gov and legacy tenants differ): %+v", c.Wiz)
 	}

@@ -52,6 +52,7 @@ type rawConfig struct {
 		Audience      *string           `yaml:"audience"`
 		IntegrationID *string           `yaml:"integration_id"`
 		VCSHosts      map[string]string `yaml:"vcs_hosts"`
+		MaxUploadMB   *int              `yaml:"max_upload_mb"`
 	} `yaml:"wiz"`
 	Semgrep struct {
 		APIURL      *string `yaml:"api_url"`
@@ -196,6 +197,10 @@ func fromFile(c *Config, raw *rawConfig) {
 	if raw.Wiz.VCSHosts != nil {
 		c.Wiz.VCSHosts = raw.Wiz.VCSHosts
 		c.setOrigin(FieldWizVCSHosts, OriginFile)
+	}
+	if raw.Wiz.MaxUploadMB != nil {
+		c.Wiz.MaxUploadMB = *raw.Wiz.MaxUploadMB
+		c.setOrigin(FieldWizMaxUploadMB, OriginFile)
 	}
 	str(FieldSemgrepAPIURL, raw.Semgrep.APIURL, &c.Semgrep.APIURL)
 	str(FieldSemgrepDeployment, raw.Semgrep.Deployment, &c.Semgrep.Deployment)

@@ -210,6 +210,7 @@ var fullConfigFile = `wiz:
   integration_id: 11111111-2222-3333-4444-555555555555
   vcs_hosts:
     git.acme.com: gitlab
+  max_upload_mb: 25
 semgrep:
   api_url: https://semgrep.dev/api/v1
   deployment: acme
@@ -241,7 +242,7 @@ func TestLoadFullFile(t *testing.T) {
 	want := Config{}
 	want.Wiz = WizConfig{APIEndpoint: "https://api.us17.app.wiz.io/graphql", AuthURL: "https://auth.app.wiz.io/oauth/token",
 		ClientID: testClientID, Audience: "wiz-api", IntegrationID: "11111111-2222-3333-4444-555555555555",
-		VCSHosts: map[string]string{"git.acme.com": "GitLab"}}
+		VCSHosts: map[string]string{"git.acme.com": "GitLab"}, MaxUploadMB: 25}
 	want.Semgrep = SemgrepConfig{APIURL: "https://semgrep.dev/api/v1", Deployment: "acme", Concurrency: 8}
 	want.Policy = Policy{Severities: []string{"high", "medium", "critical"}, Statuses: []string{"open", "reviewing"},
 		IncludeRepos: []string{"acme/*"}, ExcludeRepos: []string{"acme/legacy-**"}, MaxScanAgeDays: 7}

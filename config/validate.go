@@ -350,6 +350,11 @@ func (v *validator) wiz(need bool) {
 	if w.Audience != "" && hasBlank(w.Audience) {
 		v.add(FieldWizAudience, "contains blanks", "leave it unset: the audience is derived from the authentication URL (wiz-api, or beyond-api for auth.wiz.io)")
 	}
+	// An upload is one PUT to presigned storage, which takes at most 5 GB.
+	if w.MaxUploadMB < 1 || w.MaxUploadMB > 5120 {
+		v.add(FieldWizMaxUploadMB, fmt.Sprintf("must be between 1 and 5120 (got %d)", w.MaxUploadMB),
+			fmt.Sprintf("a larger sync is split into uploads of at most this many MB; leave it out to use %d", DefaultMaxUploadMB))
+	}
 	if w.IntegrationID != "" && !uuidRE.MatchString(w.IntegrationID) {
 		v.add(FieldWizIntegrationID, "must be a UUID such as "+DefaultIntegrationID,
 			"leave it unset to use Wiz's customer integration id; only Wiz partners have their own")

@@ -28,6 +28,8 @@ func TestValidateValid(t *testing.T) {
 			c.Wiz.VCSHosts = map[string]string{"git.acme.com": "GitLab", "ghe.acme.com:8443": "GitHub"}
 		},
 		"integration id":   func(c *Config) { c.Wiz.IntegrationID = "11111111-2222-3333-4444-555555555555" },
+		"upload cap 1 MB":  func(c *Config) { c.Wiz.MaxUploadMB = 1 },
+		"upload cap 5 GB":  func(c *Config) { c.Wiz.MaxUploadMB = 5120 },
 		"all severities":   func(c *Config) { c.Policy.Severities = AllowedSeverities },
 		"all statuses":     func(c *Config) { c.Policy.Statuses = AllowedStatuses },
 		"patterns":         func(c *Config) { c.Policy.IncludeRepos = []string{"acme/*", "**/api-*", "group/**"} },
@@ -106,6 +108,9 @@ func TestValidateProblems(t *testing.T) {
 		{"vcs kind", func(c *Config) { c.Wiz.VCSHosts = map[string]string{"git.acme.com": "Gitea"} }, FieldWizVCSHosts, "AzureDevOps"},
 		{"vcs terraform", func(c *Config) { c.Wiz.VCSHosts = map[string]string{"git.acme.com": "Terraform"} }, FieldWizVCSHosts, "unknown VCS kind"},
 		{"vcs host url", func(c *Config) { c.Wiz.VCSHosts = map[string]string{"https://git.acme.com": "GitLab"} }, FieldWizVCSHosts, "host alone"},
+		{"upload cap 0", func(c *Config) { c.Wiz.MaxUploadMB = 0 }, FieldWizMaxUploadMB, "between 1 and 5120 (got 0)"},
+		{"upload cap negative", func(c *Config) { c.Wiz.MaxUploadMB = -3 }, FieldWizMaxUploadMB, "use 100"},
+		{"upload cap over 5 GB", func(c *Config) { c.Wiz.MaxUploadMB = 5121 }, FieldWizMaxUploadMB, "got 5121"},
 		// Semgrep
 		{"token missing", func(c *Config) { c.Semgrep.Token = "" }, FieldSemgrepToken, "Web API"},
 		{"token blank inside", func(c *Config) { c.Semgrep.Token = "abc def" }, FieldSemgrepToken, "blanks"},

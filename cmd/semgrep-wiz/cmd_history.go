@@ -131,12 +131,19 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 	if run.Error != "" {
 		fmt.Fprintf(w, "  error:     %s\n", oneLine(run.Error))
 	}
-	for _, u := range ups {
-		fmt.Fprintf(w, "  upload:    id %s, activity %s: %s", dash(u.UploadID), dash(u.SystemActivityID), dash(u.Status))
+	for i, u := range ups {
+		label := "upload:   "
+		if len(ups) > 1 { // a sync split at data sources under wiz.max_upload_mb
+			label = fmt.Sprintf("upload %d/%d:", i+1, len(ups))
+		}
+		fmt.Fprintf(w, "  %-11s id %s, activity %s: %s", label, dash(u.UploadID), dash(u.SystemActivityID), dash(u.Status))
 		if u.FindingsIncoming > 0 {
 			fmt.Fprintf(w, " (%d of %d findings handled)", u.FindingsHandled, u.FindingsIncoming)
 		}
 		fmt.Fprintf(w, "; %s, sha256 %s\n", humanBytes(u.Bytes), truncate(u.SHA256, 12))
+		if len(u.DataSources) > 0 {
+			fmt.Fprintf(w, "  sources:   %s\n", listSome(u.DataSources, 5))
+		}
 		if u.StatusInfo != "" {
 			fmt.Fprintf(w, "  wiz says:  %s\n", oneLine(u.StatusInfo))
 		}
@@ -156,6 +163,14 @@ func historyShow(ctx context.Context, c *common, id string, asJSON bool, e env) 
 		fmt.Fprintf(w, "    %s  %s\n", ev.Time.UTC().Format("15:04:05"), line)
 	}
 	return nil
+}
+
+// listSome lists up to n items, then says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 func historyRefresh(ctx context.Context, c *common, id string, e env) error {

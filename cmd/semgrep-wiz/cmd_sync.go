@@ -77,7 +77,11 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 		DryRun:           dryRun,
 		OutDir:           out,
 		WorkDir:          a.WorkDir(),
+		MaxUploadBytes:   a.MaxUploadBytes(),
 		Events:           events,
+	}
+	if e.uploadCap > 0 {
+		o.MaxUploadBytes = e.uploadCap
 	}
 	if !yes && !dryRun {
 		o.Confirm = func(p *pipeline.Plan) bool { return confirm(e, p) }

@@ -108,6 +108,8 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 			Guards:  a.Guards(),
 			WorkDir: a.WorkDir(),
 			Events:  events,
+			// wiz.max_upload_mb
+			MaxUploadBytes: a.MaxUploadBytes(),
 		},
 		Interval:     interval,
 		RefreshAfter: refresh,

@@ -48,6 +48,9 @@ type env struct {
 	// wizRate, when set, replaces the Wiz client's request pacing (tests
 	// poll every few milliseconds).
 	wizRate float64
+	// uploadCap, when set, replaces wiz.max_upload_mb, in bytes (tests
+	// split the small demo data into several uploads).
+	uploadCap int64
 	// semgrepRequests, when set, counts the requests sent to the Semgrep
 	// API (scale runs compare them with the time taken).
 	semgrepRequests *atomic.Int64

@@ -36,6 +36,8 @@ type harness struct {
 	stdin string
 	// now, when set, is the commands' expiry clock (env.now).
 	now func() time.Time
+	// uploadCap, when set, is env.uploadCap.
+	uploadCap int64
 }
 
 func newHarness(t *testing.T, wo wiztest.Options) *harness {
@@ -81,8 +83,9 @@ func (h *harness) run(args ...string) (int, string, string) {
 		stderr:       &errb,
 		interactive:  func() bool { return h.stdin != "" },
 		pollInterval: 10 * time.Millisecond, wizRate: 1000,
-		secrets: config.FileStore(filepath.Join(h.dir, "credentials.yaml")),
-		now:     h.now,
+		secrets:   config.FileStore(filepath.Join(h.dir, "credentials.yaml")),
+		now:       h.now,
+		uploadCap: h.uploadCap,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +41,7 @@ func (p *progress) handle(ev pipeline.Event) {
 		case pipeline.StepCollect:
 			msg = plural(int(ev.Total), "repository", "repositories")
 		case pipeline.StepEncode:
-			msg = fmt.Sprintf("%s (%s)", ev.Message, humanBytes(ev.Total))
+			msg = fmt.Sprintf("%s (%s)", strings.ReplaceAll(ev.Message, "\n", ", "), humanBytes(ev.Total))
 		case pipeline.StepUpload:
 			msg = fmt.Sprintf("%s sent", humanBytes(ev.Total))
 		case pipeline.StepPoll:

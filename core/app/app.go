@@ -179,6 +179,9 @@ func (a *App) Guards() pipeline.Guards {
 	return pipeline.Guards{MassResolveShare: float64(g.MassResolvePercent) / 100, MassResolveMin: g.MassResolveMin, UploadsPerDay: g.UploadsPerDay}
 }
 
+// MaxUploadBytes is wiz.max_upload_mb in bytes (0 leaves the pipeline's default).
+func (a *App) MaxUploadBytes() int64 { return int64(a.Config.Wiz.MaxUploadMB) << 20 }
+
 // WorkDir is where upload files are written before they are sent.
 func (a *App) WorkDir() string {
 	if a.Config.StateDir != "" {

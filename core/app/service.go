@@ -301,7 +301,7 @@ func (s *Service) Sync(ctx context.Context, o SyncOptions, ui pipeline.Sink) (*p
 	res, err := pipeline.Run(ctx, pipeline.Options{
 		Collect: a.CollectOptions(events), Schema: a.SchemaOptions(), Wiz: a.Wiz, Ledger: led,
 		Guards: a.Guards(), Trigger: "tui",
-		DryRun: o.DryRun, OutDir: out, WorkDir: a.WorkDir(), Events: events,
+		DryRun: o.DryRun, OutDir: out, WorkDir: a.WorkDir(), Events: events, MaxUploadBytes: a.MaxUploadBytes(),
 		Confirm: func(p *pipeline.Plan) bool {
 			if o.DryRun {
 				return true // nothing reaches Wiz

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 )
@@ -10,15 +11,27 @@ import (
 // ForgetGoneFiles rewrites, in recorded events, the path of an upload file
 // that is no longer on disk (a sent upload's file is removed once Wiz took
 // it; delete removes the rest): the history must not point to a file that
-// is not there.
+// is not there. A split sync's encode event lists its files one a line.
 func ForgetGoneFiles(evs []ledger.Event) {
 	for i := range evs {
 		ev := &evs[i]
 		if ev.Kind != string(StepFinished) || ev.Step != string(StepEncode) || ev.Message == "" {
 			continue
 		}
-		if _, err := os.Stat(ev.Message); err != nil {
+		paths := strings.Split(ev.Message, "\n")
+		kept := paths[:0]
+		for _, p := range paths {
+			if _, err := os.Stat(p); err == nil {
+				kept = append(kept, p)
+			}
+		}
+		switch {
+		case len(kept) == 0 && len(paths) == 1:
 			ev.Message = "the upload file is no longer on disk"
+		case len(kept) == 0:
+			ev.Message = "the upload files are no longer on disk"
+		default:
+			ev.Message = strings.Join(kept, "\n")
 		}
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -21,12 +22,15 @@ type recorder struct {
 	runID string
 	next  Sink
 
-	mu        sync.Mutex
-	run       ledger.Run
-	started   bool
-	buf       []ledger.Event
-	lastAct   string
-	uploadRow int64
+	mu      sync.Mutex
+	run     ledger.Run
+	started bool
+	buf     []ledger.Event
+	lastAct map[string]string // last status recorded, by activity id
+
+	// commitMu makes the uploads' commits one at a time: they read the
+	// one id spool.
+	commitMu sync.Mutex
 }
 
 func recordCtx() (context.Context, context.CancelFunc) {
@@ -59,10 +63,13 @@ func (r *recorder) sink(e Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if e.Kind == ActivityStatus {
-		if le.ActivityStatus == r.lastAct {
+		if r.lastAct == nil {
+			r.lastAct = map[string]string{}
+		}
+		if le.ActivityStatus == r.lastAct[le.ActivityID] {
 			return
 		}
-		r.lastAct = le.ActivityStatus
+		r.lastAct[le.ActivityID] = le.ActivityStatus
 	}
 	r.buf = append(r.buf, le)
 	// Step boundaries and activity changes are written at once: a TUI
@@ -131,38 +138,52 @@ func (r *recorder) finish(res *Result, p *Plan) {
 	_ = r.l.FinishRun(ctx, run)
 }
 
-func (r *recorder) addUpload(_ context.Context, up *UploadResult) {
+// addUpload records one upload of the run (a run has one per upload
+// file) and returns its row, 0 when nothing is recorded.
+func (r *recorder) addUpload(up *UploadResult) int64 {
 	if r.l == nil {
-		return
+		return 0
 	}
 	ctx, cancel := recordCtx()
 	defer cancel()
 	id, err := r.l.AddUpload(ctx, ledger.Upload{RunID: r.runID, File: up.File, Bytes: up.Bytes, SHA256: up.SHA256, DataSources: up.DataSources})
-	if err == nil {
-		r.uploadRow = id
+	if err != nil {
+		return 0
 	}
+	return id
 }
 
-func (r *recorder) updateUpload(_ context.Context, up *UploadResult, delivered bool) {
-	if r.l == nil || r.uploadRow == 0 {
+func (r *recorder) updateUpload(row int64, up *UploadResult, delivered bool) {
+	if r.l == nil || row == 0 {
 		return
 	}
 	ctx, cancel := recordCtx()
 	defer cancel()
-	_ = r.l.UpdateUpload(ctx, ledger.Upload{ID: r.uploadRow, RunID: r.runID, File: up.File, Bytes: up.Bytes, SHA256: up.SHA256,
+	_ = r.l.UpdateUpload(ctx, ledger.Upload{ID: row, RunID: r.runID, File: up.File, Bytes: up.Bytes, SHA256: up.SHA256,
 		UploadID: up.UploadID, SystemActivityID: up.SystemActivityID, Status: up.Status, StatusInfo: up.StatusInfo,
 		FindingsIncoming: up.FindingsIncoming, FindingsHandled: up.FindingsHandled, DataSources: up.DataSources, Delivered: delivered})
 }
 
-// commit records what Wiz holds now for every source the upload carried:
-// their ids come back from the spool one data source at a time.
-func (r *recorder) commit(_ context.Context, p *Plan, ids *idSpool) error {
+// commit records what Wiz holds now for every source the upload (ledger
+// row) carried, and only those: the sources of another upload of the run
+// keep their state until that one succeeds. Their ids come back from the
+// spool one data source at a time.
+func (r *recorder) commit(p *Plan, ids *idSpool, row int64, carried []string) error {
 	if r.l == nil {
 		return nil
 	}
+	if row == 0 {
+		return errors.New("the upload was not recorded")
+	}
+	r.commitMu.Lock()
+	defer r.commitMu.Unlock()
+	in := make(map[string]bool, len(carried))
+	for _, id := range carried {
+		in[id] = true
+	}
 	uploaded := map[string]*SourcePlan{}
 	for _, s := range p.Sources {
-		if s.Uploads() {
+		if s.Uploads() && in[s.DataSourceID] {
 			uploaded[s.DataSourceID] = s
 		}
 	}
@@ -200,7 +221,7 @@ func (r *recorder) commit(_ context.Context, p *Plan, ids *idSpool) error {
 	// database, not for a large organisation.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	return r.l.CommitSentSeq(ctx, r.uploadRow, sets)
+	return r.l.CommitSentSeq(ctx, row, sets)
 }
 
 func (s *SourcePlan) ledgerSource(runID string, count int) ledger.DataSource {

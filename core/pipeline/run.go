@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
@@ -53,10 +55,15 @@ type Options struct {
 	Timeout time.Duration
 	// DryRun writes the upload file and contacts no Wiz endpoint.
 	DryRun bool
-	// OutDir keeps the upload file there; otherwise the file lives in
-	// WorkDir and is removed once Wiz has answered.
+	// OutDir keeps the upload files there; otherwise they live in WorkDir
+	// and each is removed once Wiz has answered for it.
 	OutDir  string
 	WorkDir string
+	// MaxUploadBytes caps an upload file (wiz.max_upload_mb): a larger
+	// sync is split into several uploads between data sources, and a data
+	// source larger than the cap goes alone. Zero means
+	// DefaultMaxUploadBytes; the setting is in MB, bytes serve tests.
+	MaxUploadBytes int64
 	// Confirm is asked once the plan is known and before anything is
 	// uploaded; false cancels the run, true also releases what the
 	// mass-resolve guard held back (the plan says so). Nil means yes.
@@ -65,6 +72,16 @@ type Options struct {
 	// says yes: the user confirmed the plan without sending those anyway.
 	KeepHeld bool
 	Events   Sink
+}
+
+// DefaultMaxUploadBytes is wiz.max_upload_mb's default, 100 MB.
+const DefaultMaxUploadBytes = 100 << 20
+
+func (o Options) maxUploadBytes() int64 {
+	if o.MaxUploadBytes > 0 {
+		return o.MaxUploadBytes
+	}
+	return DefaultMaxUploadBytes
 }
 
 // Counts are the finding totals of a run. New, Unchanged and Resolved
@@ -245,25 +262,43 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return finish(StatusFailure, fmt.Errorf("%w: %s", ErrHeldBack, "nothing was uploaded; review `semgrep-wiz preview`, then confirm interactively or pass --allow-mass-resolve"))
 	}
 
-	path, stats, err := st.finish()
+	files, err := st.finish()
 	if err != nil {
 		return finish(StatusFailure, err)
 	}
-	up := UploadResult{File: path, Bytes: stats.Bytes, DataSources: uploadedIDs(plan)}
-	up.SHA256, _ = fileSHA256(path)
-	if o.OutDir != "" {
-		res.Files = append(res.Files, path)
+	ups := make([]UploadResult, len(files))
+	for i, f := range files {
+		ups[i] = UploadResult{File: f.Path, Bytes: f.Stats.Bytes, DataSources: f.DataSources}
+		ups[i].SHA256, _ = fileSHA256(f.Path)
+		if f.Oversized {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("data source %s alone is %s, more than wiz.max_upload_mb (%s); a data source is never split, so it is uploaded by itself",
+				f.DataSources[0], mib(f.Stats.Bytes), mib(o.maxUploadBytes())))
+		}
+		if o.OutDir != "" {
+			res.Files = append(res.Files, f.Path)
+		}
 	}
 	if o.DryRun {
-		up.Status = "NOT_SENT"
-		res.Uploads = append(res.Uploads, up)
+		for i := range ups {
+			ups[i].Status = "NOT_SENT"
+		}
+		res.Uploads = append(res.Uploads, ups...)
 		return finish(StatusDryRun, nil)
 	}
 
-	status, keep, err := upload(ctx, o, rec, plan, st.ids, path, &up)
-	res.Uploads = append(res.Uploads, up)
-	if o.OutDir == "" && !keep {
-		os.Remove(path)
+	status, err := uploadAll(ctx, o, rec, plan, st.ids, ups)
+	res.Uploads = append(res.Uploads, ups...)
+	if len(ups) > 1 {
+		var lost []string
+		for _, u := range ups {
+			if u.Status != wiz.StatusSuccess {
+				lost = append(lost, u.DataSources...)
+			}
+		}
+		if len(lost) > 0 && len(lost) < len(uploadedIDs(plan)) {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%d of %d uploads did not succeed; what Wiz holds for these data sources is unchanged (the next sync sends them again): %s",
+				countFailed(ups), len(ups), strings.Join(lost, ", ")))
+		}
 	}
 	if err != nil {
 		return finish(StatusFailure, err)
@@ -275,6 +310,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%s could not be read and left out (their findings in Wiz are unchanged)", repos(len(plan.FailedRepos))))
 	}
 	return finish(status, nil)
+}
+
+func countFailed(ups []UploadResult) int {
+	n := 0
+	for _, u := range ups {
+		if u.Status != wiz.StatusSuccess {
+			n++
+		}
+	}
+	return n
+}
+
+// mib says a byte count in the unit of wiz.max_upload_mb.
+func mib(n int64) string {
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 }
 
 // firstFailure is the first failed repository and why, for the run's
@@ -399,42 +449,143 @@ func assetsByBranch(r *Repo) []wizschema.AssetWithFindings {
 	return out
 }
 
-// upload sends the file: upload slot, PUT (one fresh slot if the URL has
-// expired), then poll the activity to a terminal status. On SUCCESS the
-// ledger learns what Wiz now holds. keep reports that the file must stay
-// (Wiz had not finished; `history refresh` will need it).
-func upload(ctx context.Context, o Options, rec *recorder, p *Plan, ids *idSpool, path string, up *UploadResult) (st Status, keep bool, err error) {
-	o.Events.emit(Event{Kind: StepStarted, Step: StepUpload, Total: up.Bytes})
-	rec.addUpload(ctx, up)
-	name := filepath.Base(path)
+// uploadConcurrency bounds the uploads in flight at once: the client
+// paces its API requests itself, this bounds the PUTs' bandwidth and
+// open files.
+const uploadConcurrency = 4
+
+// uploadJob is one upload file on its way to Wiz.
+type uploadJob struct {
+	up     *UploadResult
+	row    int64 // ledger row
+	slot   wiz.Upload
+	status Status
+	keep   bool // Wiz had not finished: the file stays for `history refresh`
+	err    error
+	// waitErr: polling itself failed (timed out, cancelled), as opposed to
+	// Wiz answering with a final status.
+	waitErr bool
+}
+
+// uploadAll sends every upload file, each on its own: upload slot, PUT (one
+// fresh slot if the URL has expired), then poll its activity to a terminal
+// status; on SUCCESS the ledger learns what Wiz now holds for that file's
+// data sources only. All PUTs run (concurrently) before the polling starts,
+// so the steps stay one after the other for whoever follows the run. One
+// upload alone behaves as a sync always did; of several, one failing makes
+// the run partial and the others still count; all failing is a failure.
+func uploadAll(ctx context.Context, o Options, rec *recorder, p *Plan, ids *idSpool, ups []UploadResult) (Status, error) {
+	jobs := make([]*uploadJob, len(ups))
+	var total int64
+	for i := range ups {
+		jobs[i] = &uploadJob{up: &ups[i]}
+		total += ups[i].Bytes
+	}
+	single := len(jobs) == 1
+	for _, j := range jobs { // recorded in file order, for the history
+		j.row = rec.addUpload(j.up)
+	}
+	o.Events.emit(Event{Kind: StepStarted, Step: StepUpload, Total: total})
+	var mu sync.Mutex
+	sent := make([]int64, len(jobs))
+	each(jobs, func(i int, j *uploadJob) {
+		progress := func(n, _ int64) {
+			mu.Lock()
+			sent[i] = n
+			var sum int64
+			for _, s := range sent {
+				sum += s
+			}
+			mu.Unlock()
+			o.Events.emit(Event{Kind: BytesSent, Step: StepUpload, Done: sum, Total: total})
+		}
+		j.put(ctx, o, rec, progress)
+		if j.err != nil {
+			if single {
+				o.Events.emit(Event{Kind: StepFailed, Step: StepUpload, Message: j.err.Error()})
+			} else {
+				o.Events.emit(Event{Kind: Warning, Step: StepUpload, Message: fmt.Sprintf("upload %d of %d (%s) failed: %v", i+1, len(jobs), sourcesText(j.up.DataSources), j.err)})
+			}
+		}
+	})
+	putOK := 0
+	for _, j := range jobs {
+		if j.err == nil {
+			putOK++
+		}
+	}
+	switch {
+	case putOK == 0 && !single:
+		o.Events.emit(Event{Kind: StepFailed, Step: StepUpload, Message: fmt.Sprintf("none of the %d uploads reached Wiz", len(jobs))})
+	case putOK > 0:
+		o.Events.emit(Event{Kind: StepFinished, Step: StepUpload, Done: total, Total: total})
+	}
+
+	if putOK > 0 {
+		o.Events.emit(Event{Kind: StepStarted, Step: StepPoll, Message: activities(jobs)})
+		each(jobs, func(i int, j *uploadJob) {
+			if j.err == nil {
+				j.poll(ctx, o, rec, p, ids)
+			}
+		})
+		o.Events.emit(pollFinished(jobs))
+	}
+
+	for _, j := range jobs {
+		if o.OutDir == "" && !j.keep {
+			os.Remove(j.up.File)
+		}
+	}
+	return combine(jobs)
+}
+
+// each runs fn for every job, uploadConcurrency at a time.
+func each(jobs []*uploadJob, fn func(int, *uploadJob)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, uploadConcurrency)
+	for i, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i, j)
+		}()
+	}
+	wg.Wait()
+}
+
+func (j *uploadJob) put(ctx context.Context, o Options, rec *recorder, progress func(int64, int64)) {
+	up := j.up
+	name := filepath.Base(up.File)
 	slot, err := o.Wiz.RequestUpload(ctx, name)
-	if err != nil {
-		return failUpload(o, rec, up, err)
-	}
-	up.UploadID, up.SystemActivityID = slot.ID, slot.SystemActivityID
-	rec.updateUpload(ctx, up, false)
-	progress := func(sent, total int64) {
-		o.Events.emit(Event{Kind: BytesSent, Step: StepUpload, Done: sent, Total: total})
-	}
-	err = o.Wiz.PutFile(ctx, slot.URL, path, progress)
-	if wiz.IsKind(err, wiz.KindUploadURLExpired) {
-		o.Events.emit(Event{Kind: Warning, Step: StepUpload, Message: "the upload URL expired; asking Wiz for a fresh one"})
-		if slot, err = o.Wiz.RequestUpload(ctx, name); err == nil {
-			up.UploadID, up.SystemActivityID = slot.ID, slot.SystemActivityID
-			rec.updateUpload(ctx, up, false)
-			err = o.Wiz.PutFile(ctx, slot.URL, path, progress)
+	if err == nil {
+		up.UploadID, up.SystemActivityID = slot.ID, slot.SystemActivityID
+		rec.updateUpload(j.row, up, false)
+		err = o.Wiz.PutFile(ctx, slot.URL, up.File, progress)
+		if wiz.IsKind(err, wiz.KindUploadURLExpired) {
+			o.Events.emit(Event{Kind: Warning, Step: StepUpload, Message: "the upload URL expired; asking Wiz for a fresh one"})
+			if slot, err = o.Wiz.RequestUpload(ctx, name); err == nil {
+				up.UploadID, up.SystemActivityID = slot.ID, slot.SystemActivityID
+				rec.updateUpload(j.row, up, false)
+				err = o.Wiz.PutFile(ctx, slot.URL, up.File, progress)
+			}
 		}
 	}
 	if err != nil {
-		return failUpload(o, rec, up, err)
+		up.Status = "NOT_SENT"
+		rec.updateUpload(j.row, up, false)
+		j.status, j.err = StatusFailure, fmt.Errorf("uploading to Wiz: %w", err)
+		return
 	}
+	j.slot = slot
 	up.Status = "PENDING"
-	rec.updateUpload(ctx, up, true)
-	o.Events.emit(Event{Kind: StepFinished, Step: StepUpload, Done: up.Bytes, Total: up.Bytes})
+	rec.updateUpload(j.row, up, true)
+}
 
-	o.Events.emit(Event{Kind: StepStarted, Step: StepPoll, Message: slot.SystemActivityID})
-	act, err := o.Wiz.WaitActivity(ctx, slot.SystemActivityID, func(a *wiz.Activity, notFound bool) {
-		info := &ActivityInfo{ID: slot.SystemActivityID, NotFound: notFound}
+func (j *uploadJob) poll(ctx context.Context, o Options, rec *recorder, p *Plan, ids *idSpool) {
+	up, id := j.up, j.slot.SystemActivityID
+	act, err := o.Wiz.WaitActivity(ctx, id, func(a *wiz.Activity, notFound bool) {
+		info := &ActivityInfo{ID: id, NotFound: notFound}
 		if a != nil {
 			info.Status, info.StatusInfo = a.Status, a.StatusInfo
 		}
@@ -445,40 +596,117 @@ func upload(ctx context.Context, o Options, rec *recorder, p *Plan, ids *idSpool
 		up.FindingsIncoming, up.FindingsHandled = act.Findings.Incoming, act.Findings.Handled
 	}
 	if err != nil {
-		o.Events.emit(Event{Kind: StepFailed, Step: StepPoll, Message: err.Error()})
 		if act == nil || !act.Terminal() {
 			up.Status = "PENDING"
 		}
-		rec.updateUpload(ctx, up, true)
+		rec.updateUpload(j.row, up, true)
 		// Wiz has the file; keep it so `history refresh` can record what
 		// Wiz holds once the activity finishes.
-		return StatusFailure, ctx.Err() == nil, fmt.Errorf("waiting for Wiz to process upload %s (activity %s): %w", up.UploadID, up.SystemActivityID, err)
+		j.status, j.keep, j.waitErr = StatusFailure, ctx.Err() == nil, true
+		j.err = fmt.Errorf("waiting for Wiz to process upload %s (activity %s): %w", up.UploadID, id, err)
+		return
 	}
-	rec.updateUpload(ctx, up, true)
-	o.Events.emit(Event{Kind: StepFinished, Step: StepPoll, Message: act.Status, Activity: &ActivityInfo{ID: act.ID, Status: act.Status, StatusInfo: act.StatusInfo}})
+	rec.updateUpload(j.row, up, true)
 	if act.Status == wiz.StatusSuccess {
-		if err := rec.commit(ctx, p, ids); err != nil {
-			return StatusFailure, false, fmt.Errorf("wiz accepted upload %s but recording it failed: %w", up.UploadID, err)
+		if err := rec.commit(p, ids, j.row, up.DataSources); err != nil {
+			j.status, j.err = StatusFailure, fmt.Errorf("wiz accepted upload %s but recording it failed: %w", up.UploadID, err)
+			return
 		}
 	}
 	switch {
 	case act.Status == wiz.StatusFailure:
-		return StatusFailure, false, fmt.Errorf("wiz rejected upload %s: %s", up.UploadID, orNone(act.StatusInfo))
+		j.status, j.err = StatusFailure, fmt.Errorf("wiz rejected upload %s: %s", up.UploadID, orNone(act.StatusInfo))
 	case act.Status == wiz.StatusSkipped:
-		return StatusSkipped, false, nil
+		j.status = StatusSkipped
 	case act.Partial():
-		return StatusPartial, false, nil
+		j.status = StatusPartial
 	case act.Status == wiz.StatusSuccess:
-		return StatusSuccess, false, nil
+		j.status = StatusSuccess
+	default:
+		j.status = StatusPartial
 	}
-	return StatusPartial, false, nil
 }
 
-func failUpload(o Options, rec *recorder, up *UploadResult, err error) (Status, bool, error) {
-	o.Events.emit(Event{Kind: StepFailed, Step: StepUpload, Message: err.Error()})
-	up.Status = "NOT_SENT"
-	rec.updateUpload(context.WithoutCancel(context.Background()), up, false)
-	return StatusFailure, false, fmt.Errorf("uploading to Wiz: %w", err)
+// combine is the run's status from its uploads': theirs when they agree,
+// failure when all failed (with the first error), else partial.
+func combine(jobs []*uploadJob) (Status, error) {
+	first := jobs[0].status
+	same, failed := true, 0
+	var errs []error
+	for _, j := range jobs {
+		same = same && j.status == first
+		if j.status == StatusFailure {
+			failed++
+			if j.err != nil {
+				errs = append(errs, j.err)
+			}
+		}
+	}
+	switch {
+	case failed == len(jobs) && len(jobs) == 1:
+		return StatusFailure, errs[0]
+	case failed == len(jobs):
+		return StatusFailure, fmt.Errorf("all %d uploads failed; the first: %w", len(jobs), errs[0])
+	case same:
+		return first, nil
+	}
+	return StatusPartial, nil
+}
+
+// activities lists the activity ids of the uploads Wiz received.
+func activities(jobs []*uploadJob) string {
+	var ids []string
+	for _, j := range jobs {
+		if j.err == nil {
+			ids = append(ids, j.slot.SystemActivityID)
+		}
+	}
+	return strings.Join(ids, ", ")
+}
+
+// pollFinished ends the poll step: as it always did for one upload, with
+// a count of the final statuses for several.
+func pollFinished(jobs []*uploadJob) Event {
+	var polled []*uploadJob
+	for _, j := range jobs {
+		if j.slot.SystemActivityID != "" {
+			polled = append(polled, j)
+		}
+	}
+	if len(polled) == 1 && len(jobs) == 1 {
+		j := polled[0]
+		if j.waitErr {
+			return Event{Kind: StepFailed, Step: StepPoll, Message: j.err.Error()}
+		}
+		return Event{Kind: StepFinished, Step: StepPoll, Message: j.up.Status, Activity: &ActivityInfo{ID: j.slot.SystemActivityID, Status: j.up.Status, StatusInfo: j.up.StatusInfo}}
+	}
+	count := map[string]int{}
+	var order []string
+	stuck := 0
+	for _, j := range polled {
+		if j.waitErr {
+			stuck++
+		}
+		if count[j.up.Status] == 0 {
+			order = append(order, j.up.Status)
+		}
+		count[j.up.Status]++
+	}
+	if stuck == len(polled) {
+		return Event{Kind: StepFailed, Step: StepPoll, Message: fmt.Sprintf("Wiz did not finish any of the %d uploads in time", len(polled))}
+	}
+	parts := make([]string, len(order))
+	for i, st := range order {
+		parts[i] = fmt.Sprintf("%d %s", count[st], st)
+	}
+	return Event{Kind: StepFinished, Step: StepPoll, Message: strings.Join(parts, ", ")}
+}
+
+func sourcesText(ids []string) string {
+	if len(ids) <= 3 {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more data sources", strings.Join(ids[:3], ", "), len(ids)-3)
 }
 
 func orNone(s string) string {

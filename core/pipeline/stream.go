@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
@@ -15,9 +16,10 @@ import (
 )
 
 // streamer is one sync's single pass over the repositories: each one is
-// selected, planned against the ledger and written to the upload file (or,
+// selected, planned against the ledger and written to the upload files (or,
 // while a guard holds it back, to a spool on disk) as soon as it is read,
-// and then let go. Memory follows the largest repositories in flight, not
+// and then let go. Every finished data source reaches the files through
+// writeSource, which splits them into uploads under the size cap. Memory follows the largest repositories in flight, not
 // the organisation. Only counts and per-repository summaries stay.
 type streamer struct {
 	o     Options
@@ -25,13 +27,15 @@ type streamer struct {
 	plan  *Plan
 	col   *Collection
 
-	path     string
-	file     *wizschema.File
-	held     *wizschema.Spool // data sources the mass-resolve guard holds back; created on first use
-	ids      *idSpool         // finding ids per data source, for the ledger; nil when nothing is recorded
-	leftHeld []*SourcePlan    // sources that left the selection, held back by the guard
-	seen     map[string]bool
-	written  int64 // findings written to the upload file
+	dir, base string                 // upload files: base.json, base-2.json, … in dir
+	set       *wizschema.UploadSet   // the upload files, split under the size cap
+	files     []wizschema.UploadFile // set by finish
+	scratch   *wizschema.Spool       // one in-memory repository at a time, encoded before it is handed over
+	held      *wizschema.Spool       // data sources the mass-resolve guard holds back; created on first use
+	ids       *idSpool               // finding ids per data source, for the ledger; nil when nothing is recorded
+	leftHeld  []*SourcePlan          // sources that left the selection, held back by the guard
+	seen      map[string]bool
+	written   int64 // findings written to the upload file
 }
 
 func newStreamer(o Options, runID string) (*streamer, error) {
@@ -48,14 +52,18 @@ func newStreamer(o Options, runID string) (*streamer, error) {
 	st := &streamer{
 		o:    o,
 		plan: &Plan{},
-		path: filepath.Join(dir, "semgrep-wiz-"+runID+".json"),
+		dir:  dir,
+		base: "semgrep-wiz-" + runID,
 		seen: map[string]bool{},
 		popts: PlanOptions{Guards: o.Guards, AllowMassResolve: o.AllowMassResolve, Now: time.Now(),
 			FullRun: len(o.Collect.Files) == 0 && len(o.Collect.Repos) == 0},
 	}
 	var err error
-	if st.file, err = wizschema.CreateFile(st.path, o.Schema); err != nil {
+	if st.set, err = wizschema.NewUploadSet(o.Schema, o.maxUploadBytes(), st.filePath); err != nil {
 		return nil, fmt.Errorf("writing the upload file: %w", err)
+	}
+	if st.scratch, err = wizschema.NewSpool(dir, o.Schema); err != nil {
+		return nil, err
 	}
 	if !o.DryRun && o.Ledger != nil {
 		if st.ids, err = newIDSpool(dir); err != nil {
@@ -66,10 +74,28 @@ func newStreamer(o Options, runID string) (*streamer, error) {
 	return st, nil
 }
 
-// close drops everything the streamer holds on disk except a committed
-// upload file.
+// filePath names the n-th upload file of the run (from 0): the first keeps
+// the name a single upload always had.
+func (st *streamer) filePath(n int) string {
+	if n == 0 {
+		return filepath.Join(st.dir, st.base+".json")
+	}
+	return filepath.Join(st.dir, fmt.Sprintf("%s-%d.json", st.base, n+1))
+}
+
+// close drops everything the streamer holds on disk. Upload files are
+// kept once finish handed them over, and in --out even when the run
+// stopped before (each committed file is whole and valid); the partial
+// file is always removed.
 func (st *streamer) close() {
-	st.file.Abort()
+	if st.files == nil && st.o.OutDir == "" {
+		st.set.Remove()
+	} else {
+		st.set.Abort()
+	}
+	if st.scratch != nil {
+		st.scratch.Close()
+	}
 	if st.held != nil {
 		st.held.Close()
 	}
@@ -125,7 +151,7 @@ func (st *streamer) run(ctx context.Context) (*Plan, error) {
 			}
 			switch s.Action {
 			case ActionSendEmpty:
-				if err := writeEmpty(st.file.Encoder, s); err != nil {
+				if err := st.encode(s.DataSourceID, emptyAssets(s)); err != nil {
 					return nil, st.encodeFailed(err)
 				}
 			case ActionSkipGuard:
@@ -234,12 +260,12 @@ func (st *streamer) add(ctx context.Context, r *Repo) error {
 	}
 	switch s.Action {
 	case ActionSend:
-		if err := writeRepo(st.file.Encoder, r); err != nil {
+		if err := st.encode(r.DataSourceID, func(e *wizschema.Encoder) error { return writeAssets(e, r) }); err != nil {
 			return st.encodeFailed(err)
 		}
 	case ActionSkipGuard:
 		if st.held == nil {
-			if st.held, err = wizschema.NewSpool(filepath.Dir(st.path), st.o.Schema); err != nil {
+			if st.held, err = wizschema.NewSpool(st.dir, st.o.Schema); err != nil {
 				return err
 			}
 		}
@@ -260,6 +286,22 @@ func (st *streamer) add(ctx context.Context, r *Repo) error {
 	return nil
 }
 
+// encode writes one repository held in memory into the scratch spool and
+// hands it over as a finished data source.
+func (st *streamer) encode(id string, write func(*wizschema.Encoder) error) error {
+	if err := st.scratch.Write(id, write); err != nil {
+		return err
+	}
+	return st.scratch.Drain(st.writeSource)
+}
+
+// writeSource is the one way a finished, encoded data source reaches the
+// upload files (fresh, released by the guard, or sent empty): the upload
+// set puts it whole into one file under the size cap.
+func (st *streamer) writeSource(src wizschema.EncodedSource) error {
+	return st.set.Add(src)
+}
+
 func (st *streamer) encodeFailed(err error) error {
 	st.o.Events.emit(Event{Kind: StepFailed, Step: StepEncode, Message: err.Error()})
 	return fmt.Errorf("writing the upload file: %w", err)
@@ -270,12 +312,12 @@ func (st *streamer) encodeFailed(err error) error {
 func (st *streamer) release() error {
 	st.plan.Release()
 	if st.held != nil {
-		if err := st.held.AppendTo(st.file.Encoder); err != nil {
+		if err := st.held.Drain(st.writeSource); err != nil {
 			return st.encodeFailed(err)
 		}
 	}
 	for _, s := range st.leftHeld {
-		if err := writeEmpty(st.file.Encoder, s); err != nil {
+		if err := st.encode(s.DataSourceID, emptyAssets(s)); err != nil {
 			return st.encodeFailed(err)
 		}
 	}
@@ -283,24 +325,22 @@ func (st *streamer) release() error {
 	return nil
 }
 
-// finish completes the upload file.
-func (st *streamer) finish() (string, wizschema.EncodeStats, error) {
-	stats, err := st.file.Commit()
+// finish completes the upload files. The encode step's message lists
+// their paths, one a line.
+func (st *streamer) finish() ([]wizschema.UploadFile, error) {
+	files, err := st.set.Close()
 	if err != nil {
-		return "", stats, st.encodeFailed(err)
+		return nil, st.encodeFailed(err)
 	}
-	st.o.Events.emit(Event{Kind: StepFinished, Step: StepEncode, Done: stats.Bytes, Total: stats.Bytes, Message: st.path})
-	return st.path, stats, nil
-}
-
-func writeRepo(e *wizschema.Encoder, r *Repo) error {
-	if err := e.BeginDataSource(r.DataSourceID); err != nil {
-		return err
+	st.files = files
+	var total int64
+	paths := make([]string, len(files))
+	for i, f := range files {
+		total += f.Stats.Bytes
+		paths[i] = f.Path
 	}
-	if err := writeAssets(e, r); err != nil {
-		return err
-	}
-	return e.EndDataSource()
+	st.o.Events.emit(Event{Kind: StepFinished, Step: StepEncode, Done: total, Total: total, Message: strings.Join(paths, "\n")})
+	return files, nil
 }
 
 func writeAssets(e *wizschema.Encoder, r *Repo) error {
@@ -312,20 +352,16 @@ func writeAssets(e *wizschema.Encoder, r *Repo) error {
 	return nil
 }
 
-// writeEmpty writes a data source that left the selection: its branch with
-// no findings, so Wiz resolves what it holds.
-func writeEmpty(e *wizschema.Encoder, s *SourcePlan) error {
-	if s.repo != nil {
-		return errors.New("internal: only a data source that left the selection is sent empty")
+// emptyAssets writes a data source that left the selection: its branch
+// with no findings, so Wiz resolves what it holds.
+func emptyAssets(s *SourcePlan) func(*wizschema.Encoder) error {
+	return func(e *wizschema.Encoder) error {
+		if s.repo != nil {
+			return errors.New("internal: only a data source that left the selection is sent empty")
+		}
+		repo := finding.Repository{Name: s.src.RepoName, URL: s.src.RepoURL, Deployment: s.src.Deployment}
+		return e.WriteAsset(wizschema.AssetInput{Repo: repo, Branch: s.src.Branch, IsDefault: true}, []finding.Finding{})
 	}
-	repo := finding.Repository{Name: s.src.RepoName, URL: s.src.RepoURL, Deployment: s.src.Deployment}
-	if err := e.BeginDataSource(s.DataSourceID); err != nil {
-		return err
-	}
-	if err := e.WriteAsset(wizschema.AssetInput{Repo: repo, Branch: s.src.Branch, IsDefault: true}, []finding.Finding{}); err != nil {
-		return err
-	}
-	return e.EndDataSource()
 }
 
 // testHookHolding, when set by a test, follows how many repositories'

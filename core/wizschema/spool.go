@@ -12,6 +12,7 @@ import (
 // memory, and are copied into a document byte for byte.
 type Spool struct {
 	f     *os.File
+	opts  Options
 	enc   *Encoder
 	spans []spoolSpan
 }
@@ -39,7 +40,7 @@ func NewSpool(dir string, o Options) (*Spool, error) {
 		os.Remove(f.Name())
 		return nil, err
 	}
-	return &Spool{f: f, enc: enc}, nil
+	return &Spool{f: f, opts: o, enc: enc}, nil
 }
 
 // Write encodes one data source into the spool: write adds its assets.
@@ -69,6 +70,17 @@ func (s *Spool) Len() int { return len(s.spans) }
 
 // AppendTo copies every held data source into dst.
 func (s *Spool) AppendTo(dst *Encoder) error {
+	return s.Drain(func(src EncodedSource) error {
+		return dst.AppendDataSource(src.ID, src.Body, src.Stats)
+	})
+}
+
+// Drain hands every data source written so far, in order, to fn (each
+// one's Body is valid only during its call) and then empties the spool
+// for reuse: a sync encodes each finished repository into a spool and
+// drains it into the UploadSet, so every source reaches the files the
+// same way.
+func (s *Spool) Drain(fn func(EncodedSource) error) error {
 	if len(s.spans) == 0 {
 		return nil
 	}
@@ -76,11 +88,29 @@ func (s *Spool) AppendTo(dst *Encoder) error {
 		return err
 	}
 	for _, sp := range s.spans {
-		if err := dst.AppendDataSource(sp.id, io.NewSectionReader(s.f, sp.start, sp.end-sp.start), sp.stats); err != nil {
+		src := EncodedSource{ID: sp.id, Body: io.NewSectionReader(s.f, sp.start, sp.end-sp.start), Size: sp.end - sp.start, Stats: sp.stats}
+		src.Stats.Bytes = src.Size
+		if err := fn(src); err != nil {
 			return err
 		}
 	}
 	s.spans = nil
+	return s.reset()
+}
+
+// reset starts the spool's file over.
+func (s *Spool) reset() error {
+	if err := s.f.Truncate(0); err != nil {
+		return fmt.Errorf("emptying %s: %w", s.f.Name(), err)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("emptying %s: %w", s.f.Name(), err)
+	}
+	enc, err := NewEncoder(s.f, s.opts)
+	if err != nil {
+		return err
+	}
+	s.enc = enc
 	return nil
 }
 

@@ -118,7 +118,11 @@ func (m *Model) detailLines(w int) []string {
 		if i > 0 {
 			add("")
 		}
-		add(wrapIndent("Upload "+textfmt.OrDash(u.UploadID), st.Header, 2, w)...)
+		head := "Upload "
+		if len(d.Uploads) > 1 { // a sync split under wiz.max_upload_mb
+			head = fmt.Sprintf("Upload %d/%d · ", i+1, len(d.Uploads))
+		}
+		add(wrapIndent(head+textfmt.OrDash(u.UploadID), st.Header, 2, w)...)
 		kv(4, "Activity", textfmt.OrDash(u.SystemActivityID), st.Text)
 		uw, us := uploadWord(st, u.Status)
 		kv(4, "Status", uw, us)

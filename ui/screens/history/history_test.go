@@ -2,6 +2,7 @@ package history
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -416,6 +417,40 @@ func TestDetailShowsPendingUploadAndFailure(t *testing.T) {
 	press(t, m, "j", "j")
 	if m.vp.YOffset() != 2 {
 		t.Fatalf("j j: offset %d", m.vp.YOffset())
+	}
+}
+
+// A sync split into several uploads shows each: id, status, findings,
+// size and data sources.
+func TestDetailShowsEveryUploadOfASplitSync(t *testing.T) {
+	d := fixtureDetail()
+	d.Run.Status = "partial"
+	one := d.Uploads[0]
+	d.Uploads = nil
+	for i, st := range []string{"SUCCESS", "NOT_SENT", "SUCCESS"} {
+		u := one
+		u.ID, u.UploadID, u.Status, u.StatusInfo = int64(i+1), fmt.Sprintf("up-%d", i+1), st, ""
+		u.SystemActivityID = fmt.Sprintf("act-%d", i+1)
+		u.Bytes, u.FindingsIncoming, u.FindingsHandled = int64(1+i)<<20, 100*(i+1), 100*(i+1)
+		u.DataSources = []string{fmt.Sprintf("semgrep:github.com/acme/repo-%d", i+1)}
+		if st == "NOT_SENT" {
+			u.UploadID, u.SystemActivityID, u.FindingsIncoming, u.FindingsHandled, u.Delivered = "", "", 0, 0, false
+		}
+		d.Uploads = append(d.Uploads, u)
+	}
+	f := fake()
+	f.RunFn = func(string) (common.RunDetail, error) { return d, nil }
+	m := loaded(t, f, d.Run.ID, 120, 38)
+	folded := fold(uitest.Plain(strings.Join(m.detailLines(120), "\n")))
+	for _, want := range []string{
+		"Uploads (3)",
+		"Upload 1/3 · up-1 Activity act-1", "100 of 100 handled", "1.0 MiB", "semgrep:github.com/acme/repo-1",
+		"Upload 2/3 · — Activity —", "semgrep:github.com/acme/repo-2",
+		"Upload 3/3 · up-3 Activity act-3", "300 of 300 handled", "3.0 MiB", "semgrep:github.com/acme/repo-3",
+	} {
+		if !strings.Contains(folded, want) {
+			t.Errorf("detail lacks %q:\n%s", want, folded)
+		}
 	}
 }
 

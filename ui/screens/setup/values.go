@@ -67,6 +67,9 @@ func startConfig(existing config.Config) config.Config {
 	if c.Watch.RefreshAfter.Duration == 0 {
 		c.Watch.RefreshAfter = d.Watch.RefreshAfter
 	}
+	if c.Wiz.MaxUploadMB == 0 {
+		c.Wiz.MaxUploadMB = d.Wiz.MaxUploadMB
+	}
 	c.Wiz.ClientSecret, c.Semgrep.Token = "", ""
 	return c
 }

@@ -632,6 +632,39 @@ func TestDoneSuccess(t *testing.T) {
 	}
 }
 
+func splitResult() *pipeline.Result {
+	r := successResult()
+	r.Status = pipeline.StatusPartial
+	r.Uploads = []pipeline.UploadResult{
+		{UploadID: "8f0e6b1e-5c2a-4d1f-9b7e-2a4c6e8f0a1b", SystemActivityID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60", Status: "SUCCESS",
+			FindingsIncoming: 700, FindingsHandled: 700, Bytes: 99 << 20,
+			DataSources: []string{"semgrep:github.com/acme/service-00", "semgrep:github.com/acme/service-01", "semgrep:github.com/acme/service-02"}},
+		{Status: "NOT_SENT", Bytes: 97 << 20, DataSources: []string{"semgrep:github.com/acme/service-03"}},
+		{UploadID: "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", SystemActivityID: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", Status: "SUCCESS",
+			FindingsIncoming: 504, FindingsHandled: 504, Bytes: 40 << 20, DataSources: []string{"semgrep:github.com/acme/service-04"}},
+	}
+	r.Warnings = []string{"1 of 3 uploads did not succeed; what Wiz holds for these data sources is unchanged (the next sync sends them again): semgrep:github.com/acme/service-03"}
+	return r
+}
+
+// A sync split into several uploads lists every one at the end.
+func TestDoneListsEveryUploadOfASplitSync(t *testing.T) {
+	for _, sz := range [][2]int{{80, 22}, {120, 38}} {
+		h := finishWith(t, sz[0], sz[1], splitResult, successEvents())
+		v := h.view()
+		assertHas(t, v, "! Partial",
+			"Upload 1/3", "8f0e6b1e-5c2a-4d1f-9b7e-2a4c6e8f0a1b", "99.0 MiB", "SUCCESS — 700 of 700 handled",
+			"github.com/acme/service-00, github.com/acme/service-01 and 1 more",
+			"Upload 2/3", "97.0 MiB · not sent", "github.com/acme/service-03",
+			"Upload 3/3", "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "SUCCESS — 504 of 504 handled")
+		if strings.Contains(v, "Wiz status") {
+			t.Errorf("a split sync still shows a single upload's fields:\n%s", v)
+		}
+		uitest.Golden(t, fmt.Sprintf("sync-done-split-%dx%d", sz[0], sz[1]+2), h.m.View())
+		assertFits(t, h.m.View(), sz[0], sz[1])
+	}
+}
+
 func TestDoneFailure(t *testing.T) {
 	evs := append(events(0)[:9], pipeline.Event{Kind: pipeline.StepStarted, Step: pipeline.StepUpload, Total: 1258291},
 		pipeline.Event{Kind: pipeline.StepFailed, Step: pipeline.StepUpload, Message: "requesting upload slot: the service account lacks create:external_data_ingestion"})

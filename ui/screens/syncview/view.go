@@ -389,7 +389,13 @@ func (m *Model) doneView() (body, footer []string) {
 	}
 	body = append(body, m.field("Repositories", repos)...)
 
+	if len(r.Uploads) > 1 {
+		body = append(body, m.splitUploads(r.Uploads)...)
+	}
 	for _, u := range r.Uploads {
+		if len(r.Uploads) > 1 {
+			break
+		}
 		if u.UploadID != "" {
 			body = append(body, m.field("Upload", u.UploadID+" · "+bytesText(u.Bytes))...)
 		} else if u.Bytes > 0 {
@@ -563,6 +569,47 @@ func plural[T int | int64](n T, one, many string) string {
 func count(n int, one, many string) string { return textfmt.Commas(n) + " " + plural(n, one, many) }
 
 // bytesText and durText are the shared formats (MiB; 42s, 3m05s).
+// splitUploads lists the uploads of a sync split under wiz.max_upload_mb,
+// one field each: id, size, Wiz's status and the data sources it carried.
+func (m *Model) splitUploads(ups []pipeline.UploadResult) []string {
+	var out []string
+	for i, u := range ups {
+		parts := []string{}
+		if u.UploadID != "" {
+			parts = append(parts, u.UploadID)
+		}
+		parts = append(parts, bytesText(u.Bytes))
+		switch {
+		case u.Status == "NOT_SENT":
+			parts = append(parts, "not sent")
+		case u.Status != "":
+			st := u.Status
+			if u.FindingsIncoming > 0 || u.FindingsHandled > 0 {
+				st += fmt.Sprintf(" — %s of %s handled", textfmt.Commas(u.FindingsHandled), textfmt.Commas(u.FindingsIncoming))
+			}
+			parts = append(parts, st)
+		}
+		out = append(out, m.field(fmt.Sprintf("Upload %d/%d", i+1, len(ups)), strings.Join(parts, " · "))...)
+		out = append(out, m.field("", sourcesText(u.DataSources))...)
+	}
+	return out
+}
+
+// sourcesText names an upload's data sources by repository, the first
+// few and how many more.
+func sourcesText(ids []string) string {
+	const show = 2
+	names := make([]string, 0, show)
+	for _, id := range ids[:min(show, len(ids))] {
+		names = append(names, strings.TrimPrefix(id, "semgrep:"))
+	}
+	s := strings.Join(names, ", ")
+	if len(ids) > show {
+		s += fmt.Sprintf(" and %s more", textfmt.Commas(len(ids)-show))
+	}
+	return s
+}
+
 func bytesText(n int64) string { return textfmt.Bytes(n) }
 
 func durText(d time.Duration) string { return textfmt.Elapsed(d) }
