@@ -65,6 +65,10 @@ type Screen interface {
 	InputFocused() bool
 }
 
+// Leaver is a screen that stops its work (a preview still being read)
+// when the root shows another screen instead.
+type Leaver interface{ Leave() }
+
 // NavigateMsg asks the root to show another screen. Arg carries a
 // parameter (a run id for History).
 type NavigateMsg struct {

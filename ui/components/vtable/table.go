@@ -132,6 +132,10 @@ func (m *Model) SetView(d *Data, q Query, perm []int, reach, pos int) {
 	m.clamp()
 }
 
+// ShowQuery changes the query the header shows while the owner of a
+// Source computes its permutation.
+func (m *Model) ShowQuery(q Query) { m.query = q }
+
 // SetPending marks a permutation as being computed by the table's owner
 // (the footer says so).
 func (m *Model) SetPending(p bool) { m.pending = p }
