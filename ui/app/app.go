@@ -70,6 +70,9 @@ func (m *Model) show(id common.ScreenID, arg string) tea.Cmd {
 		m.resize()
 		return nil
 	}
+	if l, ok := m.screen.(common.Leaver); ok {
+		l.Leave() // it stops what it reads: nobody will see it
+	}
 	s := m.factory(m.c, id, arg)
 	m.screen, m.id = s, id
 	if id == common.Sync {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
 	"github.com/semgrep-wiz/semgrep-wiz/core/app"
+	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
@@ -63,6 +64,10 @@ type Screen interface {
 	// (q, ?, digits) then belong to the screen, not the root.
 	InputFocused() bool
 }
+
+// Leaver is a screen that stops its work (a preview still being read)
+// when the root shows another screen instead.
+type Leaver interface{ Leave() }
 
 // NavigateMsg asks the root to show another screen. Arg carries a
 // parameter (a run id for History).
@@ -137,6 +142,16 @@ type Service interface {
 	// Preview collects and plans without sending (all: every status and
 	// severity, so exclusions show with reasons).
 	Preview(ctx context.Context, all bool) (*Preview, error)
+	// PreviewStream is Preview as it is planned: every repository, then
+	// each one's rows page by page and its plan, go to sink (called from
+	// the service's goroutine; it copies what it keeps). The answer has
+	// the final Plan (the one a sync confirms) and the repositories with
+	// their counts, not their findings. Cancelling ctx stops the reading.
+	PreviewStream(ctx context.Context, all bool, sink pipeline.PreviewSink) (*Preview, error)
+	// PreviewFinding reads again the one finding a preview row shows (the
+	// row store keeps no links, snippet or commit): the finding Wiz knows
+	// by wizID in this repository.
+	PreviewFinding(ctx context.Context, repo, wizID string) (*finding.Finding, error)
 	// Sync runs one sync; events go to the sink.
 	Sync(ctx context.Context, o SyncOptions, events pipeline.Sink) (*pipeline.Result, error)
 	Runs(ctx context.Context, n int) ([]ledger.Run, error)

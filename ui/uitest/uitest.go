@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
@@ -154,14 +155,17 @@ type Fake struct {
 	DeploymentsFn func(apiURL, token string) ([]semgrep.Deployment, error)
 	CheckFn       func(includeUpload bool) ([]pipeline.CheckResult, error)
 	PreviewFn     func(all bool) (*common.Preview, error)
-	SyncFn        func(ctx context.Context, o common.SyncOptions, events pipeline.Sink) (*pipeline.Result, error)
-	RunsFn        func(n int) ([]ledger.Run, error)
-	RunFn         func(id string) (common.RunDetail, error)
-	HomeFn        func() (common.HomeInfo, error)
-	ElsewhereFn   func() (*ledger.Elsewhere, error)
-	StatusFn      func() (status.Report, error)
-	Calls         map[string]int
-	mu            sync.Mutex
+	// PreviewStreamFn answers PreviewStream; unset, PreviewFn's preview is
+	// replayed into the sink.
+	PreviewStreamFn func(ctx context.Context, all bool, sink pipeline.PreviewSink) (*common.Preview, error)
+	SyncFn          func(ctx context.Context, o common.SyncOptions, events pipeline.Sink) (*pipeline.Result, error)
+	RunsFn          func(n int) ([]ledger.Run, error)
+	RunFn           func(id string) (common.RunDetail, error)
+	HomeFn          func() (common.HomeInfo, error)
+	ElsewhereFn     func() (*ledger.Elsewhere, error)
+	StatusFn        func() (status.Report, error)
+	Calls           map[string]int
+	mu              sync.Mutex
 }
 
 // Count is how often a method was called (safe while calls run).
@@ -241,6 +245,47 @@ func (f *Fake) Preview(_ context.Context, all bool) (*common.Preview, error) {
 	}
 	return f.PreviewFn(all)
 }
+func (f *Fake) PreviewStream(ctx context.Context, all bool, sink pipeline.PreviewSink) (*common.Preview, error) {
+	f.count("PreviewStream")
+	if f.PreviewStreamFn != nil {
+		return f.PreviewStreamFn(ctx, all, sink)
+	}
+	if f.PreviewFn == nil {
+		return nil, errUnset
+	}
+	p, err := f.PreviewFn(all)
+	if err != nil || p == nil {
+		return p, err
+	}
+	if err := pipeline.ReplayPreview(ctx, p.Collection, p.Plan, sink); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// PreviewFinding finds the finding in PreviewFn's collection.
+func (f *Fake) PreviewFinding(_ context.Context, repo, wizID string) (*finding.Finding, error) {
+	f.count("PreviewFinding")
+	if f.PreviewFn == nil {
+		return nil, errUnset
+	}
+	p, err := f.PreviewFn(true)
+	if err != nil || p == nil || p.Collection == nil {
+		return nil, errUnset
+	}
+	for _, r := range p.Collection.Repos {
+		if r.Name != repo {
+			continue
+		}
+		for i := range r.Sent {
+			if r.WizID(&r.Sent[i]) == wizID {
+				return &r.Sent[i], nil
+			}
+		}
+	}
+	return nil, errors.New("the finding is no longer reported")
+}
+
 func (f *Fake) Sync(ctx context.Context, o common.SyncOptions, ev pipeline.Sink) (*pipeline.Result, error) {
 	f.count("Sync")
 	if f.SyncFn == nil {

@@ -71,6 +71,35 @@ type Data struct {
 	hay string
 	at  []int
 	cmp []func(a, b Row) int
+	// src, when set, supplies rows and cells on demand (FromSource).
+	src Source
+}
+
+// Source supplies rows on demand, for row sets too big to cache every
+// cell: only the rows on screen are asked. Its filter and sort are its own
+// (the screen computes permutations and gives them to SetView).
+type Source interface {
+	Len() int
+	Row(i int) Row
+}
+
+// FromSource wraps a Source. Compute and SetQuery do not filter or sort it:
+// they keep source order.
+func FromSource(ncols int, src Source) *Data {
+	return &Data{ncols: ncols, src: src}
+}
+
+// rowCells is row i's cells, cleaned.
+func (d *Data) rowCells(i int) []string {
+	if d.src == nil {
+		return d.cells[i*d.ncols : i*d.ncols+d.ncols]
+	}
+	r := d.src.Row(i)
+	out := make([]string, d.ncols)
+	for c := range out {
+		out[c] = Clean(r.Cell(c))
+	}
+	return out
 }
 
 // NewData prepares rows for a table with these columns. Cell text is
@@ -109,14 +138,22 @@ func (d *Data) Len() int {
 	if d == nil {
 		return 0
 	}
+	if d.src != nil {
+		return d.src.Len()
+	}
 	return len(d.rows)
 }
 
 // Row is row i in data order.
-func (d *Data) Row(i int) Row { return d.rows[i] }
+func (d *Data) Row(i int) Row {
+	if d.src != nil {
+		return d.src.Row(i)
+	}
+	return d.rows[i]
+}
 
 // Cell is the cached text of row i, column c.
-func (d *Data) Cell(i, c int) string { return d.cells[i*d.ncols+c] }
+func (d *Data) Cell(i, c int) string { return d.rowCells(i)[c] }
 
 // Query is what the table shows: which rows and in which order.
 type Query struct {
@@ -137,8 +174,8 @@ func (d *Data) Reachable(keep func(Row) bool) int {
 	if d == nil {
 		return 0
 	}
-	if keep == nil {
-		return len(d.rows)
+	if keep == nil || d.src != nil {
+		return d.Len()
 	}
 	n := 0
 	for _, r := range d.rows {
@@ -161,6 +198,13 @@ func (d *Data) Compute(q Query) []int {
 func (d *Data) compute(q Query, stale func() bool) (perm []int, ok bool) {
 	if d == nil {
 		return nil, true
+	}
+	if d.src != nil {
+		perm = make([]int, d.src.Len())
+		for i := range perm {
+			perm[i] = i
+		}
+		return perm, true
 	}
 	// Cleaning the query turns control characters into spaces, so no term
 	// holds the NUL that ends each cell: a match never spans two cells.

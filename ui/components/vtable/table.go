@@ -108,7 +108,7 @@ func (m *Model) SetData(d *Data, q Query, perm []int) {
 	m.data, m.query, m.perm, m.reach = d, q, perm, d.Reachable(q.Keep)
 	if hadRow {
 		for pos, i := range perm {
-			if d.rows[i].ID() == prevID {
+			if d.Row(i).ID() == prevID {
 				m.cursor, m.offset = pos, pos-line
 				break
 			}
@@ -116,6 +116,29 @@ func (m *Model) SetData(d *Data, q Query, perm []int) {
 	}
 	m.clamp()
 }
+
+// SetView installs a row set with a permutation its owner computed
+// (filtered and sorted its own way), reach counting the rows a filter can
+// reach, and the cursor on position pos (-1: the cursor keeps its
+// position). O(1): nothing walks the rows.
+func (m *Model) SetView(d *Data, q Query, perm []int, reach, pos int) {
+	m.latest.Add(1)
+	m.pending = false
+	line := m.cursor - m.offset
+	m.data, m.query, m.perm, m.reach = d, q, perm, reach
+	if pos >= 0 {
+		m.cursor, m.offset = pos, pos-line
+	}
+	m.clamp()
+}
+
+// ShowQuery changes the query the header shows while the owner of a
+// Source computes its permutation.
+func (m *Model) ShowQuery(q Query) { m.query = q }
+
+// SetPending marks a permutation as being computed by the table's owner
+// (the footer says so).
+func (m *Model) SetPending(p bool) { m.pending = p }
 
 // SetQuery asks for a new filter and order: it returns the command that
 // computes the permutation off the event loop. Until its ResultMsg comes
@@ -222,7 +245,7 @@ func (m *Model) SetCursor(pos int) {
 // SelectID puts the cursor on the row with this ID, if it is shown.
 func (m *Model) SelectID(id string) bool {
 	for pos, i := range m.perm {
-		if m.data.rows[i].ID() == id {
+		if m.data.Row(i).ID() == id {
 			m.SetCursor(pos)
 			return true
 		}
@@ -241,7 +264,7 @@ func (m *Model) Selected() (Row, bool) {
 	if m.data == nil || m.cursor < 0 || m.cursor >= len(m.perm) {
 		return nil, false
 	}
-	return m.data.rows[m.perm[m.cursor]], true
+	return m.data.Row(m.perm[m.cursor]), true
 }
 
 // Visible is the permutation shown (read-only).

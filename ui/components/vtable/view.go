@@ -186,14 +186,13 @@ func (m *Model) writeRow(b *strings.Builder, i int, cursor bool, st *styleMemo) 
 	}
 	var row Row
 	if m.pick != nil {
-		row = m.data.rows[i]
+		row = m.data.Row(i)
 	}
 	m.writeCells(b, i, row, st)
 }
 
 func (m *Model) writeCells(b *strings.Builder, i int, row Row, st *styleMemo) {
-	n := m.data.ncols
-	cells := m.data.cells[i*n : i*n+n]
+	cells := m.data.rowCells(i)
 	x := 0
 	for c, w := range m.widths {
 		if w == 0 {

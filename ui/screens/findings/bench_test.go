@@ -10,6 +10,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/screens/findings/store"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/uitest"
 )
 
@@ -44,8 +45,7 @@ func bigModel(b *testing.B) *Model {
 	p := bigPreview(b)
 	m := New(uitest.Common(&uitest.Fake{PreviewFn: func(bool) (*common.Preview, error) { return p, nil }}))
 	m.SetSize(120, 38)
-	msg := m.load()()
-	m.Update(msg)
+	drive(b, m, m.Init())
 	if m.table.Total() != 100_000 {
 		b.Fatalf("%d rows", m.table.Total())
 	}
@@ -76,12 +76,16 @@ func BenchmarkScreenCursorDownDetail(b *testing.B) {
 	}
 }
 
-// The load command's work after Preview returns (off the event loop).
+// Filling the row store from a stream of 100,000 findings and computing
+// the first view (off the event loop).
 func BenchmarkScreenPrepare100k(b *testing.B) {
 	p := bigPreview(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		bl := buildRows(p)
-		_ = bl
+		st := store.New()
+		if err := pipeline.ReplayPreview(context.Background(), p.Collection, p.Plan, st); err != nil {
+			b.Fatal(err)
+		}
+		st.Snap().View(store.Query{SortCol: -1}, nil)
 	}
 }

@@ -8,14 +8,19 @@ package findings
 import (
 	"context"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/components/vtable"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/screens/findings/store"
 )
 
 // viewQuery is what the user chose to see; comparable, so a load that
@@ -27,25 +32,51 @@ type viewQuery struct {
 	showExcluded bool
 }
 
+// query is the vtable's view of it (the header's sort arrow).
 func (v viewQuery) query() vtable.Query {
-	q := vtable.Query{Filter: v.text, Sort: v.sortCol >= 0, SortCol: v.sortCol, Desc: v.desc}
-	if !v.showExcluded {
-		q.Keep = notExcluded
-	}
-	return q
+	return vtable.Query{Filter: v.text, Sort: v.sortCol >= 0, SortCol: v.sortCol, Desc: v.desc}
 }
 
-// loadedMsg answers a load; gen drops answers to superseded loads.
-type loadedMsg struct {
+func (v viewQuery) store() store.Query {
+	return store.Query{Text: v.text, SortCol: v.sortCol, Desc: v.desc, ShowExcluded: v.showExcluded}
+}
+
+// batchEvery coalesces the stream: at most one batch message per period.
+const batchEvery = 100 * time.Millisecond
+
+// batchMsg is the store as it stands after more rows came in.
+type batchMsg struct {
+	gen   int
+	snap  *store.Snap
+	repos *vtable.Data
+}
+
+// doneMsg ends a load: the final plan (or the error), and the store with
+// the final plan applied.
+type doneMsg struct {
 	gen     int
 	err     error
 	preview *common.Preview
-	data    *vtable.Data
-	perm    []int
-	vq      viewQuery
+	snap    *store.Snap
 	repos   *vtable.Data
-	totals  Totals
-	owner   string
+}
+
+// viewMsg is a filter and sort computed over a snapshot; vgen drops
+// answers to superseded queries.
+type viewMsg struct {
+	gen, vgen  int
+	snap       *store.Snap // what perm indexes
+	snapGen    int
+	perm       []int
+	reach, pos int
+	vq         viewQuery
+}
+
+// findingMsg is one finding read again for the detail pane's JSON.
+type findingMsg struct {
+	key string
+	f   *finding.Finding
+	err error
 }
 
 // Model is the findings preview screen.
@@ -62,12 +93,23 @@ type Model struct {
 	cancel          context.CancelFunc
 	spin            spinner.Model
 
+	// preview is the final plan once the stream is done (the sync screen
+	// confirms that plan); snap is the store as last seen.
 	preview *common.Preview
+	snap    *store.Snap
+	snapGen int // the load snap comes from
 	totals  Totals
-	table   *vtable.Model
-	repos   *vtable.Model
-	vq      viewQuery
-	rq      viewQuery // the totals view's sort
+	// view: vgen numbers filter/sort requests (latest lets a superseded
+	// one stop early); viewBusy while one runs, viewDirty when rows came
+	// in meanwhile.
+	vgen                int
+	latest              *atomic.Int64
+	viewBusy, viewDirty bool
+	wait                func() tea.Cmd
+	table               *vtable.Model
+	repos               *vtable.Model
+	vq                  viewQuery
+	rq                  viewQuery // the totals view's sort
 
 	filter    textinput.Model
 	filtering bool
@@ -78,9 +120,13 @@ type Model struct {
 	detailOpen  string // id of the row the detail shows, to reset its scroll
 	detailLines []string
 	detailJSON  string
-	scroll      int
-	lay         layout
-	pt          *paints
+	// jsonKey is the row whose finding is being (or was) read again.
+	jsonKey string
+	jsonF   *finding.Finding
+	jsonErr error
+	scroll  int
+	lay     layout
+	pt      *paints
 	// repoOwner is the "owner/" every repository shares: the cells leave
 	// it out, the column title says it.
 	repoOwner string
@@ -88,7 +134,7 @@ type Model struct {
 
 // New builds the screen; Init starts the load.
 func New(c *common.Common) *Model {
-	m := &Model{c: c, keys: DefaultKeyMap(), vq: viewQuery{sortCol: -1}, rq: viewQuery{sortCol: -1, showExcluded: true}}
+	m := &Model{c: c, keys: DefaultKeyMap(), vq: viewQuery{sortCol: -1}, rq: viewQuery{sortCol: -1, showExcluded: true}, latest: new(atomic.Int64)}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.Accent))
 	m.table = vtable.New(&c.Styles, findingColumns())
 	m.table.Empty = "Nothing to show: no findings in the selected repositories."
@@ -110,8 +156,9 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.spin.Tick, m.load())
 }
 
-// load asks core for the preview and prepares every row off the event
-// loop: building rows, cell text and the first permutation is O(rows).
+// load streams the preview into a new row store: the stream runs in one
+// command, and another hands the store's snapshots to Update, at most one
+// per batchEvery, re-armed after each.
 func (m *Model) load() tea.Cmd {
 	if m.cancel != nil {
 		m.cancel()
@@ -120,38 +167,91 @@ func (m *Model) load() tea.Cmd {
 	m.loading = true
 	ctx, cancel := context.WithCancel(m.c.Ctx)
 	m.cancel = cancel
-	gen, vq, svc := m.loadGen, m.vq, m.c.Service
-	return func() tea.Msg {
+	gen, svc := m.loadGen, m.c.Service
+	st := store.New()
+	notify := make(chan struct{}, 1)
+	finished := make(chan struct{})
+	m.wait = func() tea.Cmd {
+		return func() tea.Msg {
+			select {
+			case <-notify:
+			case <-finished:
+				return nil
+			}
+			select {
+			case <-time.After(batchEvery):
+			case <-finished:
+				return nil // the done message has it all
+			}
+			snap := st.Snap()
+			return batchMsg{gen: gen, snap: snap, repos: vtable.NewData(repoColumns(), repoRows(snap))}
+		}
+	}
+	run := func() tea.Msg {
 		defer cancel()
-		p, err := svc.Preview(ctx, true)
+		defer close(finished)
+		p, err := svc.PreviewStream(ctx, true, notifySink{st, notify})
 		if err != nil {
-			return loadedMsg{gen: gen, err: err}
+			return doneMsg{gen: gen, err: err}
 		}
 		if p == nil {
 			p = &common.Preview{}
 		}
-		b := buildRows(p)
-		data := vtable.NewData(findingColumns(), b.rows)
-		return loadedMsg{gen: gen, preview: p, data: data, perm: data.Compute(vq.query()), vq: vq,
-			repos: vtable.NewData(repoColumns(), b.repos), totals: b.totals, owner: b.owner}
+		st.Finish(p.Plan)
+		snap := st.Snap()
+		return doneMsg{gen: gen, preview: p, snap: snap, repos: vtable.NewData(repoColumns(), repoRows(snap))}
+	}
+	return tea.Batch(run, m.wait())
+}
+
+// Leave stops a stream still running: the root shows another screen.
+func (m *Model) Leave() {
+	if m.cancel != nil {
+		m.cancel()
 	}
 }
+
+// notifySink fills the store and wakes the batch command.
+type notifySink struct {
+	st     *store.Store
+	notify chan struct{}
+}
+
+func (n notifySink) poke() {
+	select {
+	case n.notify <- struct{}{}:
+	default:
+	}
+}
+func (n notifySink) Repo(r *pipeline.Repo) { n.st.Repo(r); n.poke() }
+func (n notifySink) Rows(r *pipeline.Repo, rows []pipeline.PreviewRow) {
+	n.st.Rows(r, rows)
+	n.poke()
+}
+func (n notifySink) Done(r *pipeline.Repo, s *pipeline.SourcePlan) { n.st.Done(r, s); n.poke() }
 
 // Update handles results, ticks and keys.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	m.refreshPaints()
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
-	case loadedMsg:
-		cmd = m.loadedMsg(msg)
+	case batchMsg:
+		cmd = m.batch(msg)
+	case doneMsg:
+		cmd = m.done(msg)
+	case viewMsg:
+		cmd = m.viewed(msg)
+	case findingMsg:
+		if msg.key == m.jsonKey {
+			m.jsonF, m.jsonErr = msg.f, msg.err
+			m.detailOpen = "" // rebuild the pane with it
+		}
 	case spinner.TickMsg:
 		if m.loading {
 			m.spin, cmd = m.spin.Update(msg)
 		}
 	case vtable.ResultMsg:
-		if !m.table.Update(msg) {
-			m.repos.Update(msg)
-		}
+		m.repos.Update(msg)
 	case tea.KeyPressMsg:
 		cmd = m.key(msg)
 	case tea.PasteMsg:
@@ -163,11 +263,21 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.filter, cmd = m.filter.Update(msg)
 		}
 	}
-	m.syncDetail()
-	return m, cmd
+	if m.viewDirty && !m.viewBusy {
+		cmd = tea.Batch(cmd, m.refresh(false)) // a resize changed the query
+	}
+	return m, tea.Batch(cmd, m.syncDetail())
 }
 
-func (m *Model) loadedMsg(msg loadedMsg) tea.Cmd {
+func (m *Model) batch(msg batchMsg) tea.Cmd {
+	if msg.gen != m.loadGen || !m.loading {
+		return nil // superseded, or the done message came first
+	}
+	m.show(msg.gen, msg.snap, msg.repos)
+	return tea.Batch(m.refresh(false), m.wait())
+}
+
+func (m *Model) done(msg doneMsg) tea.Cmd {
 	if msg.gen != m.loadGen {
 		return nil // a newer load is on its way
 	}
@@ -176,14 +286,79 @@ func (m *Model) loadedMsg(msg loadedMsg) tea.Cmd {
 	if msg.err != nil {
 		return nil
 	}
+	m.preview = msg.preview
+	m.show(msg.gen, msg.snap, msg.repos)
+	return m.refresh(false)
+}
+
+// show installs a newer snapshot: totals, the totals view, the table's
+// rows (its order follows when the view command answers).
+func (m *Model) show(gen int, snap *store.Snap, repos *vtable.Data) {
+	first := !m.loaded
 	m.loaded = true
-	m.preview, m.totals = msg.preview, msg.totals
-	m.repoOwner = msg.owner
+	m.snap, m.snapGen, m.totals = snap, gen, snap.Totals()
+	m.repoOwner = snap.Owner()
 	m.layout() // the totals decide which columns the totals view needs
-	m.table.SetData(msg.data, msg.vq.query(), msg.perm)
-	m.repos.SetData(msg.repos, m.rq.query(), nil)
-	if msg.vq != m.vq {
-		return m.table.SetQuery(m.vq.query())
+	m.repos.SetData(repos, m.rq.query(), nil)
+	if first {
+		m.table.SetView(vtable.FromSource(numCols, snapRows{snap}), m.vq.query(), nil, snap.Len(), 0)
+	}
+}
+
+// refresh asks for the table's order over the newest snapshot. Rows
+// coming in (user false) wait for the view in flight; a new query (user
+// true) supersedes it.
+func (m *Model) refresh(user bool) tea.Cmd {
+	if m.snap == nil {
+		return nil
+	}
+	if m.viewBusy && !user {
+		m.viewDirty = true
+		return nil
+	}
+	m.vgen++
+	m.viewBusy, m.viewDirty = true, false
+	m.latest.Store(int64(m.vgen))
+	if user {
+		m.table.SetPending(true)
+	}
+	gen, vgen, vq, snap, snapGen, latest := m.loadGen, m.vgen, m.vq, m.snap, m.snapGen, m.latest
+	sel := -1
+	if r, ok := m.Selected(); ok {
+		sel = r.i
+	}
+	return func() tea.Msg {
+		perm, reach, ok := snap.View(vq.store(), func() bool { return latest.Load() != int64(vgen) })
+		if !ok {
+			return nil
+		}
+		pos := -1
+		if sel >= 0 {
+			for p, i := range perm {
+				if i == sel {
+					pos = p
+					break
+				}
+			}
+		}
+		return viewMsg{gen: gen, vgen: vgen, snap: snap, snapGen: snapGen, perm: perm, reach: reach, pos: pos, vq: vq}
+	}
+}
+
+func (m *Model) viewed(msg viewMsg) tea.Cmd {
+	if msg.gen != m.loadGen || msg.vgen != m.vgen {
+		return nil // superseded: a newer one is on its way
+	}
+	m.viewBusy = false
+	// Rows never change once in a store: the newest snapshot of the same
+	// load shows the permutation as well (and newer plans).
+	snap := msg.snap
+	if m.snapGen == msg.snapGen {
+		snap = m.snap
+	}
+	m.table.SetView(vtable.FromSource(numCols, snapRows{snap}), msg.vq.query(), msg.perm, msg.reach, msg.pos)
+	if m.viewDirty || msg.vq != m.vq {
+		return m.refresh(false)
 	}
 	return nil
 }
@@ -243,16 +418,16 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Sort):
 		m.vq.sortCol = nextSort(m.vq.sortCol, m.table.Columns())
 		m.vq.desc = false
-		return m.table.SetQuery(m.vq.query())
+		return m.refresh(true)
 	case key.Matches(msg, k.Reverse):
 		if m.vq.sortCol < 0 {
 			return func() tea.Msg { return common.StatusMsg{Text: "Choose a sort column with s first."} }
 		}
 		m.vq.desc = !m.vq.desc
-		return m.table.SetQuery(m.vq.query())
+		return m.refresh(true)
 	case key.Matches(msg, k.Excluded):
 		m.vq.showExcluded = !m.vq.showExcluded
-		return m.table.SetQuery(m.vq.query())
+		return m.refresh(true)
 	case key.Matches(msg, k.Totals):
 		m.showTotals = true
 		m.layout()
@@ -344,7 +519,7 @@ func (m *Model) setFilter(text string) tea.Cmd {
 		return nil
 	}
 	m.vq.text = text
-	return m.table.SetQuery(m.vq.query())
+	return m.refresh(true)
 }
 
 // SetSize is the area below the root's title line and above its help line.

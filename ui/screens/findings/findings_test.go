@@ -21,11 +21,11 @@ import (
 // drive runs a command and feeds what it produces back into the model,
 // following the commands that returns, until nothing is left. Spinner
 // ticks are not fed: they would re-arm forever.
-func drive(t *testing.T, m *Model, cmd tea.Cmd) []tea.Msg {
+func drive(t testing.TB, m *Model, cmd tea.Cmd) []tea.Msg {
 	t.Helper()
 	var seen []tea.Msg
 	for i := 0; cmd != nil; i++ {
-		if i > 10 {
+		if i > 50 {
 			t.Fatal("commands keep coming")
 		}
 		var next []tea.Cmd
@@ -109,8 +109,8 @@ func TestLoadingThenLoaded(t *testing.T) {
 		t.Error("keys offered while loading")
 	}
 	drive(t, m, cmd)
-	if svc.Calls["Preview"] != 1 || len(*alls) != 1 || !(*alls)[0] {
-		t.Fatalf("Preview calls %d with all=%v; want one with all=true", svc.Calls["Preview"], *alls)
+	if svc.Calls["PreviewStream"] != 1 || len(*alls) != 1 || !(*alls)[0] {
+		t.Fatalf("Preview calls %d with all=%v; want one with all=true", svc.Calls["PreviewStream"], *alls)
 	}
 	if m.loading || !m.loaded {
 		t.Fatal("not loaded")
@@ -144,10 +144,7 @@ func TestRowStatesFollowThePlan(t *testing.T) {
 	d := m.table.Data()
 	for i := range d.Len() {
 		r := d.Row(i).(*Row)
-		key := r.WizID
-		if r.Finding != nil {
-			key = r.Finding.ID
-		}
+		key := idOf(r)
 		got[key] = r.stateText()
 	}
 	want := map[string]string{
@@ -164,7 +161,7 @@ func TestRowStatesFollowThePlan(t *testing.T) {
 	// The excluded finding on another branch shows that branch.
 	for i := range d.Len() {
 		r := d.Row(i).(*Row)
-		if r.Finding != nil && r.Finding.ID == "sg-5e6f7a8b9c" && r.Branch != "feature/checkout" {
+		if r.HasFinding() && idOf(r) == "sg-5e6f7a8b9c" && r.Branch != "feature/checkout" {
 			t.Errorf("branch of the feature-branch finding = %q", r.Branch)
 		}
 	}
@@ -232,11 +229,14 @@ func TestStaleFilterResultIsDropped(t *testing.T) {
 	press(t, m, "/")
 	typeText(t, m, "shop")
 	_, first := m.Update(uitest.Key("enter"))
+	older := uitest.Exec(first) // computed, but not yet delivered
 	press(t, m, "/")
 	m.filter.SetValue("payments-api")
 	_, second := m.Update(uitest.Key("enter"))
 	newer := uitest.Exec(second)
-	older := uitest.Exec(first)
+	if len(older) != 1 || len(newer) != 1 {
+		t.Fatalf("answers: %d older, %d newer", len(older), len(newer))
+	}
 	m.Update(newer[0])
 	m.Update(older[0])
 	if m.table.Len() != 2 {
@@ -258,7 +258,7 @@ func TestSortCyclesAndReverses(t *testing.T) {
 	}
 	first := func() *Row { return m.table.Data().Row(m.table.Visible()[0]).(*Row) }
 	last := func() *Row { return m.table.Data().Row(m.table.Visible()[m.table.Len()-1]).(*Row) }
-	if r := first(); r.Finding == nil || r.Cell(colSeverity) != "CRITICAL" {
+	if r := first(); !r.HasFinding() || r.Cell(colSeverity) != "CRITICAL" {
 		t.Errorf("first row by severity: %+v", r)
 	}
 	if r := last(); r.State != StateFixed {
@@ -283,7 +283,7 @@ func TestSortCyclesAndReverses(t *testing.T) {
 	if m.vq.sortCol != colFile {
 		t.Fatalf("sort column %d", m.vq.sortCol)
 	}
-	if r := first(); r.Finding == nil || r.Finding.Path != "app/ops/tasks.py" {
+	if r := first(); !r.HasFinding() || r.s.Path(r.i) != "app/ops/tasks.py" {
 		t.Errorf("first by file: %+v", first())
 	}
 	for range numCols - colFile {
@@ -336,7 +336,7 @@ func TestDetailShowsTheJSONMapFindingProduces(t *testing.T) {
 		t.Fatal("enter did not open the detail")
 	}
 	r, _ := m.Selected()
-	sf := wizschema.MapFinding(r.Finding)
+	sf := wizschema.MapFinding(findingOf(t, r))
 	var got wizschema.SASTFinding
 	if err := json.Unmarshal([]byte(m.DetailJSON()), &got); err != nil {
 		t.Fatalf("detail JSON does not parse: %v\n%s", err, m.DetailJSON())
@@ -373,7 +373,7 @@ func TestDetailShowsTheJSONMapFindingProduces(t *testing.T) {
 	}
 	// An excluded finding says why and sends nothing.
 	press(t, m, "x")
-	selectWhere(t, m, "the feature-branch finding", func(r *Row) bool { return r.Finding != nil && r.Finding.ID == "sg-5e6f7a8b9c" })
+	selectWhere(t, m, "the feature-branch finding", func(r *Row) bool { return r.HasFinding() && idOf(r) == "sg-5e6f7a8b9c" })
 	v = uitest.Plain(m.View())
 	if m.DetailJSON() != "" || !strings.Contains(v, "Not sent") || !strings.Contains(v, "is not the default branch main") {
 		t.Errorf("excluded row detail:\n%s", v)
@@ -436,8 +436,8 @@ func TestErrorThenRetryCallsPreviewTwice(t *testing.T) {
 	}
 	press(t, m, "j", "x") // nothing to move or toggle yet
 	press(t, m, "r")
-	if svc.Calls["Preview"] != 2 {
-		t.Errorf("Preview called %d times, want 2", svc.Calls["Preview"])
+	if svc.Calls["PreviewStream"] != 2 {
+		t.Errorf("Preview called %d times, want 2", svc.Calls["PreviewStream"])
 	}
 	if !m.loaded || m.err != nil || m.table.Len() != 10 {
 		t.Errorf("retry did not load: err %v, %d rows", m.err, m.table.Len())
@@ -455,25 +455,25 @@ func TestReloadKeepsTheTableAndDropsStaleLoads(t *testing.T) {
 	_, second := m.Update(uitest.Key("r"))
 	var fresh, stale tea.Msg
 	for _, msg := range uitest.Exec(second) {
-		if _, ok := msg.(loadedMsg); ok {
+		if _, ok := msg.(doneMsg); ok {
 			fresh = msg
 		}
 	}
 	for _, msg := range uitest.Exec(first) {
-		if _, ok := msg.(loadedMsg); ok {
+		if _, ok := msg.(doneMsg); ok {
 			stale = msg
 		}
 	}
 	m.Update(fresh)
 	m.Update(stale)
-	if m.loadGen != stale.(loadedMsg).gen+1 || m.loading {
+	if m.loadGen != stale.(doneMsg).gen+1 || m.loading {
 		t.Error("stale load changed the state")
 	}
 	if r, _ := m.Selected(); r == nil || r.WizID != "sg-6a5b4c3d2e" {
 		t.Errorf("reload moved the cursor to %+v", r)
 	}
-	if svc.Calls["Preview"] != 3 {
-		t.Errorf("Preview calls %d", svc.Calls["Preview"])
+	if svc.Calls["PreviewStream"] != 3 {
+		t.Errorf("Preview calls %d", svc.Calls["PreviewStream"])
 	}
 }
 

@@ -152,3 +152,34 @@ func fake(t *testing.T) (*uitest.Fake, *[]bool) {
 		return p, nil
 	}}, &alls
 }
+
+// findingOf is the fixture finding a row shows (the store keeps no
+// finding): found by repository, path, line and rule.
+func findingOf(t testing.TB, r *Row) *finding.Finding {
+	t.Helper()
+	rule := r.s.Rule(r.i)
+	for _, rp := range fixtureCollection().Repos {
+		if rp.Name != r.Repo {
+			continue
+		}
+		fs := rp.Sent
+		for i := range rp.Excluded {
+			fs = append(fs, rp.Excluded[i].Finding)
+		}
+		for i := range fs {
+			if rule != nil && fs[i].Path == r.s.Path(r.i) && fs[i].StartLine == r.s.Line(r.i) && fs[i].RuleID == rule.ID {
+				return &fs[i]
+			}
+		}
+	}
+	t.Fatalf("no fixture finding for row %+v", r)
+	return nil
+}
+
+// idOf is a row's finding id (the Wiz id for fixed rows).
+func idOf(r *Row) string {
+	if !r.HasFinding() {
+		return r.WizID
+	}
+	return findingOf(&testing.T{}, r).ID
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/common"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/components/vtable"
+	"github.com/semgrep-wiz/semgrep-wiz/ui/screens/findings/store"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/theme"
 )
@@ -112,10 +113,10 @@ func (m *Model) layout() {
 	// Preview order needs no sorting, so this is computed here (a
 	// resize across a width step is rare).
 	if m.vq.sortCol >= 0 && cols[m.vq.sortCol].Hidden {
+		// The next view answer sees the query changed and asks again.
 		m.vq.sortCol, m.vq.desc = -1, false
-		if d := m.table.Data(); d != nil {
-			m.table.SetData(d, m.vq.query(), nil)
-		}
+		m.viewDirty = true
+		m.table.ShowQuery(m.vq.query())
 	}
 	if m.rq.sortCol >= 0 && rcols[m.rq.sortCol].Hidden {
 		m.rq.sortCol, m.rq.desc = -1, false
@@ -143,11 +144,12 @@ func repoTitle(owner string, w int) string {
 func (m *Model) detailBodyH() int { return max(m.lay.detailH-1, 1) }
 
 // syncDetail rebuilds the detail pane when the selected row, the pane's
-// width or the theme changed.
-func (m *Model) syncDetail() {
+// width or the theme changed, and asks for the selected finding's JSON
+// (the store does not keep what it needs) when it is sent or held.
+func (m *Model) syncDetail() tea.Cmd {
 	if !m.detail || !m.loaded {
 		m.detailLines, m.detailJSON, m.detailOpen = nil, "", ""
-		return
+		return nil
 	}
 	r, ok := m.Selected()
 	id := ""
@@ -156,15 +158,39 @@ func (m *Model) syncDetail() {
 	}
 	key := id + "\x00" + strconv.Itoa(m.lay.detailW) + strconv.FormatBool(m.c.Styles.IsDark)
 	if key == m.detailOpen && m.detailLines != nil {
-		return
+		return nil
 	}
 	if !strings.HasPrefix(m.detailOpen, id+"\x00") {
 		m.scroll = 0
 	}
 	m.detailOpen = key
+	var cmd tea.Cmd
+	if ok && r.WizID != "" && r.HasFinding() {
+		jk := r.Repo + "\x00" + r.WizID
+		if jk != m.jsonKey {
+			m.jsonKey, m.jsonF, m.jsonErr = jk, nil, nil
+			svc, ctx, repo, wizID := m.c.Service, m.c.Ctx, r.Repo, r.WizID
+			cmd = func() tea.Msg {
+				f, err := svc.PreviewFinding(ctx, repo, wizID)
+				return findingMsg{key: jk, f: f, err: err}
+			}
+		}
+	}
 	m.refreshPaints()
-	m.detailLines, m.detailJSON = buildDetail(m.pt, r, m.lay.detailW)
+	m.detailLines, m.detailJSON = m.buildDetail(m.pt, r, m.lay.detailW)
 	m.clampScroll()
+	return cmd
+}
+
+// buildDetail is buildDetail for the selected row with the finding read
+// again for it, when it is in.
+func (m *Model) buildDetail(pt *paints, r *Row, w int) ([]string, string) {
+	var jf *finding.Finding
+	var jerr error
+	if r != nil && m.jsonKey == r.Repo+"\x00"+r.WizID {
+		jf, jerr = m.jsonF, m.jsonErr
+	}
+	return buildDetail(pt, r, jf, jerr, w)
 }
 
 // sentJSON is the object the upload carries for f: the encoder's own
@@ -181,8 +207,10 @@ func sentJSON(f *finding.Finding) string {
 }
 
 // buildDetail lays out a row for a pane w cells wide. Every line fits:
-// values are wrapped to the room they have.
-func buildDetail(pt *paints, r *Row, w int) (lines []string, js string) {
+// values are wrapped to the room they have. jf is the row's finding read
+// again (nil while it is being read; jerr when that failed): the link and
+// the JSON come from it.
+func buildDetail(pt *paints, r *Row, jf *finding.Finding, jerr error, w int) (lines []string, js string) {
 	if r == nil {
 		return []string{pt.muted.Render("No finding selected.")}, ""
 	}
@@ -205,8 +233,7 @@ func buildDetail(pt *paints, r *Row, w int) (lines []string, js string) {
 			lines = append(lines, p.Render(l))
 		}
 	}
-	f := r.Finding
-	stateWord := r.State.symbol() + " " + r.State.String()
+	stateWord := r.State.Symbol() + " " + r.State.String()
 	if r.State == StateHeld {
 		stateWord = r.stateText()
 	}
@@ -216,7 +243,7 @@ func buildDetail(pt *paints, r *Row, w int) (lines []string, js string) {
 			field("Why", r.Reason)
 		}
 	}
-	if f == nil {
+	if !r.HasFinding() {
 		field("Wiz id", r.WizID)
 		field("Repo", r.Repo+" @ "+r.Branch)
 		state()
@@ -224,28 +251,33 @@ func buildDetail(pt *paints, r *Row, w int) (lines []string, js string) {
 		para(pt.text, "Wiz holds this finding from semgrep-wiz, and Semgrep no longer reports it as open here: the upload leaves it out, so Wiz marks it fixed. Only its id is known.")
 		return fit(lines, w), ""
 	}
-	sev := severityWord(f.Severity)
-	lines = append(lines, pt.cls[sevClass(f.Severity)].Render(sev)+" "+
-		pt.subtitle.Render(ansi.Truncate(vtable.Clean(shortRule(f.RuleID)), max(w-len(sev)-1, 1), "…")))
-	field("Rule", f.RuleID)
-	if f.RuleName != "" && f.RuleName != f.RuleID {
-		field("Name", f.RuleName)
+	s, i := r.s, r.i
+	rule := s.Rule(i)
+	sevV, _ := s.Severity(i)
+	sev := severityWord(sevV)
+	lines = append(lines, pt.cls[sevClass(sevV)].Render(sev)+" "+
+		pt.subtitle.Render(ansi.Truncate(vtable.Clean(shortRule(rule.ID)), max(w-len(sev)-1, 1), "…")))
+	field("Rule", rule.ID)
+	if rule.Name != "" && rule.Name != rule.ID {
+		field("Name", rule.Name)
 	}
 	state()
-	field("Severity", sev+" (Wiz: "+f.Severity.Wiz()+")")
+	field("Severity", sev+" (Wiz: "+sevV.Wiz()+")")
 	field("Repo", r.Repo+" @ "+r.Branch)
-	field("File", f.Location())
-	field("CWE", strings.Join(f.CWEs, ", "))
-	field("OWASP", strings.Join(f.OWASP, "; "))
-	link := f.Link
-	if link == "" {
-		link = f.LineURL
+	field("File", s.Location(i))
+	field("CWE", strings.ReplaceAll(s.CWEs(i), ",", ", "))
+	field("OWASP", strings.Join(rule.OWASP, "; "))
+	if jf != nil {
+		link := jf.Link
+		if link == "" {
+			link = jf.LineURL
+		}
+		field("Link", link)
 	}
-	field("Link", link)
 	field("Wiz id", r.WizID)
-	if f.Message != "" {
+	if rule.Message != "" {
 		lines = append(lines, "", pt.subtitle.Render("Message"))
-		para(pt.text, f.Message)
+		para(pt.text, rule.Message)
 	}
 	lines = append(lines, "")
 	switch {
@@ -257,7 +289,15 @@ func buildDetail(pt *paints, r *Row, w int) (lines []string, js string) {
 	default:
 		para(pt.subtitle, "JSON sent to Wiz for this finding")
 	}
-	js = sentJSON(f)
+	switch {
+	case jerr != nil:
+		para(pt.err, "✗ could not read the finding again: "+jerr.Error())
+		return fit(lines, w), ""
+	case jf == nil:
+		para(pt.muted, "Reading the finding again for its JSON…")
+		return fit(lines, w), ""
+	}
+	js = sentJSON(jf)
 	for _, l := range strings.Split(js, "\n") {
 		// Hard wrap: the JSON is shown character for character.
 		for _, p := range strings.Split(ansi.Hardwrap(vtable.Clean(l), max(w, 8), true), "\n") {
@@ -413,12 +453,21 @@ func (m *Model) statusLine() string {
 		s = p.muted.Render(strings.Join(parts, " · "))
 	}
 	switch {
+	case m.loading && m.snap != nil && m.snapGen == m.loadGen:
+		// What is read so far comes first: it is what changes.
+		return m.spin.View() + p.muted.Render(" "+progressText(m.snap)+" · ") + s
 	case m.loading:
 		s += p.muted.Render(" · ") + m.spin.View() + p.muted.Render(" reloading…")
 	case m.err != nil:
 		s += p.muted.Render(" · ") + p.err.Render("✗ reload failed: "+vtable.Clean(m.err.Error()))
 	}
 	return s
+}
+
+// progressText: "reading 412 of 2,000 repositories · 183,204 findings so far".
+func progressText(s *store.Snap) string {
+	return "reading " + textfmt.Commas(min(s.ReposDone+1, s.ReposKnown)) + " of " + textfmt.Count(s.ReposKnown, "repository", "repositories") +
+		" · " + textfmt.Count(s.Len(), "finding", "findings") + " so far"
 }
 
 func sortText(q viewQuery, names []string) string {
@@ -450,7 +499,7 @@ func (m *Model) body() []string {
 	if p != m.pt {
 		// The theme changed since the last Update: draw with the new one.
 		r, _ := m.Selected()
-		detail, _ = buildDetail(p, r, l.detailW)
+		detail, _ = m.buildDetail(p, r, l.detailW)
 	}
 	bodyH := m.detailBodyH()
 	end := min(m.scroll+bodyH, len(detail))
@@ -557,10 +606,11 @@ func pickFindingStyle(r vtable.Row, col int) int {
 	row := asRow(r)
 	switch col {
 	case colSeverity:
-		if row.Finding == nil {
+		sev, ok := row.s.Severity(row.i)
+		if !ok {
 			return -1
 		}
-		return sevClass(row.Finding.Severity)
+		return sevClass(sev)
 	case colState:
 		return clsNew + int(row.State)
 	}
