@@ -60,7 +60,41 @@ func (s *Spool) Write(id string, write func(*Encoder) error) error {
 	}
 	after := s.enc.Stats()
 	s.spans = append(s.spans, spoolSpan{id: id, start: start, end: after.Bytes,
-		stats: EncodeStats{DataSources: 1, Assets: after.Assets - before.Assets, Findings: after.Findings - before.Findings}})
+		stats: EncodeStats{DataSources: 1, Assets: after.Assets - before.Assets, Findings: after.Findings - before.Findings, Bytes: after.Bytes - start}})
+	return nil
+}
+
+// Append keeps a data source already encoded (SourceSpool.Finish) aside.
+func (s *Spool) Append(id string, obj io.Reader, st EncodeStats) error {
+	before := s.enc.Stats()
+	if err := s.enc.AppendDataSource(id, obj, st); err != nil {
+		return err
+	}
+	start := before.Bytes
+	if before.DataSources > 0 {
+		start++ // the comma AppendDataSource wrote
+	}
+	after := s.enc.Stats()
+	s.spans = append(s.spans, spoolSpan{id: id, start: start, end: after.Bytes,
+		stats: EncodeStats{DataSources: 1, Assets: st.Assets, Findings: st.Findings, Bytes: after.Bytes - start}})
+	return nil
+}
+
+// Each hands every held data source, whole and encoded, to fn (then the
+// spool is empty): its id, the object, its size and what it holds.
+func (s *Spool) Each(fn func(id string, obj io.Reader, size int64, st EncodeStats) error) error {
+	if len(s.spans) == 0 {
+		return nil
+	}
+	if err := s.enc.Close(); err != nil {
+		return err
+	}
+	for _, sp := range s.spans {
+		if err := fn(sp.id, io.NewSectionReader(s.f, sp.start, sp.end-sp.start), sp.end-sp.start, sp.stats); err != nil {
+			return err
+		}
+	}
+	s.spans = nil
 	return nil
 }
 
@@ -69,19 +103,9 @@ func (s *Spool) Len() int { return len(s.spans) }
 
 // AppendTo copies every held data source into dst.
 func (s *Spool) AppendTo(dst *Encoder) error {
-	if len(s.spans) == 0 {
-		return nil
-	}
-	if err := s.enc.Close(); err != nil {
-		return err
-	}
-	for _, sp := range s.spans {
-		if err := dst.AppendDataSource(sp.id, io.NewSectionReader(s.f, sp.start, sp.end-sp.start), sp.stats); err != nil {
-			return err
-		}
-	}
-	s.spans = nil
-	return nil
+	return s.Each(func(id string, obj io.Reader, _ int64, st EncodeStats) error {
+		return dst.AppendDataSource(id, obj, st)
+	})
 }
 
 // Close removes the spool's file.
