@@ -306,7 +306,9 @@ func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collecti
 	if err != nil {
 		return nil, err
 	}
-	read := func(ctx context.Context, r *Repo) (*sourceBuild, error) { return nil, collectRepo(ctx, o, c.dep, r, now) }
+	read := func(ctx context.Context, r *Repo) (*sourceBuild, error) {
+		return nil, collectRepo(ctx, o, c.dep, r, now)
+	}
 	if err := fetchRepos(ctx, o, c, now, read, nil); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"slices"
 	"time"
 
