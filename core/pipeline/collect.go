@@ -155,8 +155,13 @@ func Collect(ctx context.Context, o CollectOptions) (*Collection, error) {
 // collected sorts the repositories by name and reports the collect step
 // done.
 func (c *Collection) collected(events Sink) {
-	slices.SortStableFunc(c.Repos, func(a, b *Repo) int { return cmp.Compare(a.Name, b.Name) })
+	c.collectedOrder()
 	events.emit(Event{Kind: StepFinished, Step: StepCollect, Done: int64(len(c.Repos)), Total: int64(len(c.Repos))})
+}
+
+// collectedOrder sorts the repositories by name.
+func (c *Collection) collectedOrder() {
+	slices.SortStableFunc(c.Repos, func(a, b *Repo) int { return cmp.Compare(a.Name, b.Name) })
 }
 
 // selected reports the select step done, with what it kept.
