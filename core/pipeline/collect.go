@@ -32,6 +32,9 @@ type CollectOptions struct {
 	Deployment string
 	// Concurrency bounds per-repository fetches (default DefaultConcurrency).
 	Concurrency int
+	// PageSize is how many findings each request asks for; 0 is the
+	// client's default (the most Semgrep allows).
+	PageSize int
 	// Files, when set, are read instead of calling the API.
 	Files []FileSource
 	// AllowScanErrors sends the repository of a file whose scan failed
@@ -541,6 +544,7 @@ func fetchRepoPages(ctx context.Context, o CollectOptions, dep semgrep.Deploymen
 		return nil
 	}
 	q := FindingsQuery(o.Policy, r.Name, o.AllFindings)
+	q.PageSize = o.PageSize
 	var ids finding.IDAssigner
 	err := o.Semgrep.Findings(ctx, dep.Slug, q, func(fs []finding.Finding) error {
 		for i := range fs {
