@@ -120,13 +120,15 @@ func AssignIDs(fs []Finding) { new(IDAssigner).Assign(fs) }
 // memory is the repository's ids, not its findings.
 type IDAssigner struct {
 	occurrences map[string]int
-	seen        map[string]int
+	// seen counts the ids given, per branch; the keys are the findings'
+	// own strings (a large repository's ids are most of its cost).
+	seen map[string]map[string]int32
 }
 
 // Assign gives the findings of one page their ids.
 func (a *IDAssigner) Assign(fs []Finding) {
 	if a.seen == nil {
-		a.occurrences, a.seen = map[string]int{}, map[string]int{}
+		a.occurrences, a.seen = map[string]int{}, map[string]map[string]int32{}
 	}
 	// Derived keys need an occurrence index in position order.
 	order := make([]int, len(fs))
@@ -158,11 +160,15 @@ func (a *IDAssigner) Assign(fs []Finding) {
 	for _, i := range order {
 		f := &fs[i]
 		// The same finding on two branches rightly shares its ID.
-		k := f.ID + "\x00" + f.Branch
-		n := seen[k]
-		seen[k] = n + 1
+		onBranch := seen[f.Branch]
+		if onBranch == nil {
+			onBranch = map[string]int32{}
+			seen[f.Branch] = onBranch
+		}
+		n := onBranch[f.ID]
+		onBranch[f.ID] = n + 1
 		if n > 0 {
-			f.ID += "#" + strconv.Itoa(n)
+			f.ID += "#" + strconv.Itoa(int(n))
 		}
 	}
 }

@@ -94,7 +94,7 @@ func (pr *pageRun) page(b *sourceBuild, fs []finding.Finding) error {
 	defer liveFindings(-len(fs))
 	r := b.r
 	scope := policy.Scope{Repo: r.Repo, Branch: r.Branch, FullScan: r.FullScan, FromFile: r.FromFile}
-	sel, excl := pr.o.Policy.Select(scope, fs)
+	sel, excl := pr.o.Policy.SelectInPlace(scope, fs)
 	r.sent += len(sel)
 	r.excluded += len(excl)
 	var ids []string
