@@ -44,7 +44,9 @@ func TestDefaultPolicySelectsLikeSemgrep(t *testing.T) {
 	page := slices.Clone(fs)
 	sent2, excl2 := p.SelectInPlace(s, page)
 	if !slices.EqualFunc(sent, sent2, func(a, b finding.Finding) bool { return a.ID == b.ID && a.Ref == b.Ref }) || &sent2[0] != &page[0] ||
-		!slices.EqualFunc(excl, excl2, func(a, b Excluded) bool { return a.Finding.ID == b.Finding.ID && a.Reason == b.Reason && a.Finding.Ref == b.Finding.Ref }) {
+		!slices.EqualFunc(excl, excl2, func(a, b Excluded) bool {
+			return a.Finding.ID == b.Finding.ID && a.Reason == b.Reason && a.Finding.Ref == b.Finding.Ref
+		}) {
 		t.Errorf("in place: sent %v, excluded %d", ids(sent2), len(excl2))
 	}
 	want := map[string]Reason{"med": ReasonSeverity, "other-branch": ReasonBranch, "diff-only": ReasonDiffOnly, "pr": ReasonBranch,
