@@ -168,6 +168,9 @@ func demoEnv(e env, stateDir string, vars map[string]string) (env, func(), error
 		"XDG_STATE_HOME":        filepath.Join(dir, "state"),
 		"HOME":                  dir,
 		"NO_COLOR":              e.getenv("NO_COLOR"),
+		// The user's garbage collector settings win in the demo too.
+		"GOGC":       e.getenv("GOGC"),
+		"GOMEMLIMIT": e.getenv("GOMEMLIMIT"),
 	}
 	for k, v := range vars {
 		all[k] = v

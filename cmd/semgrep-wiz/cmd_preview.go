@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +21,10 @@ import (
 
 type previewOpts struct{ json, csv, all bool }
 
+// cmdPreview plans like a sync and prints the plan as it is made
+// (pipeline.StreamPreview): the CSV writes each page's rows as it is
+// planned, the JSON each repository as it completes, totals last. Nothing
+// holds the organisation's findings.
 func cmdPreview(ctx context.Context, c *common, o previewOpts, e env) error {
 	asJSON, asCSV, all := o.json, o.csv, o.all
 	if asJSON && asCSV {
@@ -35,30 +41,79 @@ func cmdPreview(ctx context.Context, c *common, o previewOpts, e env) error {
 	defer led.Close()
 	events, closeLog := commandEvents(a, e)
 	defer closeLog()
-	col, plan, err := a.Plan(ctx, led, events, all)
+	defer streamingGC(e)()
+	pv := &preview{app: a, all: all, w: e.stdout, tmpDir: a.WorkDir(), counts: map[*pipeline.Repo]*repoCounts{}, reasons: map[string]int{}}
+	switch {
+	case asJSON:
+		pv.mode = modeJSON
+	case asCSV:
+		pv.mode = modeCSV
+	}
+	defer pv.close()
+	co := a.CollectOptions(events)
+	co.AllFindings = all
+	po := pipeline.PlanOptions{Guards: a.Guards(), FullRun: !a.FromFiles()}
+	col, plan, err := pipeline.StreamPreview(ctx, co, led, po, pv)
+	if err == nil {
+		err = pv.err
+	}
 	if err != nil {
 		if ce := app.AsConfigError(err); ce != nil {
 			return ce
 		}
 		return jobFailed{err.Error()}
 	}
-	pv := preview{col: col, plan: plan, app: a, all: all}
-	switch {
-	case asJSON:
-		err = pv.json(e.stdout)
-	case asCSV:
-		err = pv.csv(e.stdout)
-	default:
-		pv.text(e.stdout)
+	pv.col, pv.plan = col, plan
+	switch pv.mode {
+	case modeJSON:
+		return pv.jsonEnd()
+	case modeCSV:
+		if !pv.started {
+			pv.start()
+		}
+		pv.cw.Flush()
+		return pv.cw.Error()
 	}
-	return err
+	pv.text(e.stdout)
+	return nil
 }
 
+type previewMode uint8
+
+const (
+	modeText previewMode = iota
+	modeJSON
+	modeCSV
+)
+
+// preview is the headless preview's pipeline.PreviewSink: it keeps counts
+// per repository and writes rows out as they come (CSV), or per
+// repository into a file aside until the repository is done (JSON).
 type preview struct {
+	app    *app.App
+	all    bool
+	mode   previewMode
+	w      io.Writer
+	tmpDir string
+	err    error // the first write error
+
 	col  *pipeline.Collection
 	plan *pipeline.Plan
-	app  *app.App
-	all  bool
+
+	counts  map[*pipeline.Repo]*repoCounts
+	reasons map[string]int // excluded findings by reason (--all)
+
+	cw        *csv.Writer
+	started   bool // the head is written
+	jsonRepos int  // repository objects written
+}
+
+// repoCounts is what the text and JSON previews keep of a repository.
+type repoCounts struct {
+	crit, high int
+	rows       *os.File // JSON: the repository's rows, until it is done
+	rowsW      *bufio.Writer
+	nrows      int
 }
 
 // previewRow is one finding in the JSON and CSV previews.
@@ -76,6 +131,257 @@ type previewRow struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+func (pv *preview) fail(err error) {
+	if pv.err == nil && err != nil {
+		pv.err = err
+	}
+}
+
+// Repo is the first call: the head of the output.
+func (pv *preview) Repo(r *pipeline.Repo) {
+	if !pv.started {
+		pv.start()
+	}
+	pv.counts[r] = &repoCounts{}
+}
+
+func (pv *preview) start() {
+	pv.started = true
+	switch pv.mode {
+	case modeCSV:
+		pv.cw = csv.NewWriter(pv.w)
+		pv.fail(pv.cw.Write([]string{"repository", "branch", "id", "severity", "rule", "path", "line", "cwe", "state", "reason"}))
+	case modeJSON:
+		pol, _ := json.Marshal(pv.app.Policy.Describe())
+		_, err := fmt.Fprintf(pv.w, "{\n  \"policy\": %s,\n  \"repositories\": [", pol)
+		pv.fail(err)
+	}
+}
+
+func (pv *preview) Rows(r *pipeline.Repo, rows []pipeline.PreviewRow) {
+	rc := pv.counts[r]
+	for i := range rows {
+		x := &rows[i]
+		if x.State == pipeline.RowExcluded {
+			if !pv.all {
+				continue
+			}
+			pv.reasons[strings.SplitN(x.Reason, ": ", 2)[0]]++
+		} else {
+			switch x.Finding.Severity {
+			case finding.SeverityCritical:
+				rc.crit++
+			case finding.SeverityHigh:
+				rc.high++
+			}
+		}
+		if pv.mode == modeText {
+			continue
+		}
+		pr := row(r.Name, x.Finding, rowState(x.State), x.Reason)
+		switch pv.mode {
+		case modeCSV:
+			pv.csvRow(pr)
+		case modeJSON:
+			pv.jsonRow(rc, pr)
+		}
+	}
+	if pv.cw != nil {
+		pv.cw.Flush() // the page is out
+		pv.fail(pv.cw.Error())
+	}
+}
+
+func rowState(s pipeline.RowState) string {
+	switch s {
+	case pipeline.RowUnchanged:
+		return "unchanged"
+	case pipeline.RowExcluded:
+		return "excluded"
+	}
+	return "new"
+}
+
+func (pv *preview) Done(r *pipeline.Repo, s *pipeline.SourcePlan) {
+	var fixed []previewRow
+	if s != nil {
+		for _, id := range s.Fixed {
+			fixed = append(fixed, previewRow{Repository: s.Name, Branch: s.Branch, ID: id, State: "will_be_fixed"})
+		}
+	}
+	switch pv.mode {
+	case modeCSV:
+		for _, f := range fixed {
+			pv.csvRow(f)
+		}
+		pv.cw.Flush()
+		pv.fail(pv.cw.Error())
+	case modeJSON:
+		pv.jsonRepo(r, s, fixed)
+	}
+}
+
+func (pv *preview) csvRow(r previewRow) {
+	line := ""
+	if r.Line > 0 {
+		line = strconv.Itoa(r.Line)
+	}
+	pv.fail(pv.cw.Write([]string{r.Repository, r.Branch, r.ID, r.Severity, r.Rule, r.Path, line, r.CWE, r.State, r.Reason}))
+}
+
+// jsonRow keeps one row of a repository aside until it is done.
+func (pv *preview) jsonRow(rc *repoCounts, r previewRow) {
+	if rc.rows == nil {
+		f, err := os.CreateTemp(pv.tmpDir, ".semgrep-wiz-preview-*")
+		if err != nil {
+			if err = os.MkdirAll(pv.tmpDir, 0o700); err == nil {
+				f, err = os.CreateTemp(pv.tmpDir, ".semgrep-wiz-preview-*")
+			}
+		}
+		if err != nil {
+			pv.fail(fmt.Errorf("keeping the preview's rows aside: %w", err))
+			return
+		}
+		rc.rows, rc.rowsW = f, bufio.NewWriterSize(f, 16<<10)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		pv.fail(err)
+		return
+	}
+	if rc.nrows > 0 {
+		rc.rowsW.WriteString(",")
+	}
+	rc.rowsW.WriteString("\n        ")
+	rc.rowsW.Write(b)
+	rc.nrows++
+}
+
+// jsonRepoOut is a repository of the JSON preview, without its findings
+// (written after it, streamed).
+type jsonRepoOut struct {
+	Name         string `json:"name"`
+	Branch       string `json:"branch,omitempty"`
+	DataSourceID string `json:"data_source_id"`
+	State        string `json:"state"`
+	Note         string `json:"note,omitempty"`
+	New          int    `json:"new"`
+	Unchanged    int    `json:"unchanged"`
+	WillBeFixed  int    `json:"will_be_fixed"`
+	Excluded     int    `json:"excluded"`
+}
+
+// jsonRepo writes one repository object, its findings read back from the
+// file they waited in.
+func (pv *preview) jsonRepo(r *pipeline.Repo, s *pipeline.SourcePlan, fixed []previewRow) {
+	src := sourceOf(r, s)
+	ro := jsonRepoOut{Name: src.name, Branch: src.branch, DataSourceID: src.dsID, State: src.state, Note: src.note}
+	if s != nil {
+		ro.New, ro.Unchanged, ro.WillBeFixed = s.New, s.Unchanged, s.WillFix
+	}
+	var rc *repoCounts
+	if r != nil {
+		_, ro.Excluded = r.Counts()
+		rc = pv.counts[r]
+	}
+	head, err := json.Marshal(ro)
+	if err != nil {
+		pv.fail(err)
+		return
+	}
+	bw := bufio.NewWriter(pv.w)
+	if pv.jsonRepos > 0 {
+		bw.WriteString(",")
+	}
+	bw.WriteString("\n    ")
+	bw.Write(head[:len(head)-1])
+	bw.WriteString(`,"findings":[`)
+	n := 0
+	if rc != nil && rc.rows != nil {
+		if err := rc.rowsW.Flush(); err != nil {
+			pv.fail(err)
+		} else if _, err := rc.rows.Seek(0, io.SeekStart); err != nil {
+			pv.fail(err)
+		} else if _, err := io.Copy(bw, rc.rows); err != nil {
+			pv.fail(err)
+		}
+		n = rc.nrows
+		rc.close()
+	}
+	for _, f := range fixed {
+		b, _ := json.Marshal(f)
+		if n > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n        ")
+		bw.Write(b)
+		n++
+	}
+	if n > 0 {
+		bw.WriteString("\n    ")
+	}
+	bw.WriteString("]}")
+	pv.fail(bw.Flush())
+	pv.jsonRepos++
+}
+
+func (rc *repoCounts) close() {
+	if rc.rows != nil {
+		rc.rows.Close()
+		os.Remove(rc.rows.Name())
+		rc.rows, rc.rowsW = nil, nil
+	}
+}
+
+// close removes what waited aside (a preview that stopped part way).
+func (pv *preview) close() {
+	for _, rc := range pv.counts {
+		rc.close()
+	}
+}
+
+// jsonEnd writes what is only known at the end: the guards (the tenant-wide
+// one), the scan errors and the totals.
+func (pv *preview) jsonEnd() error {
+	if !pv.started { // no repository at all
+		pv.start()
+	}
+	totals := map[string]int{}
+	for _, s := range pv.sources() {
+		if s.sp != nil && s.sp.Uploads() {
+			totals["send"] += s.sp.New + s.sp.Unchanged
+			totals["new"] += s.sp.New
+			totals["unchanged"] += s.sp.Unchanged
+			totals["will_be_fixed"] += s.sp.WillFix
+		}
+		if s.repo != nil {
+			_, x := s.repo.Counts()
+			totals["excluded"] += x
+		}
+		totals["repositories_"+s.state]++
+	}
+	guards := pv.plan.Trips
+	if guards == nil {
+		guards = []pipeline.GuardTrip{}
+	}
+	tail := struct {
+		Guards     []pipeline.GuardTrip `json:"guards"`
+		ScanErrors []pipeline.FileScan  `json:"scan_errors,omitempty"`
+		Totals     map[string]int       `json:"totals"`
+	}{guards, pv.col.Scans, totals}
+	b, err := json.MarshalIndent(tail, "", "  ")
+	if err != nil {
+		return err
+	}
+	sep := "\n  ],\n  "
+	if pv.jsonRepos == 0 {
+		sep = "],\n  "
+	}
+	_, err = fmt.Fprintf(pv.w, "%s%s\n", sep, b[4:]) // b[4:]: the tail's fields, after "{\n  "
+	pv.fail(err)
+	return pv.err
+}
+
 // source is the plan line of a data source, with its label.
 type source struct {
 	name, branch, dsID, state, note string
@@ -83,31 +389,40 @@ type source struct {
 	repo                            *pipeline.Repo
 }
 
+// sourceOf labels a repository (r nil: a source that left the selection)
+// and its plan (nil: not in scope).
+func sourceOf(r *pipeline.Repo, sp *pipeline.SourcePlan) source {
+	if r == nil {
+		return source{name: sp.Name, branch: sp.Branch, dsID: sp.DataSourceID, sp: sp, state: stateOf(sp), note: sp.Reason}
+	}
+	s := source{name: r.Name, branch: r.Branch, dsID: r.DataSourceID, repo: r, sp: sp}
+	switch {
+	case sp == nil:
+		s.state, s.note = "not_in_scope", r.Reason
+	default:
+		s.state, s.note = stateOf(sp), sp.Reason
+		if sent, _ := r.Counts(); sp.Uploads() && sent == 0 {
+			s.note = "no findings: sent with an empty list"
+			if sp.Held > 0 {
+				s.note = fmt.Sprintf("all findings gone: sent empty, Wiz resolves its %d", sp.Held)
+			}
+		}
+	}
+	return s
+}
+
 // sources lists every data source: the collected repositories in order,
 // then those that left the selection.
-func (pv preview) sources() []source {
+func (pv *preview) sources() []source {
 	var out []source
 	seen := map[string]bool{}
 	for _, r := range pv.col.Repos {
-		s := source{name: r.Name, branch: r.Branch, dsID: r.DataSourceID, repo: r, sp: pv.plan.Source(r.DataSourceID)}
+		out = append(out, sourceOf(r, pv.plan.Source(r.DataSourceID)))
 		seen[r.DataSourceID] = true
-		switch {
-		case s.sp == nil:
-			s.state, s.note = "not_in_scope", r.Reason
-		default:
-			s.state, s.note = stateOf(s.sp), s.sp.Reason
-			if s.sp.Uploads() && len(r.Sent) == 0 {
-				s.note = "no findings: sent with an empty list"
-				if s.sp.Held > 0 {
-					s.note = fmt.Sprintf("all findings gone: sent empty, Wiz resolves its %d", s.sp.Held)
-				}
-			}
-		}
-		out = append(out, s)
 	}
 	for _, sp := range pv.plan.Sources {
 		if !seen[sp.DataSourceID] {
-			out = append(out, source{name: sp.Name, branch: sp.Branch, dsID: sp.DataSourceID, sp: sp, state: stateOf(sp), note: sp.Reason})
+			out = append(out, sourceOf(nil, sp))
 		}
 	}
 	return out
@@ -129,107 +444,12 @@ func stateOf(sp *pipeline.SourcePlan) string {
 	return string(sp.Action)
 }
 
-func (pv preview) rows(s source) []previewRow {
-	var rows []previewRow
-	if r := s.repo; r != nil {
-		for i := range r.Sent {
-			f := &r.Sent[i]
-			st := "new"
-			if s.sp != nil && s.sp.IsHeld(r.WizID(f)) {
-				st = "unchanged"
-			}
-			rows = append(rows, row(s.name, f, st, ""))
-		}
-	}
-	if s.sp != nil {
-		for _, id := range s.sp.Fixed {
-			rows = append(rows, previewRow{Repository: s.name, Branch: s.branch, ID: id, State: "will_be_fixed"})
-		}
-	}
-	if pv.all && s.repo != nil {
-		for i := range s.repo.Excluded {
-			x := &s.repo.Excluded[i]
-			reason := string(x.Reason)
-			if x.Detail != "" {
-				reason += ": " + x.Detail
-			}
-			rows = append(rows, row(s.name, &x.Finding, "excluded", reason))
-		}
-	}
-	return rows
-}
-
 func row(repo string, f *finding.Finding, state, reason string) previewRow {
 	return previewRow{Repository: repo, Branch: f.Branch, ID: f.ID, Severity: f.Severity.String(), Rule: f.RuleID,
 		Path: f.Path, Line: f.StartLine, CWE: strings.Join(f.CWEs, " "), State: state, Reason: reason}
 }
 
-func (pv preview) json(w io.Writer) error {
-	type repoOut struct {
-		Name         string       `json:"name"`
-		Branch       string       `json:"branch,omitempty"`
-		DataSourceID string       `json:"data_source_id"`
-		State        string       `json:"state"`
-		Note         string       `json:"note,omitempty"`
-		New          int          `json:"new"`
-		Unchanged    int          `json:"unchanged"`
-		WillBeFixed  int          `json:"will_be_fixed"`
-		Excluded     int          `json:"excluded"`
-		Findings     []previewRow `json:"findings"`
-	}
-	out := struct {
-		Policy       string               `json:"policy"`
-		Totals       map[string]int       `json:"totals"`
-		Guards       []pipeline.GuardTrip `json:"guards"`
-		ScanErrors   []pipeline.FileScan  `json:"scan_errors,omitempty"`
-		Repositories []repoOut            `json:"repositories"`
-	}{Policy: pv.app.Policy.Describe(), Totals: map[string]int{}, Guards: pv.plan.Trips, ScanErrors: pv.col.Scans, Repositories: []repoOut{}}
-	if out.Guards == nil {
-		out.Guards = []pipeline.GuardTrip{}
-	}
-	for _, s := range pv.sources() {
-		ro := repoOut{Name: s.name, Branch: s.branch, DataSourceID: s.dsID, State: s.state, Note: s.note, Findings: pv.rows(s)}
-		if ro.Findings == nil {
-			ro.Findings = []previewRow{}
-		}
-		if s.sp != nil {
-			ro.New, ro.Unchanged, ro.WillBeFixed = s.sp.New, s.sp.Unchanged, s.sp.WillFix
-		}
-		if s.repo != nil {
-			ro.Excluded = len(s.repo.Excluded)
-		}
-		if s.sp != nil && s.sp.Uploads() {
-			out.Totals["send"] += ro.New + ro.Unchanged
-			out.Totals["new"] += ro.New
-			out.Totals["unchanged"] += ro.Unchanged
-			out.Totals["will_be_fixed"] += ro.WillBeFixed
-		}
-		out.Totals["excluded"] += ro.Excluded
-		out.Totals["repositories_"+ro.State]++
-		out.Repositories = append(out.Repositories, ro)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
-}
-
-func (pv preview) csv(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"repository", "branch", "id", "severity", "rule", "path", "line", "cwe", "state", "reason"})
-	for _, s := range pv.sources() {
-		for _, r := range pv.rows(s) {
-			line := ""
-			if r.Line > 0 {
-				line = strconv.Itoa(r.Line)
-			}
-			_ = cw.Write([]string{r.Repository, r.Branch, r.ID, r.Severity, r.Rule, r.Path, line, r.CWE, r.State, r.Reason})
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func (pv preview) text(w io.Writer) {
+func (pv *preview) text(w io.Writer) {
 	fmt.Fprintf(w, "Policy: %s\n\n", pv.app.Policy.Describe())
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REPOSITORY\tBRANCH\tSTATE\tSEND\tNEW\tFIXED\tCRIT\tHIGH\tEXCL\tNOTE")
@@ -240,14 +460,9 @@ func (pv preview) text(w io.Writer) {
 			send = s.sp.New + s.sp.Unchanged
 		}
 		if s.repo != nil {
-			excl = len(s.repo.Excluded)
-			for _, f := range s.repo.Sent {
-				switch f.Severity {
-				case finding.SeverityCritical:
-					crit++
-				case finding.SeverityHigh:
-					high++
-				}
+			_, excl = s.repo.Counts()
+			if rc := pv.counts[s.repo]; rc != nil {
+				crit, high = rc.crit, rc.high
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.name, dash(s.branch), s.state, send, nw, fixed, crit, high, excl, oneLine(s.note))
@@ -277,20 +492,14 @@ func (pv preview) text(w io.Writer) {
 		fmt.Fprintln(w, "Run with --all to read every finding and list the excluded ones with their reasons; --csv or --json for every finding.")
 		return
 	}
-	reasons := map[string]int{}
-	for _, r := range pv.col.Repos {
-		for _, x := range r.Excluded {
-			reasons[string(x.Reason)]++
-		}
-	}
-	keys := make([]string, 0, len(reasons))
-	for k := range reasons {
+	keys := make([]string, 0, len(pv.reasons))
+	for k := range pv.reasons {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	fmt.Fprintln(w, "\nExcluded by reason:")
 	for _, k := range keys {
-		fmt.Fprintf(w, "  %-28s %d\n", k, reasons[k])
+		fmt.Fprintf(w, "  %-28s %d\n", k, pv.reasons[k])
 	}
 }
 

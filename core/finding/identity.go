@@ -107,7 +107,29 @@ func RepoKey(r Repository) string { return DataSourceID(r) }
 // position get "#<n>" appended, so distinct matches never collide. One
 // finding open on several branches keeps one ID (the encoder tells the
 // branches apart).
-func AssignIDs(fs []Finding) {
+func AssignIDs(fs []Finding) { new(IDAssigner).Assign(fs) }
+
+// IDAssigner gives ids page by page to the findings of one repository read
+// from the API, so no page has to wait for the others. It remembers the
+// ids (and derived keys) it gave, so a repeat on a later page gets its
+// "#<n>" as it would in one call. Over one call it is AssignIDs; over pages
+// it gives the same set of ids, and the same id to every finding unless
+// two findings share an id across pages: then "#<n>" follows page order,
+// not position (API findings carry platform and match-based ids, so this
+// needs Semgrep to report one match-based id twice on one branch). Its
+// memory is the repository's ids, not its findings.
+type IDAssigner struct {
+	occurrences map[string]int
+	// seen counts the ids given, per branch; the keys are the findings'
+	// own strings (a large repository's ids are most of its cost).
+	seen map[string]map[string]int32
+}
+
+// Assign gives the findings of one page their ids.
+func (a *IDAssigner) Assign(fs []Finding) {
+	if a.seen == nil {
+		a.occurrences, a.seen = map[string]int{}, map[string]map[string]int32{}
+	}
 	// Derived keys need an occurrence index in position order.
 	order := make([]int, len(fs))
 	for i := range order {
@@ -115,7 +137,7 @@ func AssignIDs(fs []Finding) {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return positionLess(&fs[order[a]], &fs[order[b]]) })
 
-	occurrences := map[string]int{}
+	occurrences := a.occurrences
 	for _, i := range order {
 		f := &fs[i]
 		var key string
@@ -134,15 +156,19 @@ func AssignIDs(fs []Finding) {
 		f.ID = hashID(key)
 	}
 
-	seen := map[string]int{}
+	seen := a.seen
 	for _, i := range order {
 		f := &fs[i]
 		// The same finding on two branches rightly shares its ID.
-		k := f.ID + "\x00" + f.Branch
-		n := seen[k]
-		seen[k] = n + 1
+		onBranch := seen[f.Branch]
+		if onBranch == nil {
+			onBranch = map[string]int32{}
+			seen[f.Branch] = onBranch
+		}
+		n := onBranch[f.ID]
+		onBranch[f.ID] = n + 1
 		if n > 0 {
-			f.ID += "#" + strconv.Itoa(n)
+			f.ID += "#" + strconv.Itoa(int(n))
 		}
 	}
 }

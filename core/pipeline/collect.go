@@ -32,6 +32,9 @@ type CollectOptions struct {
 	Deployment string
 	// Concurrency bounds per-repository fetches (default DefaultConcurrency).
 	Concurrency int
+	// PageSize is how many findings each request asks for; 0 is the
+	// client's default (the most Semgrep allows).
+	PageSize int
 	// Files, when set, are read instead of calling the API.
 	Files []FileSource
 	// AllowScanErrors sends the repository of a file whose scan failed
@@ -69,8 +72,8 @@ type Repo struct {
 
 	Sent     []finding.Finding `json:"-"`
 	Excluded []policy.Excluded `json:"-"`
-	// sent and excluded count Sent and Excluded once a streaming sync has
-	// let go of them.
+	// sent and excluded count what a streaming run selected and excluded,
+	// page by page, without keeping the findings.
 	sent, excluded int
 	// scansKnown: FullScan was found by the deployment-wide scan search.
 	scansKnown bool
@@ -78,13 +81,6 @@ type Repo struct {
 
 func (r *Repo) sentCount() int     { return max(r.sent, len(r.Sent)) }
 func (r *Repo) excludedCount() int { return max(r.excluded, len(r.Excluded)) }
-
-// release lets go of the repository's findings once they are written; the
-// counts stay.
-func (r *Repo) release() {
-	r.sent, r.excluded = r.sentCount(), r.excludedCount()
-	r.Sent, r.Excluded = nil, nil
-}
 
 // Failed reports whether the repository's findings could not be read.
 func (r *Repo) Failed() bool { return r.FetchErr != nil }
@@ -162,8 +158,13 @@ func Collect(ctx context.Context, o CollectOptions) (*Collection, error) {
 // collected sorts the repositories by name and reports the collect step
 // done.
 func (c *Collection) collected(events Sink) {
-	slices.SortStableFunc(c.Repos, func(a, b *Repo) int { return cmp.Compare(a.Name, b.Name) })
+	c.collectedOrder()
 	events.emit(Event{Kind: StepFinished, Step: StepCollect, Done: int64(len(c.Repos)), Total: int64(len(c.Repos))})
+}
+
+// collectedOrder sorts the repositories by name.
+func (c *Collection) collectedOrder() {
+	slices.SortStableFunc(c.Repos, func(a, b *Repo) int { return cmp.Compare(a.Name, b.Name) })
 }
 
 // selected reports the select step done, with what it kept.
@@ -313,7 +314,10 @@ func collectAPI(ctx context.Context, o CollectOptions, now time.Time) (*Collecti
 	if err != nil {
 		return nil, err
 	}
-	if err := fetchRepos(ctx, o, c, now, nil); err != nil {
+	read := func(ctx context.Context, r *Repo) (*sourceBuild, error) {
+		return nil, collectRepo(ctx, o, c.dep, r, now)
+	}
+	if err := fetchRepos(ctx, o, c, now, read, nil); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -400,7 +404,8 @@ func findFullScans(ctx context.Context, o CollectOptions, c *Collection) error {
 // sync selects and writes it on another goroutine): what decides "every
 // repository failed" is counted here, before the hand-over, never read back
 // from the repositories.
-func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.Time, each func(*Repo) error) error {
+func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.Time,
+	read func(context.Context, *Repo) (*sourceBuild, error), each func(*Repo, *sourceBuild, error) error) error {
 	conc := o.Concurrency
 	if conc <= 0 {
 		conc = DefaultConcurrency
@@ -417,9 +422,18 @@ func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.T
 			break
 		}
 		g.Go(func() error {
-			err := collectRepo(gctx, o, c.dep, r, now)
-			if err != nil && gctx.Err() != nil {
-				return gctx.Err()
+			b, err := read(gctx, r)
+			var stop *stopError
+			if errors.As(err, &stop) {
+				err = stop.err // the run's failure, not the repository's
+			} else if err != nil && gctx.Err() != nil {
+				err, stop = gctx.Err(), &stopError{}
+			}
+			if stop != nil {
+				if each != nil {
+					return each(r, b, err)
+				}
+				return err
 			}
 			mu.Lock()
 			done++
@@ -428,12 +442,17 @@ func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.T
 			mu.Unlock()
 			if err != nil {
 				r.FetchErr = err
-				r.Sent = nil
+				// Nothing of a repository read in part is kept or sent.
+				r.Sent, r.sent, r.excluded = nil, 0, 0
+				if b != nil {
+					b.close()
+					b = nil
+				}
 				o.Events.emit(Event{Kind: RepoFailed, Step: StepCollect, Repo: r.Name, Message: err.Error()})
 			}
 			o.Events.emit(Event{Kind: StepProgress, Step: StepCollect, Repo: r.Name, Done: d, Total: int64(len(c.Repos))})
 			if each != nil {
-				return each(r)
+				return each(r, b, nil)
 			}
 			return nil
 		})
@@ -449,6 +468,14 @@ func fetchRepos(ctx context.Context, o CollectOptions, c *Collection, now time.T
 	}
 	return tally.allFailed()
 }
+
+// stopError is an error of the pipeline itself while a repository is read
+// (writing aside, reading the ledger): it stops the run instead of failing
+// the repository.
+type stopError struct{ err error }
+
+func (e *stopError) Error() string { return e.err.Error() }
+func (e *stopError) Unwrap() error { return e.err }
 
 // fetchTally counts what the fetchers read, as they read it.
 type fetchTally struct {
@@ -482,6 +509,21 @@ func (t *fetchTally) allFailed() error {
 }
 
 func collectRepo(ctx context.Context, o CollectOptions, dep semgrep.Deployment, r *Repo, now time.Time) error {
+	var fs []finding.Finding
+	err := fetchRepoPages(ctx, o, dep, r, now, func(page []finding.Finding) error {
+		fs = append(fs, page...)
+		return nil
+	})
+	if err == nil {
+		r.Sent = fs
+	}
+	return err
+}
+
+// fetchRepoPages decides whether one repository is in scope and, when it
+// is, reads its findings and hands them to page a page at a time, each
+// with the repository's identity and the findings' ids.
+func fetchRepoPages(ctx context.Context, o CollectOptions, dep semgrep.Deployment, r *Repo, now time.Time, page func([]finding.Finding) error) error {
 	if !o.Policy.RepoSelected(r.Name) {
 		d := o.Policy.DecideRepo(policy.Scope{Repo: r.Repo}, now)
 		r.InScope, r.Reason = false, reasonText(d)
@@ -502,22 +544,23 @@ func collectRepo(ctx context.Context, o CollectOptions, dep semgrep.Deployment, 
 		return nil
 	}
 	q := FindingsQuery(o.Policy, r.Name, o.AllFindings)
-	var fs []finding.Finding
-	err := o.Semgrep.Findings(ctx, dep.Slug, q, func(page []finding.Finding) error {
-		fs = append(fs, page...)
-		return nil
+	q.PageSize = o.PageSize
+	var ids finding.IDAssigner
+	err := o.Semgrep.Findings(ctx, dep.Slug, q, func(fs []finding.Finding) error {
+		for i := range fs {
+			// The project is the authority on the repository's identity: a
+			// finding may name it differently (bare name, other URL form).
+			fs[i].Repo = r.Repo
+			fs[i].IsDefaultBranch = finding.SameBranch(fs[i].Branch, r.Branch)
+		}
+		// Page by page: a repeat of an id on a later page gets its "#n"
+		// as in one call (finding.IDAssigner).
+		ids.Assign(fs)
+		return page(fs)
 	})
 	if err != nil {
 		return fmt.Errorf("reading findings: %w", err)
 	}
-	for i := range fs {
-		// The project is the authority on the repository's identity: a
-		// finding may name it differently (bare name, other URL form).
-		fs[i].Repo = r.Repo
-		fs[i].IsDefaultBranch = finding.SameBranch(fs[i].Branch, r.Branch)
-	}
-	finding.AssignIDs(fs)
-	r.Sent = fs
 	return nil
 }
 

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -186,19 +185,7 @@ func (p *Plan) addRepo(ctx context.Context, r *Repo, mem *ledger.Ledger, keep bo
 	}
 	p.Sources = append(p.Sources, s)
 	if r.Failed() {
-		p.FailedRepos = append(p.FailedRepos, r.Name)
-		var sf *ScanFailedError
-		if errors.As(r.FetchErr, &sf) {
-			// The file is read; the scan behind it failed.
-			s.Action, s.Reason = ActionSkipFailed, r.FetchErr.Error()
-			p.Trips = append(p.Trips, GuardTrip{Guard: "scan_failed", DataSourceID: s.DataSourceID,
-				Message:  fmt.Sprintf("%s: the scan in %s failed; it is left out so Wiz keeps its previous findings", r.Name, sf.File),
-				Override: "--allow-scan-errors sends it anyway"})
-			return s, nil, nil
-		}
-		s.Action, s.Reason = ActionSkipFailed, "could not be read: "+r.FetchErr.Error()
-		p.Trips = append(p.Trips, GuardTrip{Guard: "partial_data", DataSourceID: s.DataSourceID,
-			Message: fmt.Sprintf("%s could not be read completely; it is left out so Wiz keeps its previous findings", r.Name)})
+		p.failed(r, s)
 		return s, nil, nil
 	}
 	seenID := make(map[string]struct{}, len(r.Sent))

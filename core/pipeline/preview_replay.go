@@ -65,7 +65,7 @@ func ReplayPreview(ctx context.Context, col *Collection, plan *Plan, sink Previe
 		}
 		for i := range r.Excluded {
 			x := &r.Excluded[i]
-			emit(PreviewRow{Finding: &x.Finding, State: RowExcluded, Reason: ExcludedReason(x.Reason, x.Detail)})
+			emit(PreviewRow{Finding: &x.Finding, State: RowExcluded, Reason: ExcludedReason(*x)})
 		}
 		if len(rows) > 0 {
 			sink.Rows(r, rows)
@@ -90,12 +90,4 @@ func NotInScopeReason(r *Repo) string {
 		return r.Reason
 	}
 	return "repository not in scope"
-}
-
-// ExcludedReason is the words of a policy exclusion ("severity: low").
-func ExcludedReason[R ~string](reason R, detail string) string {
-	if detail != "" {
-		return string(reason) + ": " + detail
-	}
-	return string(reason)
 }

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 	"github.com/semgrep-wiz/semgrep-wiz/core/ledger"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
@@ -424,29 +423,6 @@ func uploadedIDs(p *Plan) []string {
 		}
 	}
 	return ids
-}
-
-// assetsByBranch makes one asset per branch sent, the repository's own
-// branch first and always present (even with no findings, so Wiz resolves
-// what it held for it).
-func assetsByBranch(r *Repo) []wizschema.AssetWithFindings {
-	out := []wizschema.AssetWithFindings{{Asset: wizschema.AssetInput{Repo: r.Repo, Branch: r.Branch, IsDefault: true}, Findings: []finding.Finding{}}}
-	others := map[string]int{}
-	for _, f := range r.Sent {
-		b := f.Branch
-		if b == "" || finding.SameBranch(b, r.Branch) {
-			out[0].Findings = append(out[0].Findings, f)
-			continue
-		}
-		i, ok := others[b]
-		if !ok {
-			i = len(out)
-			others[b] = i
-			out = append(out, wizschema.AssetWithFindings{Asset: wizschema.AssetInput{Repo: r.Repo, Branch: b}})
-		}
-		out[i].Findings = append(out[i].Findings, f)
-	}
-	return out
 }
 
 // uploadConcurrency bounds the uploads in flight at once: the client

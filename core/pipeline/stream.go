@@ -15,17 +15,22 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
 )
 
-// streamer is one sync's single pass over the repositories: each one is
-// selected, planned against the ledger and written to the upload files (or,
-// while a guard holds it back, to a spool on disk) as soon as it is read,
-// and then let go. Every finished data source reaches the files through
-// writeSource, which splits them into uploads under the size cap. Memory follows the largest repositories in flight, not
-// the organisation. Only counts and per-repository summaries stay.
+// streamer is one sync's single pass over the repositories, page by page
+// (pages.go): each page is selected, planned against the ledger and
+// encoded into its data source's spool on disk as soon as it is read, and
+// then let go. At a repository's last page the guards decide about the
+// whole data source, and only then does its spool go into the upload file
+// (writeSource, which splits the sources into uploads under the size
+// cap), into the spool of sources the mass-resolve guard holds
+// back, or away. Memory follows the pages in flight and the ids of the
+// repositories in flight, not their findings. Only counts and
+// per-repository summaries stay.
 type streamer struct {
 	o     Options
 	popts PlanOptions
 	plan  *Plan
 	col   *Collection
+	pages *pageRun
 
 	dir, base string                 // upload files: base.json, base-2.json, … in dir
 	set       *wizschema.UploadSet   // the upload files, split under the size cap
@@ -58,11 +63,16 @@ func newStreamer(o Options, runID string) (*streamer, error) {
 		popts: PlanOptions{Guards: o.Guards, AllowMassResolve: o.AllowMassResolve, Now: time.Now(),
 			FullRun: len(o.Collect.Files) == 0 && len(o.Collect.Repos) == 0},
 	}
+	// One analysis date for the document and every data source spooled
+	// for it.
+	if st.o.Schema.AnalysisDate.IsZero() {
+		st.o.Schema.AnalysisDate = time.Now()
+	}
 	var err error
-	if st.set, err = wizschema.NewUploadSet(o.Schema, o.maxUploadBytes(), st.filePath); err != nil {
+	if st.set, err = wizschema.NewUploadSet(st.o.Schema, o.maxUploadBytes(), st.filePath); err != nil {
 		return nil, fmt.Errorf("writing the upload file: %w", err)
 	}
-	if st.scratch, err = wizschema.NewSpool(dir, o.Schema); err != nil {
+	if st.scratch, err = wizschema.NewSpool(dir, st.o.Schema); err != nil {
 		return nil, err
 	}
 	if !o.DryRun && o.Ledger != nil {
@@ -71,6 +81,8 @@ func newStreamer(o Options, runID string) (*streamer, error) {
 			return nil, err
 		}
 	}
+	st.pages = &pageRun{o: o.Collect, mem: o.Ledger, keepIDs: st.ids != nil, spoolDir: dir, schema: &st.o.Schema,
+		encodeFailed: st.encodeFailed}
 	return st, nil
 }
 
@@ -178,109 +190,57 @@ func (st *streamer) fromFiles(ctx context.Context) error {
 		return err
 	}
 	st.col = c
-	for _, r := range c.Repos {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		holding(1)
-		if err := st.add(ctx, r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return st.pages.streamFiles(ctx, c, st.add)
 }
 
-// fromAPI fetches repositories concurrently and hands each, as soon as it
-// is read, to this goroutine, which alone writes the file. Fetchers wait
-// once the hand-over is full, so memory follows the largest repositories
-// in flight, not the organisation.
+// fromAPI reads repositories concurrently, page by page (pageRun), and
+// hands each finished data source to this goroutine, which alone plans it
+// whole and writes the file.
 func (st *streamer) fromAPI(ctx context.Context, now time.Time) error {
 	c, err := listRepos(ctx, st.o.Collect)
 	if err != nil {
 		return err
 	}
 	st.col = c
-	fctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// A small buffer lets fetchers go on while the writer is busy; what
-	// is held stays bounded by twice the fetchers, plus the one written.
-	conc := st.o.Collect.Concurrency
-	if conc <= 0 {
-		conc = DefaultConcurrency
-	}
-	ch := make(chan *Repo, conc)
-	fetched := make(chan error, 1)
-	go func() {
-		fetched <- fetchRepos(fctx, st.o.Collect, c, now, func(r *Repo) error {
-			holding(1)
-			select {
-			case ch <- r:
-				return nil
-			case <-fctx.Done():
-				r.release()
-				holding(-1)
-				return fctx.Err()
-			}
-		})
-		close(ch)
-	}()
-	var werr error
-	for r := range ch {
-		if werr != nil {
-			r.release()
-			holding(-1)
-			continue // drain until the fetchers have stopped
-		}
-		if werr = st.add(ctx, r); werr != nil {
-			cancel()
-		}
-	}
-	ferr := <-fetched
-	if werr != nil {
-		return werr
-	}
-	return ferr
+	return st.pages.streamAPI(ctx, c, now, st.add)
 }
 
-// add selects, plans and writes one repository, then lets go of its
-// findings.
-func (st *streamer) add(ctx context.Context, r *Repo) error {
-	defer func() {
-		r.release()
-		holding(-1)
-	}()
-	selectRepo(st.o.Collect, r)
-	s, ids, err := st.plan.addRepo(ctx, r, st.o.Ledger, false)
-	if err != nil || s == nil {
-		return err
+// add plans one finished repository whole (the guards that need the
+// whole data source decide here) and writes its spool into the upload,
+// keeps it aside for the mass-resolve guard, or drops it. b is nil when
+// the repository is out of scope or failed.
+func (st *streamer) add(ctx context.Context, r *Repo, b *sourceBuild) error {
+	s := st.plan.planBuilt(r, b, false)
+	if s == nil {
+		return nil
 	}
 	st.seen[s.DataSourceID] = true
 	if err := st.guard(ctx, s); err != nil {
 		return err
 	}
-	switch s.Action {
-	case ActionSend:
-		if err := st.encode(r.DataSourceID, func(e *wizschema.Encoder) error { return writeAssets(e, r) }); err != nil {
-			return st.encodeFailed(err)
-		}
-	case ActionSkipGuard:
-		if st.held == nil {
-			if st.held, err = wizschema.NewSpool(st.dir, st.o.Schema); err != nil {
-				return err
-			}
-		}
-		if err := st.held.Write(s.DataSourceID, func(e *wizschema.Encoder) error { return writeAssets(e, r) }); err != nil {
-			return st.encodeFailed(err)
-		}
-	default:
-		return nil
+	if s.Action != ActionSend && s.Action != ActionSkipGuard {
+		return nil // failed or over budget: its spool is dropped
+	}
+	obj, size, stats, err := b.spool.Finish()
+	if err != nil {
+		return st.encodeFailed(err)
+	}
+	stats.Bytes = size
+	src := wizschema.EncodedSource{ID: s.DataSourceID, Body: obj, Size: size, Stats: stats}
+	if s.Action == ActionSend {
+		err = st.writeSource(src)
+	} else {
+		err = st.holdSource(src)
+	}
+	if err != nil {
+		return err
 	}
 	if st.ids != nil {
-		if err := st.ids.add(s.DataSourceID, ids); err != nil {
+		if err := st.ids.add(s.DataSourceID, b.ids); err != nil {
 			return err
 		}
 	}
-	st.written += int64(len(ids))
+	st.written += int64(len(b.seen))
 	st.o.Events.emit(Event{Kind: StepProgress, Step: StepEncode, Done: st.written,
 		Message: fmt.Sprintf("%d findings written", st.written)})
 	return nil
@@ -300,6 +260,21 @@ func (st *streamer) encode(id string, write func(*wizschema.Encoder) error) erro
 // set puts it whole into one file under the size cap.
 func (st *streamer) writeSource(src wizschema.EncodedSource) error {
 	return st.set.Add(src)
+}
+
+// holdSource keeps a finished data source aside while the mass-resolve
+// guard holds it back.
+func (st *streamer) holdSource(src wizschema.EncodedSource) error {
+	if st.held == nil {
+		var err error
+		if st.held, err = wizschema.NewSpool(st.dir, st.o.Schema); err != nil {
+			return err
+		}
+	}
+	if err := st.held.Append(src.ID, src.Body, src.Stats); err != nil {
+		return st.encodeFailed(err)
+	}
+	return nil
 }
 
 func (st *streamer) encodeFailed(err error) error {
@@ -343,15 +318,6 @@ func (st *streamer) finish() ([]wizschema.UploadFile, error) {
 	return files, nil
 }
 
-func writeAssets(e *wizschema.Encoder, r *Repo) error {
-	for _, a := range assetsByBranch(r) {
-		if err := e.WriteAsset(a.Asset, a.Findings); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // emptyAssets writes a data source that left the selection: its branch
 // with no findings, so Wiz resolves what it holds.
 func emptyAssets(s *SourcePlan) func(*wizschema.Encoder) error {
@@ -364,8 +330,9 @@ func emptyAssets(s *SourcePlan) func(*wizschema.Encoder) error {
 	}
 }
 
-// testHookHolding, when set by a test, follows how many repositories'
-// findings the sync holds: +1 once one is read, -1 once it is let go.
+// testHookHolding, when set by a test, follows how many repositories the
+// pipeline has in flight: +1 once one is being read, -1 once it is
+// written or let go.
 var testHookHolding func(delta int)
 
 func holding(delta int) {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -38,6 +39,15 @@ func TestDefaultPolicySelectsLikeSemgrep(t *testing.T) {
 	sent, excl := p.Select(s, fs)
 	if len(sent) != 2 || sent[0].ID != "crit" || sent[1].ID != "high" {
 		t.Fatalf("sent %v", ids(sent))
+	}
+	// In place (a streamed page): the same result, the page reused.
+	page := slices.Clone(fs)
+	sent2, excl2 := p.SelectInPlace(s, page)
+	if !slices.EqualFunc(sent, sent2, func(a, b finding.Finding) bool { return a.ID == b.ID && a.Ref == b.Ref }) || &sent2[0] != &page[0] ||
+		!slices.EqualFunc(excl, excl2, func(a, b Excluded) bool {
+			return a.Finding.ID == b.Finding.ID && a.Reason == b.Reason && a.Finding.Ref == b.Finding.Ref
+		}) {
+		t.Errorf("in place: sent %v, excluded %d", ids(sent2), len(excl2))
 	}
 	want := map[string]Reason{"med": ReasonSeverity, "other-branch": ReasonBranch, "diff-only": ReasonDiffOnly, "pr": ReasonBranch,
 		"high": ReasonDuplicate, "ignored": ReasonStatus, "sca": ReasonProduct, "sup": ReasonSuppressed, "": ReasonMalformed}

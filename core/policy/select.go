@@ -63,9 +63,22 @@ type Excluded struct {
 // the input order; excluded findings carry their reason. Duplicates (the
 // same ID on the same branch) keep the first and exclude the rest.
 func (p Policy) Select(s Scope, fs []finding.Finding) (sent []finding.Finding, excluded []Excluded) {
+	return p.selectInto(s, fs, nil)
+}
+
+// SelectInPlace is Select reusing fs for the findings sent (sent is fs
+// compacted, in order; what it overwrote is in excluded), so judging a
+// page costs no copy of it.
+func (p Policy) SelectInPlace(s Scope, fs []finding.Finding) (sent []finding.Finding, excluded []Excluded) {
+	return p.selectInto(s, fs, fs[:0])
+}
+
+func (p Policy) selectInto(s Scope, fs, sent []finding.Finding) ([]finding.Finding, []Excluded) {
+	var excluded []Excluded
 	seen := map[string]bool{}
-	for _, f := range fs {
-		r, detail := p.judge(s, &f)
+	for i := range fs {
+		f := &fs[i]
+		r, detail := p.judge(s, f)
 		if r == "" {
 			key := f.ID + "@" + f.Branch
 			if seen[key] {
@@ -75,10 +88,10 @@ func (p Policy) Select(s Scope, fs []finding.Finding) (sent []finding.Finding, e
 			}
 		}
 		if r != "" {
-			excluded = append(excluded, Excluded{Finding: f, Reason: r, Detail: detail})
+			excluded = append(excluded, Excluded{Finding: *f, Reason: r, Detail: detail})
 			continue
 		}
-		sent = append(sent, f)
+		sent = append(sent, *f) // in place: never ahead of i
 	}
 	return sent, excluded
 }

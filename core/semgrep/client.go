@@ -59,6 +59,10 @@ type Client struct {
 	retryBase  time.Duration
 	timeout    time.Duration
 	lim        *limiter
+	// ahead bounds the pages fetched ahead of their delivery over every
+	// walk of the Client (as many as requests in flight): read-ahead keeps
+	// requests busy, and pages waiting beyond that would only hold memory.
+	ahead chan struct{}
 }
 
 // New returns a Client for o.
@@ -72,6 +76,7 @@ func New(o Options) *Client {
 		retryBase:  o.RetryBase,
 		timeout:    o.RequestTimeout,
 		lim:        newLimiter(o.MaxConcurrency),
+		ahead:      make(chan struct{}, maxConcurrency(o.MaxConcurrency)),
 	}
 	if c.base == "" {
 		c.base = DefaultBaseURL

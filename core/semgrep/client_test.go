@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -811,4 +813,46 @@ func TestFindingsReadAheadStops(t *testing.T) {
 		}
 	})
 	s.ClearFaults()
+}
+
+// Over every walk of a Client, no more pages are fetched ahead of their
+// delivery than requests can be in flight: three walks each stopped on
+// their fourth page hold at most MaxConcurrency pages ahead between them,
+// where each alone would read up to two pages past it.
+func TestFindingsReadAheadIsBoundedAcrossWalks(t *testing.T) {
+	ds := semgreptest.GenerateDataset(33, 3, 3*9000, testNow)
+	ds.Token = secretToken
+	s := semgreptest.NewServer(ds)
+	t.Cleanup(s.Close)
+	const maxConc = 2
+	c := New(Options{BaseURL: s.URL, Token: ds.Token, RetryBase: time.Millisecond, MaxConcurrency: maxConc})
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	var blocked atomic.Int32
+	for _, p := range ds.Projects {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := FindingsQuery{Repos: []string{p.Name}, Status: "any", PageSize: readAheadMinPage}
+			n := 0
+			_ = c.Findings(context.Background(), ds.Deployment.Slug, q, func([]finding.Finding) error {
+				if n++; n == 4 {
+					blocked.Add(1)
+					<-release
+				}
+				return nil
+			})
+		}()
+	}
+	for blocked.Load() < 3 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Let the read-ahead that was allowed finish.
+	time.Sleep(200 * time.Millisecond)
+	got := len(s.RequestsFor(semgreptest.OpFindings))
+	close(release)
+	wg.Wait()
+	if want := 3*4 + maxConc; got > want {
+		t.Errorf("%d pages requested while the walks waited; at most %d (4 each and %d ahead)", got, want, maxConc)
+	}
 }

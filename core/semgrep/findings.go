@@ -96,10 +96,23 @@ func pagesInFlight(pageSize, full int) int {
 
 // fetchedPage is one page's answer: its findings and how many items it had.
 type fetchedPage struct {
-	fs  []finding.Finding
-	n   int
-	err error
+	fs    []finding.Finding
+	n     int
+	err   error
+	token bool // it holds one of the Client's read-ahead places
 }
+
+// takeAhead takes one of the Client's read-ahead places, if one is free.
+func (c *Client) takeAhead() bool {
+	select {
+	case c.ahead <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *Client) giveAhead() { <-c.ahead }
 
 // Findings reads every page of the deployment's findings that match q and
 // hands each page to fn, in order, from the calling goroutine. Pages are
@@ -121,13 +134,18 @@ func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn 
 	// still in flight and waits for them, so no request outlives the walk.
 	actx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	var ahead []chan fetchedPage // ahead[0] answers the page to deliver next
 	defer func() {
 		cancel()
 		wg.Wait()
+		for _, ch := range ahead { // pages fetched and never delivered
+			if p := <-ch; p.token {
+				c.giveAhead()
+			}
+		}
 	}()
-	var ahead []chan fetchedPage // ahead[0] answers the page to deliver next
 	launched := 0
-	fetch := func() {
+	fetch := func(token bool) {
 		ch := make(chan fetchedPage, 1)
 		ahead = append(ahead, ch)
 		page := launched
@@ -136,7 +154,7 @@ func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn 
 		go func() {
 			defer wg.Done()
 			fs, n, err := c.findingsPage(actx, slug, path, q, page, size)
-			ch <- fetchedPage{fs, n, err}
+			ch <- fetchedPage{fs, n, err, token}
 		}()
 	}
 
@@ -144,10 +162,20 @@ func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn 
 	full := 0
 	for page := 0; ; page++ {
 		for launched < page+pagesInFlight(size, full) {
-			fetch()
+			// A page beyond the one delivered next needs one of the
+			// Client's read-ahead places: over every walk, no more pages
+			// wait decoded than requests can be in flight.
+			token := launched > page
+			if token && !c.takeAhead() {
+				break
+			}
+			fetch(token)
 		}
 		p := <-ahead[0]
 		ahead = ahead[1:]
+		if p.token {
+			c.giveAhead()
+		}
 		if p.err != nil {
 			return p.err
 		}

@@ -123,41 +123,68 @@ func (e *Encoder) WriteAsset(a AssetInput, findings []finding.Finding) error {
 // database, say). An error yielded by the sequence aborts the document: a
 // branch must never be sent with part of its findings.
 func (e *Encoder) WriteAssetSeq(a AssetInput, findings iter.Seq2[*finding.Finding, error]) error {
-	if err := e.usable(); err != nil {
+	as, err := e.beginAsset(a, e.dsAssets > 0)
+	if err != nil {
 		return err
 	}
+	for f, err := range findings {
+		if err != nil {
+			return e.fail(fmt.Errorf("%s: reading findings: %w", as.where, err))
+		}
+		if err := e.assetFinding(as, f); err != nil {
+			return err
+		}
+	}
+	e.writeString("]}")
+	return e.err
+}
+
+// assetState is one asset being written.
+type assetState struct {
+	a     AssetInput
+	ctx   findingContext
+	where string
+	n     int // findings written
+}
+
+// beginAsset checks the asset and writes its head (after a comma when
+// comma), up to its findings' opening bracket.
+func (e *Encoder) beginAsset(a AssetInput, comma bool) (*assetState, error) {
+	if err := e.usable(); err != nil {
+		return nil, err
+	}
 	if !e.dsOpen {
-		return e.fail(fmt.Errorf("asset of repository %q: no data source is open", repoLabel(a.Repo)))
+		return nil, e.fail(fmt.Errorf("asset of repository %q: no data source is open", repoLabel(a.Repo)))
 	}
 	rb, err := MapAsset(a, e.opts.VCSHosts)
 	if err != nil {
-		return e.fail(fmt.Errorf("data source %q: %w", e.dsID, err))
+		return nil, e.fail(fmt.Errorf("data source %q: %w", e.dsID, err))
 	}
 	where := fmt.Sprintf("data source %q, asset %q", e.dsID, rb.AssetID)
 	if ds := finding.DataSourceID(a.Repo); ds != e.dsID {
-		return e.fail(fmt.Errorf("%s: the repository belongs to data source %q (one data source per repository)", where, ds))
+		return nil, e.fail(fmt.Errorf("%s: the repository belongs to data source %q (one data source per repository)", where, ds))
 	}
 	if _, dup := e.assetIDs[rb.AssetID]; dup {
-		return e.fail(fmt.Errorf("%s: asset appears twice in the data source", where))
+		return nil, e.fail(fmt.Errorf("%s: asset appears twice in the data source", where))
 	}
 	e.assetIDs[rb.AssetID] = struct{}{}
 
 	rbJSON, err := e.marshal(rb)
 	if err != nil {
-		return e.fail(fmt.Errorf("%s: encoding repositoryBranch: %w", where, err))
+		return nil, e.fail(fmt.Errorf("%s: encoding repositoryBranch: %w", where, err))
 	}
 	if err := validateJSON("/$defs/repositoryBranch", rbJSON); err != nil {
-		return e.fail(fmt.Errorf("%s: repositoryBranch %w", where, err))
+		return nil, e.fail(fmt.Errorf("%s: repositoryBranch %w", where, err))
 	}
 	date := e.date
 	if !a.AnalysisDate.IsZero() {
 		t := a.AnalysisDate.UTC().Truncate(time.Second)
 		if y := t.Year(); y < 1 || y > 9999 {
-			return e.fail(fmt.Errorf("%s: analysis date %v is out of range", where, a.AnalysisDate))
+			return nil, e.fail(fmt.Errorf("%s: analysis date %v is out of range", where, a.AnalysisDate))
 		}
 		date = t.Format(time.RFC3339)
 	}
-	if e.dsAssets > 0 {
+	if comma {
 		e.writeString(",")
 	}
 	e.writeString(`{"analysisDate":"` + date + `","details":{"repositoryBranch":`)
@@ -165,28 +192,22 @@ func (e *Encoder) WriteAssetSeq(a AssetInput, findings iter.Seq2[*finding.Findin
 	e.writeString(`},"sastFindings":[`)
 	e.dsAssets++
 	e.stats.Assets++
-
-	ctx := findingContext{
+	clear(e.findingIDs)
+	as := &assetState{a: a, where: where, ctx: findingContext{
 		branch:    rb.BranchName,
 		isDefault: a.IsDefault,
 		repoURL:   rb.Repository.URL,
 		vcs:       rb.VCS,
+	}}
+	return as, e.err
+}
+
+// assetFinding writes one finding of the asset begun as as.
+func (e *Encoder) assetFinding(as *assetState, f *finding.Finding) error {
+	if err := e.writeFinding(f, &as.ctx, &as.a, as.where, as.n); err != nil {
+		return e.fail(err)
 	}
-	clear(e.findingIDs)
-	n := 0
-	for f, err := range findings {
-		if err != nil {
-			return e.fail(fmt.Errorf("%s: reading findings: %w", where, err))
-		}
-		if err := e.writeFinding(f, &ctx, &a, where, n); err != nil {
-			return e.fail(err)
-		}
-		n++
-		if e.err != nil {
-			return e.err
-		}
-	}
-	e.writeString("]}")
+	as.n++
 	return e.err
 }
 

@@ -61,7 +61,23 @@ func (s *Spool) Write(id string, write func(*Encoder) error) error {
 	}
 	after := s.enc.Stats()
 	s.spans = append(s.spans, spoolSpan{id: id, start: start, end: after.Bytes,
-		stats: EncodeStats{DataSources: 1, Assets: after.Assets - before.Assets, Findings: after.Findings - before.Findings}})
+		stats: EncodeStats{DataSources: 1, Assets: after.Assets - before.Assets, Findings: after.Findings - before.Findings, Bytes: after.Bytes - start}})
+	return nil
+}
+
+// Append keeps a data source already encoded (SourceSpool.Finish) aside.
+func (s *Spool) Append(id string, obj io.Reader, st EncodeStats) error {
+	before := s.enc.Stats()
+	if err := s.enc.AppendDataSource(id, obj, st); err != nil {
+		return err
+	}
+	start := before.Bytes
+	if before.DataSources > 0 {
+		start++ // the comma AppendDataSource wrote
+	}
+	after := s.enc.Stats()
+	s.spans = append(s.spans, spoolSpan{id: id, start: start, end: after.Bytes,
+		stats: EncodeStats{DataSources: 1, Assets: st.Assets, Findings: st.Findings, Bytes: after.Bytes - start}})
 	return nil
 }
 
