@@ -37,16 +37,17 @@ func cmdCheck(ctx context.Context, c *common, o checkOpts, e env) error {
 
 func printChecks(e env, results []pipeline.CheckResult) {
 	for _, r := range results {
-		mark := "✓ pass"
+		// The words the terminal app's check screen uses.
+		mark := "✓ pass   "
 		switch {
 		case r.Skipped:
-			mark = "- skip"
+			mark = "○ not run"
 		case !r.OK:
-			mark = "✗ FAIL"
+			mark = "✗ FAIL   "
 		}
 		fmt.Fprintf(e.stdout, "%s  %-32s %s\n", mark, r.Name, oneLine(r.Detail))
 		if r.Hint != "" && (!r.OK || r.Skipped) {
-			fmt.Fprintf(e.stdout, "        %-32s → %s\n", "", oneLine(r.Hint))
+			fmt.Fprintf(e.stdout, "           %-32s → %s\n", "", oneLine(r.Hint))
 		}
 	}
 }

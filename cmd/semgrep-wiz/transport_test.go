@@ -401,7 +401,7 @@ func TestHTTPSProxyAndNoProxy(t *testing.T) {
 			t.Errorf("a host in NO_PROXY was tunnelled: %v", proxy.Hosts())
 		}
 	}
-	if len(proxy.Hosts()) == 0 || !strings.Contains(out, "✓ pass  Wiz token") {
+	if len(proxy.Hosts()) == 0 || !strings.Contains(out, "✓ pass     Wiz token") {
 		t.Errorf("Wiz was not reached through the proxy: %v\n%s", proxy.Hosts(), out)
 	}
 	if len(h.sg.Requests()) != semgrepBefore || !strings.Contains(out, "semgrep-api.test") {
