@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/semgrep-wiz/semgrep-wiz/config"
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wizschema"
@@ -55,12 +56,23 @@ func TestPreviewStreamMatchesPreview(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	old, err := svc.Preview(ctx, true)
+	// What the preview was before it streamed: the whole collection
+	// (pipeline.Collect) and BuildPlan, replayed row by row.
+	a, err := app.Load(app.Options{}, e.core(), app.Needs{Semgrep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	led, err := a.OpenLedger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, plan, err := a.Plan(ctx, led, func(pipeline.Event) {}, true)
+	led.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &recordSink{rows: rowsOf{}, plans: map[string]string{}}
-	if err := pipeline.ReplayPreview(ctx, old.Collection, old.Plan, want); err != nil {
+	if err := pipeline.ReplayPreview(ctx, col, plan, want); err != nil {
 		t.Fatal(err)
 	}
 	got := &recordSink{rows: rowsOf{}, plans: map[string]string{}}
@@ -82,7 +94,7 @@ func TestPreviewStreamMatchesPreview(t *testing.T) {
 	if !reflect.DeepEqual(got.plans, want.plans) {
 		t.Errorf("plans differ:\n got %v\nwant %v", got.plans, want.plans)
 	}
-	p, q := old.Plan, streamed.Plan
+	p, q := plan, streamed.Plan
 	if p.New != q.New || p.Unchanged != q.Unchanged || p.Resolved != q.Resolved || p.Excluded != q.Excluded || p.Repositories != q.Repositories || len(p.Sources) != len(q.Sources) {
 		t.Errorf("plan totals: stream %+v, preview %+v", q, p)
 	}
@@ -94,8 +106,22 @@ func TestPreviewStreamMatchesPreview(t *testing.T) {
 		t.Fatalf("the test data has no fixed ids (%d) or no rows", fixed)
 	}
 
+	// Preview keeps no rows but plans the same.
+	kept, err := svc.Preview(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := kept.Plan; k.New != q.New || k.Unchanged != q.Unchanged || k.Resolved != q.Resolved || k.Excluded != q.Excluded || len(k.Sources) != len(q.Sources) {
+		t.Errorf("Preview's plan %+v, the stream's %+v", k, q)
+	}
+	for _, r := range kept.Collection.Repos {
+		if len(r.Sent) > 0 {
+			t.Fatalf("Preview kept the findings of %s", r.Name)
+		}
+	}
+
 	// The detail pane's finding, read again, is the one the preview has.
-	for _, r := range old.Collection.Repos {
+	for _, r := range col.Repos {
 		if !r.InScope || len(r.Sent) == 0 {
 			continue
 		}

@@ -251,23 +251,11 @@ func (s *Service) forgetChecks() {
 }
 
 // Preview collects and plans without sending (all: every status and
-// severity, so exclusions show with reasons).
+// severity, so exclusions show with reasons). It runs the streamed preview
+// and keeps no rows: the plan, the counts per repository and the totals,
+// so its memory follows the pages in flight, not the organisation.
 func (s *Service) Preview(ctx context.Context, all bool) (*Preview, error) {
-	a, err := s.load(Needs{Semgrep: true})
-	if err != nil {
-		return nil, err
-	}
-	led, err := s.ledger(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	events, closeLog := a.EventLog()
-	defer closeLog()
-	col, plan, err := a.Plan(ctx, led, events, all)
-	if err != nil {
-		return nil, explain(err)
-	}
-	return &Preview{Collection: col, Plan: plan, Policy: a.Policy.Describe()}, nil
+	return s.PreviewStream(ctx, all, noRows{})
 }
 
 // Sync runs one sync from the terminal app: events go to the log file and

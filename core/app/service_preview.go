@@ -8,8 +8,9 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 )
 
-// PreviewStream plans like Preview but hands the rows to sink as they are
-// planned, so the findings screen fills while the organisation is read.
+// PreviewStream collects and plans without sending and hands the rows to
+// sink as they are planned, so the findings screen fills while the
+// organisation is read.
 func (s *Service) PreviewStream(ctx context.Context, all bool, sink pipeline.PreviewSink) (*Preview, error) {
 	a, err := s.load(Needs{Semgrep: true})
 	if err != nil {
@@ -72,3 +73,10 @@ func (f findSink) Rows(r *pipeline.Repo, rows []pipeline.PreviewRow) {
 	}
 }
 func (findSink) Done(*pipeline.Repo, *pipeline.SourcePlan) {}
+
+// noRows is a preview sink that keeps nothing.
+type noRows struct{}
+
+func (noRows) Repo(*pipeline.Repo)                        {}
+func (noRows) Rows(*pipeline.Repo, []pipeline.PreviewRow) {}
+func (noRows) Done(*pipeline.Repo, *pipeline.SourcePlan)  {}
