@@ -40,7 +40,7 @@ func cmdPreview(ctx context.Context, c *common, o previewOpts, e env) error {
 	defer led.Close()
 	events, closeLog := a.events(e)
 	defer closeLog()
-	defer streamingGC(e)()
+	defer streamingGC(e, a.cfg.Semgrep.Concurrency)()
 	pv := &preview{app: a, all: all, w: e.stdout, tmpDir: a.workDir(), counts: map[*pipeline.Repo]*repoCounts{}, reasons: map[string]int{}}
 	switch {
 	case asJSON:

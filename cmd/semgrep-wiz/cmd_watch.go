@@ -25,7 +25,6 @@ type watchOpts struct {
 }
 
 func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
-	defer streamingGC(e)()
 	interval, refresh := o.interval, o.refresh
 	if len(c.from) > 0 {
 		return usagef("watch reads the Semgrep API; --from files are for one-off syncs")
@@ -48,6 +47,7 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	if err != nil {
 		return err
 	}
+	defer streamingGC(e, a.cfg.Semgrep.Concurrency)()
 	if interval == 0 {
 		interval = a.cfg.Watch.Interval.Duration
 	}
