@@ -14,6 +14,7 @@ import (
 
 	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
 	"github.com/semgrep-wiz/semgrep-wiz/ui/textfmt"
 )
 
@@ -27,7 +28,6 @@ type syncOpts struct {
 }
 
 func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
-	defer streamingGC(e)()
 	yes, dryRun, asJSON, allowMass, out, timeout := so.yes, so.dryRun, so.json, so.allowMass, so.out, so.timeout
 	if timeout < 0 {
 		return usagef("sync: --timeout %s is negative; use 0 for no limit", timeout)
@@ -47,6 +47,7 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 	if err != nil {
 		return err
 	}
+	defer streamingGC(e, a.Config.Semgrep.Concurrency)()
 	if dryRun && out == "" {
 		out = a.WorkDir()
 	}
@@ -218,27 +219,47 @@ func mark(state string) string {
 	return "!"
 }
 
-// streamingGC lets the garbage collector run less often while a headless
-// sync streams: its live heap stays small (a few repositories at a time),
-// so a heap allowed to grow to five times that saves about a sixth of the
-// CPU. A soft memory limit of 1 GiB is the backstop: when the largest
-// repositories of a skewed organisation are in flight together, the heap
-// would otherwise grow to five times theirs (3.4 GiB measured for the
-// Zipf-spread million; 1.0 GiB with the limit, for the same CPU). A limit
-// sized to the pages alone is too tight while a whole repository is held:
-// the collector then runs nearly all the time. GOGC or GOMEMLIMIT, when
-// set, win. The returned func restores the settings.
-func streamingGC(e env) func() {
+// streamingGC sizes the garbage collector to a headless pipeline's work
+// (core/PERFORMANCE.md has the measurements). Since the pipeline is page by
+// page, its live memory is the pages in flight, the ids of the repositories
+// in flight and the program itself, whatever the size of the organisation or
+// of its largest repository. The soft memory limit is that: a base (the
+// program, its buffers and the ids of the large repositories read at once)
+// plus every page that can be alive at once: per repository read at once,
+// the page being planned and one fetched ahead or in flight (the Semgrep
+// client bounds its read-ahead over all walks), each a full page of decoded
+// findings. GOGC=400 (the collector runs less often while the heap is far
+// below the limit) saves CPU on small and even organisations; the limit
+// takes over as the heap nears it, which keeps a skewed million-finding
+// organisation at about 200 MB (GOGC=400 alone let its heap grow to five
+// times the live heap). A user's GOGC or GOMEMLIMIT, when set, wins. The
+// returned func restores the settings.
+func streamingGC(e env, concurrency int) func() {
 	if e.getenv("GOGC") != "" || e.getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
 	oldPercent := debug.SetGCPercent(400)
-	oldLimit := debug.SetMemoryLimit(streamingMemoryLimit)
+	oldLimit := debug.SetMemoryLimit(streamingMemoryLimit(concurrency))
 	return func() {
 		debug.SetGCPercent(oldPercent)
 		debug.SetMemoryLimit(oldLimit)
 	}
 }
 
-// streamingMemoryLimit is the soft memory limit of a headless pipeline.
-const streamingMemoryLimit = 1 << 30
+// The parts of the soft memory limit (measured: a full page of 3,000
+// findings is about 7 MiB decoded, with its response body while decoding).
+const (
+	memoryBase           = 96 << 20
+	bytesPerPagedFinding = 2 << 10
+	pagesPerRepository   = 2
+)
+
+// streamingMemoryLimit is the soft memory limit of a headless pipeline that
+// reads concurrency repositories at once.
+func streamingMemoryLimit(concurrency int) int64 {
+	if concurrency <= 0 {
+		concurrency = pipeline.DefaultConcurrency
+	}
+	page := int64(semgrep.DefaultFindingsPageSize) * bytesPerPagedFinding
+	return memoryBase + int64(concurrency)*pagesPerRepository*page
+}

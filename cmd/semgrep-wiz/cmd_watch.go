@@ -22,7 +22,6 @@ type watchOpts struct {
 }
 
 func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
-	defer streamingGC(e)()
 	interval, refresh := o.interval, o.refresh
 	if len(c.From) > 0 {
 		return usagef("watch reads the Semgrep API; --from files are for one-off syncs")
@@ -45,6 +44,7 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	if err != nil {
 		return err
 	}
+	defer streamingGC(e, a.Config.Semgrep.Concurrency)()
 	if interval == 0 {
 		interval = a.Config.Watch.Interval.Duration
 	}

@@ -12,6 +12,10 @@ import (
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
 )
 
+// DefaultFindingsPageSize is how many findings a page holds unless a query
+// asks for fewer (also the most Semgrep allows).
+const DefaultFindingsPageSize = defaultFindingsPage
+
 const (
 	minFindingsPage     = 100
 	maxFindingsPage     = 3000
