@@ -228,11 +228,13 @@ func mark(state string) string {
 // plus every page that can be alive at once: per repository read at once,
 // the page being planned and one fetched ahead or in flight (the Semgrep
 // client bounds its read-ahead over all walks), each a full page of decoded
-// findings. GOGC=400 (the collector runs less often while the heap is far
-// below the limit) saves CPU on small and even organisations; the limit
-// takes over as the heap nears it, which keeps a skewed million-finding
-// organisation at about 200 MB (GOGC=400 alone let its heap grow to five
-// times the live heap). A user's GOGC or GOMEMLIMIT, when set, wins. The
+// findings: 176 MiB at the default concurrency of 8. GOGC=400 (the
+// collector runs less often while the heap is far below the limit) saves
+// CPU on small and even organisations; the limit takes over as the heap
+// nears it, which keeps a skewed million-finding organisation, or one
+// repository of 300,000 findings, at about 200 MB (GOGC=400 alone let the
+// heap grow to five times the live heap). A lower limit would meet the live
+// heap of the skewed million and the collector would run without pause. A user's GOGC or GOMEMLIMIT, when set, wins. The
 // returned func restores the settings.
 func streamingGC(e env, concurrency int) func() {
 	if e.getenv("GOGC") != "" || e.getenv("GOMEMLIMIT") != "" {
@@ -249,7 +251,7 @@ func streamingGC(e env, concurrency int) func() {
 // The parts of the soft memory limit (measured: a full page of 3,000
 // findings is about 7 MiB decoded, with its response body while decoding).
 const (
-	memoryBase           = 96 << 20
+	memoryBase           = 80 << 20
 	bytesPerPagedFinding = 2 << 10
 	pagesPerRepository   = 2
 )

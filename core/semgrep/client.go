@@ -60,8 +60,9 @@ type Client struct {
 	timeout    time.Duration
 	lim        *limiter
 	// ahead bounds the pages fetched ahead of their delivery over every
-	// walk of the Client (as many as requests in flight): read-ahead keeps
-	// requests busy, and pages waiting beyond that would only hold memory.
+	// walk of the Client (half as many as requests in flight): read-ahead
+	// keeps requests busy, and pages waiting beyond that would only hold
+	// memory (measured in core/PERFORMANCE.md).
 	ahead chan struct{}
 }
 
@@ -76,7 +77,7 @@ func New(o Options) *Client {
 		retryBase:  o.RetryBase,
 		timeout:    o.RequestTimeout,
 		lim:        newLimiter(o.MaxConcurrency),
-		ahead:      make(chan struct{}, maxConcurrency(o.MaxConcurrency)),
+		ahead:      make(chan struct{}, max(1, maxConcurrency(o.MaxConcurrency)/2)),
 	}
 	if c.base == "" {
 		c.base = DefaultBaseURL

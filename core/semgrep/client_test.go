@@ -815,10 +815,11 @@ func TestFindingsReadAheadStops(t *testing.T) {
 	s.ClearFaults()
 }
 
-// Over every walk of a Client, no more pages are fetched ahead of their
+// Over every walk of a Client, fewer pages are fetched ahead of their
 // delivery than requests can be in flight: three walks each stopped on
-// their fourth page hold at most MaxConcurrency pages ahead between them,
-// where each alone would read up to two pages past it.
+// their fourth page hold at most MaxConcurrency pages ahead between them
+// (half of it, in fact), where each alone would read up to two pages past
+// it.
 func TestFindingsReadAheadIsBoundedAcrossWalks(t *testing.T) {
 	ds := semgreptest.GenerateDataset(33, 3, 3*9000, testNow)
 	ds.Token = secretToken

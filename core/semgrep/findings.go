@@ -167,7 +167,7 @@ func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn 
 	for page := 0; ; page++ {
 		for launched < page+pagesInFlight(size, full) {
 			// A page beyond the one delivered next needs one of the
-			// Client's read-ahead places: over every walk, no more pages
+			// Client's read-ahead places: over every walk, fewer pages
 			// wait decoded than requests can be in flight.
 			token := launched > page
 			if token && !c.takeAhead() {
