@@ -93,10 +93,14 @@ func TestTerminalAppFirstRunFlow(t *testing.T) {
 	sendKeys(tm, "enter")
 	waitText(t, tm, "Semgrep deployment", "Acme Corp")
 
+	// The preview fills as repositories arrive, and the renderer writes
+	// only the cells that change, so a growing count never appears whole
+	// in the output: wait for the table itself (the findings screen's own
+	// tests count its rows; the sync below plans the same 754).
 	sendKeys(tm, "3")
-	waitText(t, tm, "row 1 of 754")
+	waitText(t, tm, "Findings preview", "File:line", "+ new")
 	sendKeys(tm, "4")
-	waitText(t, tm, "Start the sync?")
+	waitText(t, tm, "Start the sync?", "754 findings")
 	sendKeys(tm, "y")
 	waitText(t, tm, "Success")
 	sendKeys(tm, "5")
