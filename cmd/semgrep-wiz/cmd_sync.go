@@ -228,14 +228,16 @@ func mark(state string) string {
 // plus every page that can be alive at once: per repository read at once,
 // the page being planned and one fetched ahead or in flight (the Semgrep
 // client bounds its read-ahead over all walks), each a full page of decoded
-// findings: 176 MiB at the default concurrency of 8. GOGC=400 (the
+// findings: 168 MiB at the default concurrency of 8. GOGC=400 (the
 // collector runs less often while the heap is far below the limit) saves
 // CPU on small and even organisations; the limit takes over as the heap
 // nears it, which keeps a skewed million-finding organisation, or one
 // repository of 300,000 findings, at about 200 MB (GOGC=400 alone let the
-// heap grow to five times the live heap). A lower limit would meet the live
-// heap of the skewed million and the collector would run without pause. A user's GOGC or GOMEMLIMIT, when set, wins. The
-// returned func restores the settings.
+// heap grow to five times the live heap). The base was 80 MiB until the
+// encoder's duplicate check kept hashes instead of ids and the client kept
+// its response buffers; a lower limit still would meet the live heap of the
+// skewed million and the collector would run without pause. A user's GOGC
+// or GOMEMLIMIT, when set, wins. The returned func restores the settings.
 func streamingGC(e env, concurrency int) func() {
 	if e.getenv("GOGC") != "" || e.getenv("GOMEMLIMIT") != "" {
 		return func() {}
@@ -251,7 +253,7 @@ func streamingGC(e env, concurrency int) func() {
 // The parts of the soft memory limit (measured: a full page of 3,000
 // findings is about 7 MiB decoded, with its response body while decoding).
 const (
-	memoryBase           = 80 << 20
+	memoryBase           = 72 << 20
 	bytesPerPagedFinding = 2 << 10
 	pagesPerRepository   = 2
 )

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -376,6 +377,8 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 		}
 		defer resp.Body.Close()
 		data, rerr := readBody(resp)
+		// Every use of data below (h, errorDetail) copies what it keeps.
+		defer putBody(data)
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			ra, _ := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			switch resp.StatusCode {
@@ -416,19 +419,47 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 }
 
 // readBody reads a response body up to maxResponse+1 bytes, into a buffer
-// sized from Content-Length when the server sent one (a findings page is
-// megabytes: growing a buffer to that size copies and clears it again and
-// again).
+// from bodyBuffers, grown to Content-Length when the server sent one (a
+// findings page is megabytes: growing a buffer to that size copies and
+// clears it again and again). The caller gives the buffer back with
+// putBody once nothing refers to the body any more.
 func readBody(resp *http.Response) ([]byte, error) {
 	r := io.LimitReader(resp.Body, maxResponse+1)
-	if n := resp.ContentLength; n > 0 && n <= maxResponse {
+	b := getBody()
+	if n := resp.ContentLength; n > 0 && n <= maxResponse && int64(cap(b)) < n+bytes.MinRead {
 		// MinRead spare: ReadFrom grows a buffer with less room before its
 		// last read, the one that finds the end.
-		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
-		_, err := buf.ReadFrom(r)
-		return buf.Bytes(), err
+		putBody(b)
+		b = make([]byte, 0, n+bytes.MinRead)
 	}
-	return io.ReadAll(r)
+	buf := bytes.NewBuffer(b)
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
+// bodyBuffers keeps response buffers between requests: every findings page
+// is a body of megabytes read, decoded (the decoders copy what they keep)
+// and dropped, and allocating each anew was most of what the collector had
+// to reclaim while a sync reads pages.
+var bodyBuffers sync.Pool // of *[]byte
+
+// maxPooledBody bounds the buffers kept: an unusually large answer is not
+// held on to.
+const maxPooledBody = 32 << 20
+
+func getBody() []byte {
+	if p, ok := bodyBuffers.Get().(*[]byte); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+func putBody(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledBody {
+		return
+	}
+	b = b[:0]
+	bodyBuffers.Put(&b)
 }
 
 // errorDetail extracts a server's one-line error text from a JSON error

@@ -50,7 +50,7 @@ type Encoder struct {
 	dsAssets   int
 	dsIDs      map[string]struct{}
 	assetIDs   map[string]struct{} // of the open data source
-	findingIDs map[string]struct{} // of the asset being written, reused
+	findingIDs *idHashSet          // of the asset being written, reused; hashes, not the ids
 }
 
 // NewEncoder checks the options and writes the document head to w.
@@ -65,7 +65,7 @@ func NewEncoder(w io.Writer, o Options) (*Encoder, error) {
 		date:       o.AnalysisDate.Format(time.RFC3339),
 		dsIDs:      map[string]struct{}{},
 		assetIDs:   map[string]struct{}{},
-		findingIDs: map[string]struct{}{},
+		findingIDs: newIDHashSet(),
 	}
 	e.enc = json.NewEncoder(&e.buf)
 	e.enc.SetEscapeHTML(false)
@@ -192,7 +192,7 @@ func (e *Encoder) beginAsset(a AssetInput, comma bool) (*assetState, error) {
 	e.writeString(`},"sastFindings":[`)
 	e.dsAssets++
 	e.stats.Assets++
-	clear(e.findingIDs)
+	e.findingIDs.reset()
 	as := &assetState{a: a, where: where, ctx: findingContext{
 		branch:    rb.BranchName,
 		isDefault: a.IsDefault,
@@ -243,10 +243,9 @@ func (e *Encoder) writeFinding(f *finding.Finding, ctx *findingContext, a *Asset
 	if err := checkFinding(sf); err != nil {
 		return fmt.Errorf("%s, finding %q: does not match the Wiz SAST schema: %w", where, sf.ID, err)
 	}
-	if _, dup := e.findingIDs[sf.ID]; dup {
+	if e.findingIDs.add(sf.ID) {
 		return fmt.Errorf("%s, finding %q: duplicate finding id in one asset (at %q)", where, sf.ID, f.Location())
 	}
-	e.findingIDs[sf.ID] = struct{}{}
 	b, err := e.marshal(sf)
 	if err != nil {
 		return fmt.Errorf("%s, finding %q: %w", where, sf.ID, err)

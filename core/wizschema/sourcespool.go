@@ -19,8 +19,8 @@ import (
 // checked as Encoder checks it. The pages of an asset may lie between those
 // of another in the file; Finish reads them back in asset order, each
 // asset whole, as one data source object for Encoder.AppendDataSource (or
-// Spool.Append). Memory is a page plus the ids of each asset (the
-// duplicate check), not its findings.
+// Spool.Append). Memory is a page plus a hash of each id of each asset
+// (the duplicate check), not its findings.
 //
 // A SourceSpool is not safe for concurrent use; Close removes its file.
 type SourceSpool struct {
@@ -121,7 +121,7 @@ func (s *SourceSpool) fragment() *Encoder {
 		date:       s.opts.AnalysisDate.Format(time.RFC3339),
 		dsIDs:      map[string]struct{}{},
 		assetIDs:   map[string]struct{}{},
-		findingIDs: map[string]struct{}{},
+		findingIDs: newIDHashSet(),
 		dsOpen:     true,
 		dsID:       s.id,
 	}
