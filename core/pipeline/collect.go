@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/semgrep-wiz/semgrep-wiz/core/numfmt"
 	"slices"
 	"sync"
 	"time"
@@ -171,7 +172,7 @@ func (c *Collection) collectedOrder() {
 func (c *Collection) selected(events Sink) {
 	sent, excluded, reposSent, _ := c.Totals()
 	events.emit(Event{Kind: StepFinished, Step: StepSelect, Done: int64(sent), Total: int64(sent + excluded),
-		Message: fmt.Sprintf("%d findings selected in %d repositories, %d excluded", sent, reposSent, excluded)})
+		Message: fmt.Sprintf("%s findings selected in %s repositories, %s excluded", numfmt.Commas(sent), numfmt.Commas(reposSent), numfmt.Commas(excluded))})
 }
 
 // selectRepo applies the policy to one collected repository's findings:

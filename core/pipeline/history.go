@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"github.com/semgrep-wiz/semgrep-wiz/core/numfmt"
 	"os"
 	"strings"
 
@@ -70,7 +71,7 @@ func EventDetail(ev ledger.Event) string {
 		return t
 	}
 	if ev.Kind == string(StepFinished) && ev.Step == string(StepCollect) && ev.Total > 0 {
-		return fmt.Sprintf("%d repositories read", ev.Total)
+		return numfmt.Commas(ev.Total) + " repositories read"
 	}
 	return ""
 }

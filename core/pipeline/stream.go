@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/semgrep-wiz/semgrep-wiz/core/numfmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -242,7 +243,7 @@ func (st *streamer) add(ctx context.Context, r *Repo, b *sourceBuild) error {
 	}
 	st.written += int64(len(b.seen))
 	st.o.Events.emit(Event{Kind: StepProgress, Step: StepEncode, Done: st.written,
-		Message: fmt.Sprintf("%d findings written", st.written)})
+		Message: numfmt.Commas(st.written) + " findings written"})
 	return nil
 }
 

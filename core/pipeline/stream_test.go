@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"github.com/semgrep-wiz/semgrep-wiz/core/numfmt"
 	"slices"
 	"sort"
 	"sync"
@@ -98,7 +99,7 @@ func TestStreamingHoldsFewRepositoriesAtOnce(t *testing.T) {
 		t.Fatalf("sent %d findings of %d repositories", res.Findings.Sent, len(res.Repositories))
 	}
 	// The step's summary counts what was let go of.
-	want := fmt.Sprintf("%d findings selected in 60 repositories, %d excluded", res.Findings.Sent, res.Findings.Excluded)
+	want := fmt.Sprintf("%s findings selected in 60 repositories, %s excluded", numfmt.Commas(res.Findings.Sent), numfmt.Commas(res.Findings.Excluded))
 	var said string
 	for _, e := range r.events {
 		if e.Kind == StepFinished && e.Step == StepSelect {

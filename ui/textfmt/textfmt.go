@@ -4,7 +4,7 @@ package textfmt
 
 import (
 	"fmt"
-	"strconv"
+	"github.com/semgrep-wiz/semgrep-wiz/core/numfmt"
 	"strings"
 	"time"
 
@@ -43,22 +43,7 @@ func StatusWord(st theme.Styles, status string) (string, lipgloss.Style) {
 }
 
 // Commas writes an integer with thousands separators (1,234,567).
-func Commas[T ~int | ~int64](n T) string {
-	s := strconv.FormatInt(int64(n), 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func Commas[T ~int | ~int64](n T) string { return numfmt.Commas(n) }
 
 // Ago says how long before now t was.
 func Ago(now, t time.Time) string {

@@ -426,7 +426,7 @@ func events(pct float64) []pipeline.Event {
 		{Kind: pipeline.RepoFailed, Step: pipeline.StepCollect, Repo: "acme/api-gateway", Message: "semgrep API: 503 Service Unavailable"},
 		{Kind: pipeline.StepFinished, Step: pipeline.StepCollect, Done: 39, Total: 39},
 		{Kind: pipeline.StepStarted, Step: pipeline.StepSelect},
-		{Kind: pipeline.StepFinished, Step: pipeline.StepSelect, Done: 1204, Total: 1516, Message: "1204 findings selected in 38 repositories, 312 excluded"},
+		{Kind: pipeline.StepFinished, Step: pipeline.StepSelect, Done: 1204, Total: 1516, Message: "1,204 findings selected in 38 repositories, 312 excluded"},
 		{Kind: pipeline.Warning, Step: pipeline.StepSelect, Message: "acme/api-gateway could not be read completely; it is left out so Wiz keeps its previous findings"},
 		{Kind: pipeline.StepStarted, Step: pipeline.StepEncode},
 		{Kind: pipeline.StepFinished, Step: pipeline.StepEncode, Done: total, Total: total, Message: "/tmp/semgrep-wiz/semgrep-wiz-20261129T120000Z-a1b2c3.json"},
@@ -472,7 +472,7 @@ func TestEventsDriveSteps(t *testing.T) {
 	}
 	assertHas(t, h.view(),
 		"✓ Reading findings", "39 repositories read",
-		"✓ Applying the policy", "1204 findings selected in 38 repositories, 312 excluded",
+		"✓ Applying the policy", "1,204 findings selected in 38 repositories, 312 excluded",
 		"✓ Writing the upload file", "1.2 MiB written",
 		"Uploading to Wiz", "614.4 KiB of 1.2 MiB", " 50%",
 		"Repositories that failed", "✗ acme/api-gateway — semgrep API: 503 Service Unavailable",
