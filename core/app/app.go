@@ -144,8 +144,10 @@ func (a *App) Check(ctx context.Context, includeUpload bool) []pipeline.CheckRes
 	return pipeline.Check(ctx, pipeline.CheckOptions{Wiz: a.Wiz, Semgrep: a.Semgrep, Deployment: a.Config.Semgrep.Deployment, IncludeUpload: includeUpload})
 }
 
-// Plan collects and plans without sending: what preview shows (all: every
-// status and severity, so exclusions show with their reasons).
+// Plan collects the whole organisation into memory and plans it without
+// sending (all: every status and severity). Nothing user-facing runs it:
+// the previews stream (Service.PreviewStream, `preview`). It is the
+// reference the streamed preview is tested against.
 func (a *App) Plan(ctx context.Context, led *ledger.Ledger, events pipeline.Sink, all bool) (*pipeline.Collection, *pipeline.Plan, error) {
 	o := a.CollectOptions(events)
 	o.AllFindings = all
