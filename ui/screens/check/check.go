@@ -6,6 +6,8 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -21,18 +23,18 @@ import (
 )
 
 // ingestionScope is the permission only the upload probe tests.
-const ingestionScope = "create:external_data_ingestion"
+const ingestionScope = wiz.ScopeIngestion
 
 // Expected are the rows shown as pending while a check runs, in the order
-// core reports them.
+// core reports them (core's names).
 var Expected = []string{
-	"Wiz token",
-	"Wiz data center",
-	"read:resources",
-	"read:system_activities",
+	wiz.CheckToken,
+	wiz.CheckDataCenter,
+	wiz.ScopeResources,
+	wiz.ScopeActivities,
 	ingestionScope,
-	"Semgrep token",
-	"Semgrep deployment",
+	semgrep.CheckToken,
+	semgrep.CheckDeployment,
 }
 
 // KeyMap are the screen's keys.
@@ -204,13 +206,13 @@ func (m *Model) failingSetting() (field, label string, ok bool) {
 // client ID and secret) is what the app can change.
 func settingOf(r pipeline.CheckResult) (field, label string) {
 	switch r.Name {
-	case "Wiz token":
+	case wiz.CheckToken:
 		// Core's hint names the URL when the token endpoint is wrong.
 		if strings.Contains(strings.ToLower(r.Hint), "authentication url") {
 			return config.FieldWizAuthURL, "auth URL"
 		}
 		return config.FieldWizClientID, "client ID"
-	case "Wiz data center":
+	case wiz.CheckDataCenter:
 		return config.FieldWizAPIEndpoint, "endpoint"
 	case "read:resources", "read:system_activities", ingestionScope:
 		// Core's hint says when the endpoint refused the token because it
@@ -219,9 +221,9 @@ func settingOf(r pipeline.CheckResult) (field, label string) {
 			return config.FieldWizAPIEndpoint, "endpoint"
 		}
 		return config.FieldWizClientID, "client ID"
-	case "Semgrep token":
+	case semgrep.CheckToken:
 		return config.FieldSemgrepToken, "Semgrep token"
-	case "Semgrep deployment":
+	case semgrep.CheckDeployment:
 		return config.FieldSemgrepDeployment, "deployment"
 	}
 	return "", ""

@@ -2,6 +2,8 @@ package setup
 
 import (
 	"context"
+	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
+	"github.com/semgrep-wiz/semgrep-wiz/core/wiz"
 	"strings"
 	"time"
 
@@ -18,13 +20,13 @@ import (
 // sooner.
 const testTimeout = 90 * time.Second
 
-// Names of the check rows the wizard treats specially (core's names).
+// Names of the check rows the wizard treats specially: core's own.
 const (
-	checkWizToken       = "Wiz token"
-	checkWizDataCenter  = "Wiz data center"
-	checkSemgrepToken   = "Semgrep token"
-	checkSemgrepDeploy  = "Semgrep deployment"
-	scopeIngestion      = "create:external_data_ingestion"
+	checkWizToken       = wiz.CheckToken
+	checkWizDataCenter  = wiz.CheckDataCenter
+	checkSemgrepToken   = semgrep.CheckToken
+	checkSemgrepDeploy  = semgrep.CheckDeployment
+	scopeIngestion      = wiz.ScopeIngestion
 	skippedNeedsEarlier = "skipped:" // core's words for a check an earlier failure skipped
 )
 
