@@ -164,7 +164,7 @@ type Fake struct {
 	HomeFn          func() (common.HomeInfo, error)
 	ElsewhereFn     func() (*ledger.Elsewhere, error)
 	StatusFn        func() (status.Report, error)
-	Calls           map[string]int
+	calls           map[string]int // read through Count and Total
 	mu              sync.Mutex
 }
 
@@ -172,17 +172,28 @@ type Fake struct {
 func (f *Fake) Count(name string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.Calls[name]
+	return f.calls[name]
+}
+
+// Total is how many calls were made to any method.
+func (f *Fake) Total() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		n += c
+	}
+	return n
 }
 
 func (f *Fake) count(name string) {
 	// Screens call the service from commands, several at once.
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.Calls == nil {
-		f.Calls = map[string]int{}
+	if f.calls == nil {
+		f.calls = map[string]int{}
 	}
-	f.Calls[name]++
+	f.calls[name]++
 }
 
 var errUnset = errors.New("not set in the fake")

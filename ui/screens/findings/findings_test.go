@@ -109,8 +109,8 @@ func TestLoadingThenLoaded(t *testing.T) {
 		t.Error("keys offered while loading")
 	}
 	drive(t, m, cmd)
-	if svc.Calls["PreviewStream"] != 1 || len(*alls) != 1 || !(*alls)[0] {
-		t.Fatalf("Preview calls %d with all=%v; want one with all=true", svc.Calls["PreviewStream"], *alls)
+	if svc.Count("PreviewStream") != 1 || len(*alls) != 1 || !(*alls)[0] {
+		t.Fatalf("Preview calls %d with all=%v; want one with all=true", svc.Count("PreviewStream"), *alls)
 	}
 	if m.loading || !m.loaded {
 		t.Fatal("not loaded")
@@ -436,8 +436,8 @@ func TestErrorThenRetryCallsPreviewTwice(t *testing.T) {
 	}
 	press(t, m, "j", "x") // nothing to move or toggle yet
 	press(t, m, "r")
-	if svc.Calls["PreviewStream"] != 2 {
-		t.Errorf("Preview called %d times, want 2", svc.Calls["PreviewStream"])
+	if svc.Count("PreviewStream") != 2 {
+		t.Errorf("Preview called %d times, want 2", svc.Count("PreviewStream"))
 	}
 	if !m.loaded || m.err != nil || m.table.Len() != 10 {
 		t.Errorf("retry did not load: err %v, %d rows", m.err, m.table.Len())
@@ -472,8 +472,8 @@ func TestReloadKeepsTheTableAndDropsStaleLoads(t *testing.T) {
 	if r, _ := m.Selected(); r == nil || r.WizID != "sg-6a5b4c3d2e" {
 		t.Errorf("reload moved the cursor to %+v", r)
 	}
-	if svc.Calls["PreviewStream"] != 3 {
-		t.Errorf("Preview calls %d", svc.Calls["PreviewStream"])
+	if svc.Count("PreviewStream") != 3 {
+		t.Errorf("Preview calls %d", svc.Count("PreviewStream"))
 	}
 }
 

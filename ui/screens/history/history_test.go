@@ -139,10 +139,10 @@ func TestLoadShowsRunsNewestFirst(t *testing.T) {
 	var asked int
 	f.RunsFn = func(n int) ([]ledger.Run, error) { asked = n; return fixtureRuns(), nil }
 	m := loaded(t, f, "", 120, 38)
-	if f.Calls["Runs"] != 1 || asked != listLimit {
-		t.Fatalf("Runs called %d times with n=%d", f.Calls["Runs"], asked)
+	if f.Count("Runs") != 1 || asked != listLimit {
+		t.Fatalf("Runs called %d times with n=%d", f.Count("Runs"), asked)
 	}
-	if f.Calls["Run"] != 0 {
+	if f.Count("Run") != 0 {
 		t.Fatal("the list view opened a run by itself")
 	}
 	if len(m.runs) != 6 || m.cursor != 0 {
@@ -174,8 +174,8 @@ func TestEnterOpensSelectedRunAndEscReturns(t *testing.T) {
 		return common.RunDetail{Run: fixtureRuns()[1]}, nil
 	}
 	feed(t, m, press(t, m, "enter"))
-	if f.Calls["Run"] != 1 || askedID != fixtureRuns()[1].ID {
-		t.Fatalf("Run called %d times with %q", f.Calls["Run"], askedID)
+	if f.Count("Run") != 1 || askedID != fixtureRuns()[1].ID {
+		t.Fatalf("Run called %d times with %q", f.Count("Run"), askedID)
 	}
 	if m.openID == "" || m.detail == nil {
 		t.Fatal("enter did not open the detail view")
@@ -254,8 +254,8 @@ func TestDirectOpen(t *testing.T) {
 	var askedID string
 	f.RunFn = func(got string) (common.RunDetail, error) { askedID = got; return fixtureDetail(), nil }
 	m := loaded(t, f, id, 120, 38)
-	if askedID != id || f.Calls["Run"] != 1 || f.Calls["Runs"] != 1 {
-		t.Fatalf("direct open asked Run(%q) ×%d, Runs ×%d", askedID, f.Calls["Run"], f.Calls["Runs"])
+	if askedID != id || f.Count("Run") != 1 || f.Count("Runs") != 1 {
+		t.Fatalf("direct open asked Run(%q) ×%d, Runs ×%d", askedID, f.Count("Run"), f.Count("Runs"))
 	}
 	if m.detail == nil {
 		t.Fatal("detail not shown")
@@ -307,8 +307,8 @@ func TestReload(t *testing.T) {
 		return append([]ledger.Run{nr}, fixtureRuns()...), nil
 	}
 	feed(t, m, press(t, m, "r"))
-	if f.Calls["Runs"] != 2 {
-		t.Fatalf("r: Runs called %d times", f.Calls["Runs"])
+	if f.Count("Runs") != 2 {
+		t.Fatalf("r: Runs called %d times", f.Count("Runs"))
 	}
 	if len(m.runs) != 7 || m.runs[m.cursor].ID != fixtureRuns()[2].ID {
 		t.Fatalf("after reload: %d runs, cursor on %s", len(m.runs), m.runs[m.cursor].ID)
@@ -320,8 +320,8 @@ func TestReload(t *testing.T) {
 	// In the detail, r reloads the run (and the list).
 	feed(t, m, press(t, m, "enter"))
 	feed(t, m, press(t, m, "r"))
-	if f.Calls["Run"] != 2 || f.Calls["Runs"] != 3 {
-		t.Fatalf("r in detail: Run ×%d, Runs ×%d", f.Calls["Run"], f.Calls["Runs"])
+	if f.Count("Run") != 2 || f.Count("Runs") != 3 {
+		t.Fatalf("r in detail: Run ×%d, Runs ×%d", f.Count("Run"), f.Count("Runs"))
 	}
 	if m.detail == nil {
 		t.Fatal("detail gone after reload")

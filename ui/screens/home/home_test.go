@@ -92,8 +92,8 @@ func TestLoadShowsState(t *testing.T) {
 	info := configured(lastRun("success", 30*time.Hour), 1)
 	f := fakeWith(info, nil)
 	m := loaded(t, f, 120, 38)
-	if f.Calls["Home"] != 1 {
-		t.Fatalf("Home called %d times", f.Calls["Home"])
+	if f.Count("Home") != 1 {
+		t.Fatalf("Home called %d times", f.Count("Home"))
 	}
 	if !strings.Contains(m.View(), m.c.Styles.OK.Render("✓ success")) {
 		t.Error("the status word is not in its colour")
@@ -210,8 +210,8 @@ func TestReloadAndErrors(t *testing.T) {
 	f.HomeFn = func() (common.HomeInfo, error) { return configured(nil, 0), nil }
 	_, cmd := m.Update(uitest.Key("r"))
 	feed(t, m, cmd)
-	if f.Calls["Home"] != 2 || m.err != nil || m.info == nil {
-		t.Fatalf("r: Home ×%d err=%v", f.Calls["Home"], m.err)
+	if f.Count("Home") != 2 || m.err != nil || m.info == nil {
+		t.Fatalf("r: Home ×%d err=%v", f.Count("Home"), m.err)
 	}
 	if !strings.Contains(fold(m.View()), "press 2 to check the connection") {
 		t.Fatal("state after reload not shown")

@@ -150,8 +150,8 @@ func TestRunAccessibleInputEndsEarly(t *testing.T) {
 	if !errors.Is(err, ErrInputEnded) {
 		t.Fatalf("err = %v, want ErrInputEnded", err)
 	}
-	if fake.Calls["SaveConfig"] != 0 || fake.Calls["Deployments"] != 0 {
-		t.Errorf("calls after the input ended: %v", fake.Calls)
+	if fake.Count("SaveConfig") != 0 || fake.Count("Deployments") != 0 {
+		t.Errorf("%d calls after the input ended", fake.Total())
 	}
 }
 
@@ -162,8 +162,8 @@ func TestRunAccessibleDeclineSaves(t *testing.T) {
 	if err := RunAccessible(context.Background(), fake, in, &out); err != nil {
 		t.Fatalf("RunAccessible: %v", err)
 	}
-	if fake.Calls["SaveConfig"] != 0 || !strings.Contains(out.String(), "Nothing was saved") {
-		t.Errorf("declined save: SaveConfig %d\n%s", fake.Calls["SaveConfig"], out.String())
+	if fake.Count("SaveConfig") != 0 || !strings.Contains(out.String(), "Nothing was saved") {
+		t.Errorf("declined save: SaveConfig %d\n%s", fake.Count("SaveConfig"), out.String())
 	}
 }
 

@@ -278,8 +278,8 @@ func TestConfirmStatesWhatWillHappen(t *testing.T) {
 		"Start the sync? y/enter yes · n/esc no",
 		"other severities and statuses: not fetched, filtered by the API",
 	)
-	if f := h.f.Calls; f["Preview"] != 1 || f["Sync"] != 0 {
-		t.Fatalf("calls %v: want one Preview and no Sync before confirmation", f)
+	if p, s := h.f.Count("Preview"), h.f.Count("Sync"); p != 1 || s != 0 {
+		t.Fatalf("%d Preview and %d Sync calls: want one Preview and no Sync before confirmation", p, s)
 	}
 	uitest.Golden(t, "sync-confirm-120x40", h.m.View())
 	assertFits(t, h.m.View(), 120, 38)
@@ -391,8 +391,8 @@ func TestBackAndReplan(t *testing.T) {
 		t.Fatal("a stale plan answer was taken")
 	}
 	h.m.Update(await[planMsg](t, ch))
-	if h.m.State() != Confirming || h.f.Calls["Preview"] != 2 {
-		t.Fatalf("state %v, %d previews", h.m.State(), h.f.Calls["Preview"])
+	if h.m.State() != Confirming || h.f.Count("Preview") != 2 {
+		t.Fatalf("state %v, %d previews", h.m.State(), h.f.Count("Preview"))
 	}
 }
 
