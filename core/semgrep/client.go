@@ -318,19 +318,38 @@ func (c *Client) SearchScans(ctx context.Context, deploymentID int64, q ScanQuer
 // are not what was expected.
 type handleFunc func(body []byte, contentType string) error
 
+// streamFunc consumes a 2xx body as it arrives; it returns what reading r
+// failed with as it is (the call words it) and an *APIError for bodies
+// that are not what was expected.
+type streamFunc func(r io.Reader, contentType string) error
+
 func (c *Client) get(ctx context.Context, op, path string, q url.Values, h handleFunc) error {
 	return c.do(ctx, op, http.MethodGet, path, q, nil, h)
 }
 
+// getStream is get for a body decoded as it is read (a findings page):
+// nothing holds the body whole. The request's slot is held until the body
+// is read, decoding included.
+func (c *Client) getStream(ctx context.Context, op, path string, q url.Values, h streamFunc) error {
+	return c.call(ctx, op, http.MethodGet, path, q, nil, nil, h)
+}
+
 // do makes one API call, with retries, and hands a 2xx body to h.
 func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, body []byte, h handleFunc) error {
+	return c.call(ctx, op, method, path, q, body, h, nil)
+}
+
+// call is do with the 2xx body handed either whole to h or as a stream to
+// hs.
+func (c *Client) call(ctx context.Context, op, method, path string, q url.Values, body []byte, h handleFunc, hs streamFunc) error {
 	u := c.base + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
 	return c.retry(ctx, func(ctx context.Context) (time.Duration, error) {
-		// A slot is held for the request and reading its answer, not for
-		// decoding it nor for the back-off before a retry.
+		// A slot is held for the request and reading its answer (and, for a
+		// stream, decoding it as it arrives), not for decoding a whole body
+		// nor for the back-off before a retry.
 		epoch, err := c.lim.acquire(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", op, err)
@@ -376,6 +395,45 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 			return 0, transportError(op, req.URL.Host, err)
 		}
 		defer resp.Body.Close()
+		// A read that failed or ran out of time: retried, as the server
+		// may answer whole the next time.
+		cutOff := func(rerr error) (time.Duration, error) {
+			if ctx.Err() != nil {
+				return 0, fmt.Errorf("%s: %w", op, ctx.Err())
+			}
+			msg := "the response was cut off (" + oneLine(rerr.Error(), 120) + ")"
+			if actx.Err() != nil {
+				msg = fmt.Sprintf("timed out after %s reading the response from %s", c.timeout, req.URL.Host)
+				load = verdictOverload
+			}
+			return 0, &APIError{Op: op, Status: resp.StatusCode, Kind: KindTransport,
+				Message: msg, retryable: true, err: rerr}
+		}
+		tooLarge := &APIError{Op: op, Status: resp.StatusCode, Kind: KindBadResponse,
+			Message: fmt.Sprintf("response larger than %d MiB", maxResponse>>20)}
+		handled := func(err error) (time.Duration, error) {
+			if err != nil {
+				var ae *APIError
+				if errors.As(err, &ae) && ae.Status == 0 {
+					ae.Status = resp.StatusCode
+				}
+				return 0, err
+			}
+			return 0, nil
+		}
+		if hs != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			cr := &countedBody{r: io.LimitReader(resp.Body, maxResponse+1)}
+			err := hs(cr, resp.Header.Get("Content-Type"))
+			switch {
+			case cr.err != nil:
+				return cutOff(cr.err)
+			case cr.n > maxResponse:
+				return 0, tooLarge
+			}
+			load = verdictOK
+			release()
+			return handled(err)
+		}
 		data, rerr := readBody(resp)
 		// Every use of data below (h, errorDetail) copies what it keeps.
 		defer putBody(data)
@@ -390,38 +448,38 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 			return ra, statusError(op, resp.StatusCode, c.errorDetail(data, resp.Header.Get("Content-Type")))
 		}
 		if rerr != nil {
-			if ctx.Err() != nil {
-				return 0, fmt.Errorf("%s: %w", op, ctx.Err())
-			}
-			msg := "the response was cut off (" + oneLine(rerr.Error(), 120) + ")"
-			if actx.Err() != nil {
-				msg = fmt.Sprintf("timed out after %s reading the response from %s", c.timeout, req.URL.Host)
-				load = verdictOverload
-			}
-			return 0, &APIError{Op: op, Status: resp.StatusCode, Kind: KindTransport,
-				Message: msg, retryable: true, err: rerr}
+			return cutOff(rerr)
 		}
 		load = verdictOK
 		release()
 		if len(data) > maxResponse {
-			return 0, &APIError{Op: op, Status: resp.StatusCode, Kind: KindBadResponse,
-				Message: fmt.Sprintf("response larger than %d MiB", maxResponse>>20)}
+			return 0, tooLarge
 		}
-		if err := h(data, resp.Header.Get("Content-Type")); err != nil {
-			var ae *APIError
-			if errors.As(err, &ae) && ae.Status == 0 {
-				ae.Status = resp.StatusCode
-			}
-			return 0, err
-		}
-		return 0, nil
+		return handled(h(data, resp.Header.Get("Content-Type")))
 	})
+}
+
+// countedBody counts what is read of a streamed body and keeps the error
+// a read failed with (not the end of the body).
+type countedBody struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
 }
 
 // readBody reads a response body up to maxResponse+1 bytes, into a buffer
 // from bodyBuffers, grown to Content-Length when the server sent one (a
-// findings page is megabytes: growing a buffer to that size copies and
-// clears it again and again). The caller gives the buffer back with
+// large body grown step by step is copied and cleared again and again).
+// The caller gives the buffer back with
 // putBody once nothing refers to the body any more.
 func readBody(resp *http.Response) ([]byte, error) {
 	r := io.LimitReader(resp.Body, maxResponse+1)
@@ -437,10 +495,9 @@ func readBody(resp *http.Response) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// bodyBuffers keeps response buffers between requests: every findings page
-// is a body of megabytes read, decoded (the decoders copy what they keep)
-// and dropped, and allocating each anew was most of what the collector had
-// to reclaim while a sync reads pages.
+// bodyBuffers keeps response buffers between requests read whole (all
+// but the findings pages, which are decoded as they arrive: projects,
+// scans, deployments); the decoders copy what they keep.
 var bodyBuffers sync.Pool // of *[]byte
 
 // maxPooledBody bounds the buffers kept: an unusually large answer is not

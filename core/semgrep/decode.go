@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	fastjson "github.com/segmentio/encoding/json"
 	"io"
 	"net/url"
 	"strconv"
@@ -59,60 +58,28 @@ type apiFinding struct {
 	FoundDependency         json.RawMessage `json:"found_dependency"`
 }
 
-// envelope accepts the flat {"findings": [...]} every server sends and the
-// {"sastFindings": {"findings": [...]}} wrapper the docs show. Items are
-// raw (findingsEnvelope, to word an error item by item) or decoded
-// straight into findings (typedEnvelope, a page's one pass).
-type envelope[T any] struct {
-	Findings *[]T        `json:"findings"`
-	Sast     *wrapped[T] `json:"sastFindings"`
-	Sca      *wrapped[T] `json:"scaFindings"`
-	AiSast   *wrapped[T] `json:"aiSastFindings"`
-}
-
-type wrapped[T any] struct {
-	Findings []T `json:"findings"`
-}
-
-type (
-	findingsEnvelope = envelope[json.RawMessage]
-	typedEnvelope    = envelope[apiFinding]
-)
-
+// wantFindings is what a findings page must be: the flat {"findings":
+// [...]} every server sends, or the {"sastFindings": {"findings": [...]}}
+// wrapper the docs show (also scaFindings, aiSastFindings).
 const wantFindings = `an object with a "findings" array`
 
-func (e *envelope[T]) items() ([]T, bool) {
-	if e.Findings != nil {
-		return *e.Findings, true
-	}
-	var out []T
-	ok := false
-	for _, w := range []*wrapped[T]{e.Sast, e.Sca, e.AiSast} {
-		if w != nil {
-			ok = true
-			out = append(out, w.Findings...)
-		}
-	}
-	return out, ok
-}
-
 // DecodeFindingsPage decodes one response body of GET
-// /deployments/{slug}/findings. slug names the deployment (for Repo and
-// Link) and webBase is the web UI base (see WebBase). IDs are not assigned:
-// call finding.AssignIDs per repository once every page is in.
+// /deployments/{slug}/findings, as it is read. slug names the deployment
+// (for Repo and Link) and webBase is the web UI base (see WebBase). IDs are
+// not assigned: call finding.AssignIDs per repository once every page is in.
 func DecodeFindingsPage(r io.Reader, slug, webBase string) ([]finding.Finding, error) {
-	body, err := io.ReadAll(io.LimitReader(r, maxResponse+1))
-	if err != nil {
-		return nil, fmt.Errorf("decoding findings page: %w", err)
-	}
-	if len(body) > maxResponse {
-		return nil, fmt.Errorf("decoding findings page: larger than %d MiB", maxResponse>>20)
-	}
-	fs, _, err := decodeFindingsBody("decoding findings page", body, "", slug, webBase)
-	if err != nil {
+	const op = "decoding findings page"
+	cr := &countedBody{r: io.LimitReader(r, maxResponse+1)}
+	fs, _, err := readFindingsPage(op, cr, "", slug, webBase, 0)
+	switch {
+	case cr.err != nil:
+		return nil, fmt.Errorf("%s: %w", op, cr.err)
+	case cr.n > maxResponse:
+		return nil, fmt.Errorf("%s: larger than %d MiB", op, maxResponse>>20)
+	case err != nil:
 		var item *itemError
 		if errors.As(err, &item) {
-			return nil, fmt.Errorf("decoding findings page: %w", err)
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		return nil, err
 	}
@@ -123,53 +90,6 @@ func DecodeFindingsPage(r io.Reader, slug, webBase string) ([]finding.Finding, e
 type itemError struct{ msg string }
 
 func (e *itemError) Error() string { return e.msg }
-
-// decodeFindingsBody decodes a findings page body in one pass (pages are
-// most of a sync's work), with segmentio/encoding's json: a drop-in for
-// encoding/json that takes less than half its CPU on these pages
-// (core/bench/jsoncmp, core/PERFORMANCE.md). A fuzz target holds the two to
-// the same result. Only a page that fails is decoded again item by item,
-// with encoding/json, to say which finding is wrong and how; an *itemError
-// says so. It returns the findings and how many items the page held.
-func decodeFindingsBody(op string, body []byte, contentType, slug, webBase string) ([]finding.Finding, int, error) {
-	var env typedEnvelope
-	if fastjson.Unmarshal(body, &env) == nil {
-		items, ok := env.items()
-		if !ok {
-			return nil, 0, badResponse(op, "expected "+wantFindings)
-		}
-		out := make([]finding.Finding, len(items))
-		for i := range items {
-			out[i] = items[i].toFinding(slug, webBase)
-		}
-		return out, len(items), nil
-	}
-	var raw findingsEnvelope
-	if err := decodeJSON(op, body, contentType, wantFindings, &raw); err != nil {
-		return nil, 0, err
-	}
-	items, ok := raw.items()
-	if !ok {
-		return nil, 0, badResponse(op, "expected "+wantFindings)
-	}
-	fs, err := mapAPIFindings(items, slug, webBase)
-	if err != nil {
-		return nil, len(items), &itemError{msg: err.Error()}
-	}
-	return fs, len(items), nil
-}
-
-func mapAPIFindings(items []json.RawMessage, slug, webBase string) ([]finding.Finding, error) {
-	out := make([]finding.Finding, 0, len(items))
-	for i, raw := range items {
-		var a apiFinding
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, fmt.Errorf("findings[%d]: %s", i, describeJSONError(err))
-		}
-		out = append(out, a.toFinding(slug, webBase))
-	}
-	return out, nil
-}
 
 // describeJSONError words a decoding error without quoting input bytes.
 func describeJSONError(err error) string {

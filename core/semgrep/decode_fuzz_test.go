@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	fastjson "github.com/segmentio/encoding/json"
 	"github.com/semgrep-wiz/semgrep-wiz/core/finding"
@@ -24,6 +25,14 @@ func FuzzDecodeFindingsPage(f *testing.F) {
 		`{"findings": [{"rule": {"cwe_names": 5, "owasp_names": [1, "A1"]}, "categories": "security", "created_at": 7}]}`,
 		`{"findings": [{"id": 1e30}]}`, `{"findings": [{"id": "x"}]}`,
 		`<html>502</html>`, `{"findings": [` + strings.Repeat(`{"id": 1},`, 20),
+		// Repeated and case-folded keys, wrappers replaced or kept, an item
+		// that fails in an array a later key replaces, bytes after the end.
+		`{"findings": [{"id": 1}], "FINDINGS": [{"id": 2}, {"id": 3}]}`,
+		`{"findings": [{"id": {}}], "findings": [{"id": 2}]}`,
+		`{"sastFindings": {"findings": [{"id": 1}]}, "sastFindings": {}, "scaFindings": {"findings": null}}`,
+		`{"sastFindings": {"findings": [{"id": 1}]}, "sastFindings": null, "aiSastFindings": {"x": [1, {"y": "]"}]}}`,
+		`{"findings": [{"id": 1, "rule_message": "a \\\" ] } [ {"}], "next": {"a": [true, false, null, -1.5e3]}}  `,
+		`{"findings": []} x`, `{"findings": [1,]}`, `{"findings": [{"id": 1}}`, `"findings"`, ` null `, `{"findings": 5}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -33,6 +42,7 @@ func FuzzDecodeFindingsPage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sameAsEncodingJSON(t, data)
+		streamSameAsWhole(t, data)
 		fs, err := DecodeFindingsPage(bytes.NewReader(data), "acme", "https://semgrep.dev")
 		if err != nil {
 			msg := err.Error()
@@ -57,6 +67,34 @@ func FuzzDecodeFindingsPage(f *testing.F) {
 			checkFindings(t, repo)
 		}
 	})
+}
+
+// streamSameAsWhole: a page read as a stream reads as the whole body does
+// (decodeFindingsBody): the same findings, or an error for both.
+func streamSameAsWhole(t *testing.T, data []byte) {
+	t.Helper()
+	const op = "decoding findings page"
+	whole, nw, errW := decodeFindingsBody(op, data, "", "acme", "https://semgrep.dev")
+	stream, ns, errS := readFindingsPage(op, bytes.NewReader(data), "", "acme", "https://semgrep.dev", 3)
+	if (errW == nil) != (errS == nil) {
+		t.Fatalf("whole body: %v; stream: %v", errW, errS)
+	}
+	if errW != nil {
+		return
+	}
+	if nw != ns || len(whole) != len(stream) {
+		t.Fatalf("whole body: %d items, %d findings; stream: %d items, %d findings", nw, len(whole), ns, len(stream))
+	}
+	// Byte by byte: every value, string and escape split across reads.
+	bytewise, _, err := readFindingsPage(op, iotest.OneByteReader(bytes.NewReader(data)), "", "acme", "https://semgrep.dev", 0)
+	if err != nil || len(bytewise) != len(whole) {
+		t.Fatalf("byte by byte: %d findings, %v; whole body: %d", len(bytewise), err, len(whole))
+	}
+	for i := range whole {
+		if !reflect.DeepEqual(whole[i], stream[i]) || !reflect.DeepEqual(whole[i], bytewise[i]) {
+			t.Fatalf("finding %d read differently:\nwhole  %+v\nstream %+v\nbytes  %+v", i, whole[i], stream[i], bytewise[i])
+		}
+	}
 }
 
 // sameAsEncodingJSON: the fast decoder of the page path reads a body exactly

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -210,9 +211,9 @@ func (c *Client) findingsPage(ctx context.Context, slug, path string, q Findings
 	const op = "listing findings"
 	var fs []finding.Finding
 	var n int
-	err := c.get(ctx, op, path, q.params(page, size), func(b []byte, ct string) error {
+	err := c.getStream(ctx, op, path, q.params(page, size), func(r io.Reader, ct string) error {
 		var err error
-		fs, n, err = decodeFindingsBody(op, b, ct, slug, c.web)
+		fs, n, err = readFindingsPage(op, r, ct, slug, c.web, size)
 		var item *itemError
 		if errors.As(err, &item) {
 			return badResponse(op, fmt.Sprintf("page %d: %s", page, item.Error()))
