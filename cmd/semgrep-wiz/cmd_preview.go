@@ -41,7 +41,7 @@ func cmdPreview(ctx context.Context, c *common, o previewOpts, e env) error {
 	defer led.Close()
 	events, closeLog := commandEvents(a, e)
 	defer closeLog()
-	defer streamingGC(e, a.Config.Semgrep.Concurrency)()
+	defer streamingGC(e, workPreview, a.Config.Semgrep.Concurrency)()
 	pv := &preview{app: a, all: all, w: e.stdout, tmpDir: a.WorkDir(), counts: map[*pipeline.Repo]*repoCounts{}, reasons: map[string]int{}}
 	switch {
 	case asJSON:

@@ -47,7 +47,7 @@ func cmdSync(ctx context.Context, c *common, so syncOpts, e env) error {
 	if err != nil {
 		return err
 	}
-	defer streamingGC(e, a.Config.Semgrep.Concurrency)()
+	defer streamingGC(e, workSync, a.Config.Semgrep.Concurrency)()
 	if dryRun && out == "" {
 		out = a.WorkDir()
 	}
@@ -224,46 +224,60 @@ func mark(state string) string {
 // page, its live memory is the pages in flight, the ids of the repositories
 // in flight and the program itself, whatever the size of the organisation or
 // of its largest repository. The soft memory limit is that: a base (the
-// program, its buffers and the ids of the large repositories read at once)
-// plus every page that can be alive at once: per repository read at once,
-// the page being planned and one fetched ahead or in flight (the Semgrep
-// client bounds its read-ahead over all walks), each a full page of decoded
-// findings: 168 MiB at the default concurrency of 8. GOGC=400 (the
-// collector runs less often while the heap is far below the limit) saves
-// CPU on small and even organisations; the limit takes over as the heap
-// nears it, which keeps a skewed million-finding organisation, or one
-// repository of 300,000 findings, at about 200 MB (GOGC=400 alone let the
-// heap grow to five times the live heap). The base was 80 MiB until the
-// encoder's duplicate check kept hashes instead of ids and the client kept
-// its response buffers; a lower limit still would meet the live heap of the
-// skewed million and the collector would run without pause. A user's GOGC
-// or GOMEMLIMIT, when set, wins. The returned func restores the settings.
-func streamingGC(e env, concurrency int) func() {
+// program, its buffers and the ids of the large repositories read at once;
+// a sync's also its encoders and the ids its ledger records) plus every
+// page that can be alive at once: per repository read at once, the page
+// being planned and one fetched ahead or in flight (the Semgrep client
+// bounds its read-ahead over all walks), each a full page of decoded
+// findings (pages are decoded as they arrive, so no response body is held
+// whole): 119 MiB for a sync and 103 MiB for a preview at the default
+// concurrency of 8. GOGC=400 (the collector runs less often while the heap
+// is far below the limit) saves CPU on small and even organisations; the
+// limit takes over as the heap nears it, which keeps a skewed
+// million-finding organisation, or one repository of 300,000 findings,
+// near the limit (GOGC=400 alone let the heap grow to five times the live
+// heap). A user's GOGC or GOMEMLIMIT, when set, wins. The returned func
+// restores the settings.
+func streamingGC(e env, w work, concurrency int) func() {
 	if e.getenv("GOGC") != "" || e.getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
 	oldPercent := debug.SetGCPercent(400)
-	oldLimit := debug.SetMemoryLimit(streamingMemoryLimit(concurrency))
+	oldLimit := debug.SetMemoryLimit(streamingMemoryLimit(w, concurrency))
 	return func() {
 		debug.SetGCPercent(oldPercent)
 		debug.SetMemoryLimit(oldLimit)
 	}
 }
 
-// The parts of the soft memory limit (measured: a full page of 3,000
-// findings is about 7 MiB decoded, with its response body while decoding).
+// work is what a headless pipeline does with its pages.
+type work int
+
 const (
-	memoryBase           = 72 << 20
-	bytesPerPagedFinding = 2 << 10
+	workSync    work = iota // encodes them into upload files (sync, watch)
+	workPreview             // writes them out as rows
+)
+
+// The parts of the soft memory limit (measured: a full page of 3,000
+// findings is about 3 MiB decoded; the live heap of the skewed million is
+// about 70 MiB for a sync and 45–65 MiB for a preview).
+const (
+	syncMemoryBase       = 72 << 20
+	previewMemoryBase    = 56 << 20
+	bytesPerPagedFinding = 1 << 10
 	pagesPerRepository   = 2
 )
 
 // streamingMemoryLimit is the soft memory limit of a headless pipeline that
 // reads concurrency repositories at once.
-func streamingMemoryLimit(concurrency int) int64 {
+func streamingMemoryLimit(w work, concurrency int) int64 {
 	if concurrency <= 0 {
 		concurrency = pipeline.DefaultConcurrency
 	}
+	base := int64(syncMemoryBase)
+	if w == workPreview {
+		base = previewMemoryBase
+	}
 	page := int64(semgrep.DefaultFindingsPageSize) * bytesPerPagedFinding
-	return memoryBase + int64(concurrency)*pagesPerRepository*page
+	return base + int64(concurrency)*pagesPerRepository*page
 }

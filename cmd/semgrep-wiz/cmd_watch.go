@@ -44,7 +44,7 @@ func cmdWatch(ctx context.Context, c *common, o watchOpts, e env) error {
 	if err != nil {
 		return err
 	}
-	defer streamingGC(e, a.Config.Semgrep.Concurrency)()
+	defer streamingGC(e, workSync, a.Config.Semgrep.Concurrency)()
 	if interval == 0 {
 		interval = a.Config.Watch.Interval.Duration
 	}
