@@ -79,13 +79,9 @@ func (p *pageReader) page() ([]finding.Finding, error) {
 		wrappers [len(wrapperKeys)]*pageArray
 	)
 	if c != '{' {
-		start := p.off
-		raw, err := p.value()
+		raw, err := p.validValue()
 		if err != nil {
 			return nil, p.fail(err)
-		}
-		if !json.Valid(raw) {
-			return nil, p.fail(p.syntaxAt(start))
 		}
 		if err := p.end(); err != nil {
 			return nil, p.fail(err)
@@ -146,7 +142,7 @@ func (p *pageReader) wrapper(key string, prev *pageArray) (*pageArray, error) {
 	}
 	switch c {
 	case 'n':
-		return nil, p.null(key)
+		return nil, p.null()
 	case '{':
 	default:
 		return prev, p.typeError(key)
@@ -177,7 +173,7 @@ func (p *pageReader) array(key string) (*pageArray, error) {
 	}
 	switch c {
 	case 'n':
-		return nil, p.null(key)
+		return nil, p.null()
 	case '[':
 	default:
 		return nil, p.typeError(key)
@@ -301,42 +297,41 @@ func (p *pageReader) object(field func(key string) error) error {
 	}
 }
 
-// skip reads a value nothing uses; it must still be JSON.
-func (p *pageReader) skip() error {
+// validValue reads the next value whole and checks that it is JSON.
+func (p *pageReader) validValue() ([]byte, error) {
 	start := p.off
 	raw, err := p.value()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !json.Valid(raw) {
-		return p.syntaxAt(start)
+		return nil, p.syntaxAt(start)
 	}
-	return nil
+	return raw, nil
+}
+
+// skip reads a value nothing uses; it must still be JSON.
+func (p *pageReader) skip() error {
+	_, err := p.validValue()
+	return err
 }
 
 // null reads a value that starts with n: it must be null.
-func (p *pageReader) null(key string) error {
+func (p *pageReader) null() error {
 	start := p.off
-	raw, err := p.value()
-	if err != nil {
-		return err
+	raw, err := p.validValue()
+	if err == nil && string(raw) != "null" {
+		err = p.syntaxAt(start)
 	}
-	if string(raw) != "null" {
-		return p.syntaxAt(start)
-	}
-	return nil
+	return err
 }
 
 // typeError is a value of the wrong kind under key (once it is read and
 // found to be JSON, which a syntax error elsewhere would trump).
 func (p *pageReader) typeError(key string) error {
-	start := p.off
-	raw, err := p.value()
+	raw, err := p.validValue()
 	if err != nil {
 		return err
-	}
-	if !json.Valid(raw) {
-		return p.syntaxAt(start)
 	}
 	return badResponse(p.op, fmt.Sprintf("expected %s, but %s is %s", wantFindings, key, jsonKind(raw)))
 }
