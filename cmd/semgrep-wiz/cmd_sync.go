@@ -154,7 +154,7 @@ func printResult(w io.Writer, r *pipeline.Result, apiFiltered bool) {
 	}
 	fmt.Fprintf(w, "; %s\n", excludedText(r.Findings.Excluded, apiFiltered))
 	fmt.Fprintf(w, "  repositories: %s %s", textfmt.Commas(states["sent"]), sentWord)
-	for _, k := range []string{"sent_empty", "not_in_scope", "failed", "skipped_budget", "held_by_guard"} {
+	for _, k := range []string{"sent_empty", "upload_failed", "not_in_scope", "failed", "skipped_budget", "held_by_guard"} {
 		if states[k] > 0 {
 			word := strings.ReplaceAll(k, "_", " ")
 			if k == "sent_empty" {
@@ -166,7 +166,7 @@ func printResult(w io.Writer, r *pipeline.Result, apiFiltered bool) {
 	fmt.Fprintln(w)
 	for _, repo := range r.Repositories {
 		switch repo.State {
-		case "failed", "skipped_budget", "held_by_guard", "sent_empty":
+		case "failed", "skipped_budget", "held_by_guard", "sent_empty", "upload_failed":
 			fmt.Fprintf(w, "    %s %s: %s\n", mark(repo.State), repo.Name, oneLine(repo.Reason))
 		}
 	}

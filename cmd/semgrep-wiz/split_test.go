@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/wiz/wiztest"
 )
 
@@ -76,5 +79,61 @@ func TestSplitSyncListsEveryUpload(t *testing.T) {
 		if u.UploadID != res.Uploads[i].UploadID || strings.Join(u.DataSources, ",") != strings.Join(res.Uploads[i].DataSources, ",") {
 			t.Errorf("history upload %d: %+v, sync said %+v", i, u, res.Uploads[i])
 		}
+	}
+}
+
+// When one upload of a split sync is refused, the summary and sync --json
+// say which repositories Wiz did not get, and why.
+func TestSplitSyncNamesTheRepositoriesOfAFailedUpload(t *testing.T) {
+	h := newHarness(t, wiztest.Options{})
+	code, out, _ := h.run("sync", "--dry-run", "--json")
+	if code != 0 {
+		t.Fatalf("dry run: exit %d", code)
+	}
+	h.uploadCap = decodeResult(t, out).Uploads[0].Bytes / 4
+	// The storage refuses one PUT for good (a bad signature is not retried).
+	refused := wiztest.Fault{Op: "put", Status: 403, Body: `<?xml version="1.0" encoding="UTF-8"?>` +
+		"\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>"}
+	h.wz.Inject(refused)
+	code, out, errOut := h.run("sync", "--yes", "--json")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d (partial): %s", code, exitFailed, errOut)
+	}
+	res := decodeResult(t, out)
+	var failed *pipeline.UploadResult
+	for i := range res.Uploads {
+		if res.Uploads[i].Status == "NOT_SENT" {
+			failed = &res.Uploads[i]
+		}
+	}
+	if res.Status != pipeline.StatusPartial || failed == nil || !strings.Contains(failed.Error, "403") {
+		t.Fatalf("status %s, uploads %+v: want partial with one upload not sent, its error given", res.Status, res.Uploads)
+	}
+	var names []string
+	for _, r := range res.Repositories {
+		if slices.Contains(failed.DataSources, r.DataSourceID) {
+			if r.State != "upload_failed" || !strings.Contains(r.Reason, "403") {
+				t.Errorf("%s: state %q, reason %q", r.Name, r.State, r.Reason)
+			}
+			names = append(names, r.Name)
+		} else if r.State == "upload_failed" {
+			t.Errorf("%s was delivered but says upload_failed", r.Name)
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("no repository belongs to the failed upload")
+	}
+
+	// The same again in words.
+	h.wz.Inject(refused)
+	code, out, _ = h.run("sync", "--yes")
+	if code != exitFailed {
+		t.Fatalf("text: exit %d", code)
+	}
+	if !strings.Contains(out, "upload failed") {
+		t.Errorf("the summary does not count the repositories whose upload failed:\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^    ! \S+: upload \d+ of \d+: .*403`).MatchString(out) {
+		t.Errorf("the summary does not name a repository whose upload failed, with why:\n%s", out)
 	}
 }

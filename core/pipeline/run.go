@@ -105,6 +105,9 @@ type UploadResult struct {
 	File             string   `json:"file,omitempty"`
 	Bytes            int64    `json:"bytes"`
 	SHA256           string   `json:"sha256,omitempty"`
+	// Error is why the upload did not reach Wiz, or why Wiz did not
+	// finish with it.
+	Error string `json:"error,omitempty"`
 }
 
 // RepoSummary is one data source's line in the result.
@@ -114,7 +117,8 @@ type RepoSummary struct {
 	DataSourceID string `json:"data_source_id"`
 	Branch       string `json:"branch,omitempty"`
 	// State: sent, sent_empty, not_in_scope, failed, skipped_budget,
-	// held_by_guard.
+	// held_by_guard, upload_failed (its upload did not reach Wiz or Wiz
+	// rejected it: what Wiz holds for it is unchanged).
 	State     string `json:"state"`
 	Reason    string `json:"reason,omitempty"`
 	Sent      int    `json:"sent"`
@@ -287,6 +291,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	status, err := uploadAll(ctx, o, rec, plan, st.ids, ups)
 	res.Uploads = append(res.Uploads, ups...)
+	markUndelivered(res, ups)
 	if len(ups) > 1 {
 		var lost []string
 		for _, u := range ups {
@@ -511,8 +516,41 @@ func uploadAll(ctx context.Context, o Options, rec *recorder, p *Plan, ids *idSp
 		if o.OutDir == "" && !j.keep {
 			os.Remove(j.up.File)
 		}
+		if j.err != nil {
+			j.up.Error = j.err.Error()
+		}
 	}
 	return combine(jobs)
+}
+
+// markUndelivered gives the data sources of every upload that did not
+// reach Wiz, or that Wiz rejected, the state upload_failed and the reason:
+// a run whose uploads partly failed says which repositories Wiz did not
+// get. (Wiz may still be processing one whose wait failed: those keep
+// their state, and history refresh records what Wiz did.)
+func markUndelivered(res *Result, ups []UploadResult) {
+	why := map[string]string{}
+	for i, u := range ups {
+		if u.Status != "NOT_SENT" && u.Status != wiz.StatusFailure {
+			continue
+		}
+		w := u.Error
+		if w == "" {
+			w = "Wiz rejected the upload: " + orNone(u.StatusInfo)
+		}
+		if len(ups) > 1 {
+			w = fmt.Sprintf("upload %d of %d: %s", i+1, len(ups), w)
+		}
+		for _, ds := range u.DataSources {
+			why[ds] = w
+		}
+	}
+	for i := range res.Repositories {
+		r := &res.Repositories[i]
+		if w, ok := why[r.DataSourceID]; ok && (r.State == "sent" || r.State == "sent_empty") {
+			r.State, r.Reason = "upload_failed", w
+		}
+	}
 }
 
 // each runs fn for every job, uploadConcurrency at a time.

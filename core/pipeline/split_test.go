@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -188,6 +189,21 @@ func TestOneFailedUploadOfASplitSyncKeepsTheLedgerTrue(t *testing.T) {
 	if !warned {
 		t.Errorf("no warning names the data sources not delivered %v: %q", failed.DataSources, res.Warnings)
 	}
+	if !strings.Contains(failed.Error, "403") {
+		t.Errorf("the failed upload's error %q does not say why", failed.Error)
+	}
+	// Each repository says whether Wiz got it: the failed upload's as
+	// upload_failed, naming the upload and its error; the others as sent.
+	failedNo := slices.IndexFunc(res.Uploads, func(u UploadResult) bool { return u.Status != "SUCCESS" }) + 1
+	for _, r := range res.Repositories {
+		mine := slices.Contains(failed.DataSources, r.DataSourceID)
+		switch {
+		case mine && (r.State != "upload_failed" || !strings.Contains(r.Reason, fmt.Sprintf("upload %d of %d: ", failedNo, len(res.Uploads))) || !strings.Contains(r.Reason, "403")):
+			t.Errorf("%s, whose upload failed: state %q, reason %q", r.Name, r.State, r.Reason)
+		case !mine && r.State != "sent" && r.State != "sent_empty" && r.State != "not_in_scope":
+			t.Errorf("%s, delivered: state %q", r.Name, r.State)
+		}
+	}
 	have := m.ledgerState(t)
 	if want := m.wizHolds(); !maps.EqualFunc(want, have, slices.Equal) {
 		t.Error("after one failed upload the ledger and Wiz disagree")
@@ -235,6 +251,19 @@ func TestEveryUploadOfASplitSyncFailingFailsTheRun(t *testing.T) {
 	}
 	if ds, _ := m.l.DataSources(context.Background()); len(ds) != 0 {
 		t.Errorf("the ledger records %d data sources although nothing was delivered", len(ds))
+	}
+	failed := 0
+	for _, r := range res.Repositories {
+		if r.State == "not_in_scope" {
+			continue
+		}
+		failed++
+		if r.State != "upload_failed" || !strings.Contains(r.Reason, "lacks the create:external_data_ingestion permission") {
+			t.Errorf("%s: state %q, reason %q; want upload_failed with Wiz's refusal", r.Name, r.State, r.Reason)
+		}
+	}
+	if failed == 0 {
+		t.Error("no repository says its upload failed")
 	}
 }
 

@@ -639,11 +639,14 @@ func splitResult() *pipeline.Result {
 		{UploadID: "8f0e6b1e-5c2a-4d1f-9b7e-2a4c6e8f0a1b", SystemActivityID: "3d9a7c51-0b8e-4f26-a1d3-7e5b9c2f4a60", Status: "SUCCESS",
 			FindingsIncoming: 700, FindingsHandled: 700, Bytes: 99 << 20,
 			DataSources: []string{"semgrep:github.com/acme/service-00", "semgrep:github.com/acme/service-01", "semgrep:github.com/acme/service-02"}},
-		{Status: "NOT_SENT", Bytes: 97 << 20, DataSources: []string{"semgrep:github.com/acme/service-03"}},
+		{Status: "NOT_SENT", Bytes: 97 << 20, DataSources: []string{"semgrep:github.com/acme/service-03"},
+			Error: "uploading to Wiz: PUT refused by the storage (HTTP 403)"},
 		{UploadID: "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", SystemActivityID: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", Status: "SUCCESS",
 			FindingsIncoming: 504, FindingsHandled: 504, Bytes: 40 << 20, DataSources: []string{"semgrep:github.com/acme/service-04"}},
 	}
 	r.Warnings = []string{"1 of 3 uploads did not succeed; what Wiz holds for these data sources is unchanged (the next sync sends them again): semgrep:github.com/acme/service-03"}
+	r.Repositories[3].DataSourceID = "semgrep:github.com/acme/service-03"
+	r.Repositories[3].State, r.Repositories[3].Reason = "upload_failed", "upload 2 of 3: "+r.Uploads[1].Error
 	return r
 }
 
@@ -656,7 +659,8 @@ func TestDoneListsEveryUploadOfASplitSync(t *testing.T) {
 			"Upload 1/3", "8f0e6b1e-5c2a-4d1f-9b7e-2a4c6e8f0a1b", "99.0 MiB", "SUCCESS — 700 of 700 handled",
 			"github.com/acme/service-00, github.com/acme/service-01 and 1 more",
 			"Upload 2/3", "97.0 MiB · not sent", "github.com/acme/service-03",
-			"Upload 3/3", "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "SUCCESS — 504 of 504 handled")
+			"Upload 3/3", "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "SUCCESS — 504 of 504 handled",
+			"37 sent · 1 upload failed", "Left out (1)", "acme/service-03 (upload failed) — upload 2 of 3: uploading to Wiz: PUT refused")
 		if strings.Contains(v, "Wiz status") {
 			t.Errorf("a split sync still shows a single upload's fields:\n%s", v)
 		}

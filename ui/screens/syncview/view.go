@@ -371,18 +371,23 @@ func (m *Model) doneView() (body, footer []string) {
 	parts = append(parts, textfmt.Commas(f.Excluded)+" excluded by the policy")
 	body = append(body, m.field("Findings", strings.Join(parts, " · "))...)
 
-	sent, left := 0, 0
+	sent, left, undelivered := 0, 0, 0
 	for _, rp := range r.Repositories {
 		switch rp.State {
 		case "sent", "sent_empty":
 			sent++
 		case "failed", "skipped_budget", "held_by_guard":
 			left++
+		case "upload_failed":
+			undelivered++
 		}
 	}
 	repos := textfmt.Commas(sent) + " " + sentWord
 	if m.apiFiltered() {
 		body = append(body, m.field("", textfmt.NotFetched)...)
+	}
+	if undelivered > 0 {
+		repos += " · " + textfmt.Commas(undelivered) + " upload failed"
 	}
 	if left > 0 {
 		repos += " · " + textfmt.Commas(left) + " left out"
@@ -442,13 +447,15 @@ func (m *Model) doneView() (body, footer []string) {
 			word = "over budget"
 		case "held_by_guard":
 			word = "held by guard"
+		case "upload_failed":
+			word = "upload failed"
 		default:
 			continue
 		}
 		leftOut = append(leftOut, m.item(st.Warn.Render("–")+" ", rp.Name+" ("+word+") — "+rp.Reason, st.Text)...)
 	}
 	if len(leftOut) > 0 {
-		body = append(body, "", st.Header.Render(fmt.Sprintf("Left out (%d)", left)))
+		body = append(body, "", st.Header.Render(fmt.Sprintf("Left out (%d)", left+undelivered)))
 		body = append(body, leftOut...)
 	}
 	if len(r.Guards) > 0 {
