@@ -12,8 +12,10 @@ type CheckResult struct {
 	Name    string `json:"name"`
 	OK      bool   `json:"ok"`
 	Skipped bool   `json:"skipped,omitempty"`
-	Detail  string `json:"detail"`
-	Hint    string `json:"hint,omitempty"`
+	// NeedsEarlier: skipped because a check it depends on failed.
+	NeedsEarlier bool   `json:"needs_earlier,omitempty"`
+	Detail       string `json:"detail"`
+	Hint         string `json:"hint,omitempty"`
 	// Rejected: the service refused the secret itself (a wrong client
 	// secret or token), not the network or a URL.
 	Rejected bool `json:"rejected,omitempty"`
@@ -35,12 +37,12 @@ func Check(ctx context.Context, o CheckOptions) []CheckResult {
 	var out []CheckResult
 	if o.Wiz != nil {
 		for _, r := range o.Wiz.Check(ctx, wiz.CheckOptions{IncludeUpload: o.IncludeUpload}) {
-			out = append(out, CheckResult{Name: r.Name, OK: r.OK, Skipped: r.Skipped, Detail: r.Detail, Hint: r.Hint, Rejected: r.Rejected})
+			out = append(out, CheckResult{Name: r.Name, OK: r.OK, Skipped: r.Skipped, NeedsEarlier: r.NeedsEarlier, Detail: r.Detail, Hint: r.Hint, Rejected: r.Rejected})
 		}
 	}
 	if o.Semgrep != nil {
 		for _, r := range o.Semgrep.Check(ctx, o.Deployment) {
-			out = append(out, CheckResult{Name: r.Name, OK: r.OK, Skipped: r.Skipped, Detail: r.Detail, Hint: r.Hint, Rejected: r.Rejected})
+			out = append(out, CheckResult{Name: r.Name, OK: r.OK, Skipped: r.Skipped, NeedsEarlier: r.NeedsEarlier, Detail: r.Detail, Hint: r.Hint, Rejected: r.Rejected})
 		}
 	}
 	return out

@@ -12,8 +12,10 @@ type CheckResult struct {
 	Name    string
 	OK      bool
 	Skipped bool
-	Detail  string // what was found, in plain words
-	Hint    string // what to do, when not OK
+	// NeedsEarlier: skipped because a check it depends on failed.
+	NeedsEarlier bool
+	Detail       string // what was found, in plain words
+	Hint         string // what to do, when not OK
 	// Rejected: Semgrep refused the token itself (HTTP 401/403), so the
 	// stored token is known not to work.
 	Rejected bool
@@ -34,7 +36,7 @@ func (c *Client) Check(ctx context.Context, slug string) []CheckResult {
 	if c.token == "" {
 		tok.Detail = "no Semgrep token is configured"
 		tok.Hint = "create an API token with Web API access in Semgrep under Settings → Tokens and set it as SEMGREP_APP_TOKEN"
-		dep.Skipped, dep.Detail = true, "skipped: needs a working token"
+		dep.Skipped, dep.NeedsEarlier, dep.Detail = true, true, "skipped: needs a working token"
 		return []CheckResult{tok, dep}
 	}
 	ds, err := c.Deployments(ctx)
@@ -46,7 +48,7 @@ func (c *Client) Check(ctx context.Context, slug string) []CheckResult {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			tok.Hint = "the check was interrupted; run it again"
 		}
-		dep.Skipped, dep.Detail = true, "skipped: needs a working token"
+		dep.Skipped, dep.NeedsEarlier, dep.Detail = true, true, "skipped: needs a working token"
 		return []CheckResult{tok, dep}
 	}
 	tok.OK = true

@@ -617,7 +617,7 @@ func TestCheck(t *testing.T) {
 	}
 	bad := New(Options{BaseURL: s.URL, Token: "nope", RetryBase: time.Millisecond})
 	res = bad.Check(ctx, "acme-corp")
-	if res[0].OK || !res[0].Rejected || !res[1].Skipped || !strings.Contains(res[0].Hint, "Settings → Tokens") {
+	if res[0].OK || !res[0].Rejected || !res[1].Skipped || !res[1].NeedsEarlier || !strings.Contains(res[0].Hint, "Settings → Tokens") {
 		t.Errorf("bad token: %+v", res)
 	}
 	noScope := New(Options{BaseURL: s.URL, Token: semgreptest.DemoNoScopeToken})
@@ -626,7 +626,7 @@ func TestCheck(t *testing.T) {
 		t.Errorf("no scope: %+v", res)
 	}
 	res = New(Options{BaseURL: s.URL}).Check(ctx, "")
-	if res[0].OK || !res[1].Skipped || !strings.Contains(res[0].Detail, "no Semgrep token") {
+	if res[0].OK || !res[1].Skipped || !res[1].NeedsEarlier || !strings.Contains(res[0].Detail, "no Semgrep token") {
 		t.Errorf("empty token: %+v", res)
 	}
 	for _, r := range res {

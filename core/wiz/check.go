@@ -23,8 +23,11 @@ type CheckResult struct {
 	Scope   string // the permission tested, for scope checks
 	OK      bool
 	Skipped bool
-	Detail  string
-	Hint    string
+	// NeedsEarlier: skipped because a check it depends on failed (not
+	// because it does not apply).
+	NeedsEarlier bool
+	Detail       string
+	Hint         string
 	// Rejected: Wiz refused the client id/secret itself (not the network
 	// or a URL), so the stored secret is known not to work.
 	Rejected bool
@@ -60,9 +63,9 @@ func (c *Client) Check(ctx context.Context, opts CheckOptions) []CheckResult {
 	info, err := c.TokenInfo(ctx)
 	if err != nil {
 		res := []CheckResult{failed(CheckToken, "", err)}
-		res = append(res, CheckResult{Name: CheckDataCenter, Skipped: true, Detail: "skipped: no Wiz token"})
+		res = append(res, CheckResult{Name: CheckDataCenter, Skipped: true, NeedsEarlier: true, Detail: "skipped: no Wiz token"})
 		for _, s := range scopes {
-			res = append(res, CheckResult{Name: s, Scope: s, Skipped: true, Detail: "skipped: no Wiz token"})
+			res = append(res, CheckResult{Name: s, Scope: s, Skipped: true, NeedsEarlier: true, Detail: "skipped: no Wiz token"})
 		}
 		return res
 	}

@@ -39,7 +39,7 @@ func TestCheckAllGood(t *testing.T) {
 	if r := m[CheckToken]; !r.OK || !strings.HasPrefix(r.Detail, "expires in ") {
 		t.Errorf("token %+v", r)
 	}
-	if r := m[CheckDataCenter]; !r.Skipped || r.Detail != "endpoint is not a Wiz host" {
+	if r := m[CheckDataCenter]; !r.Skipped || r.NeedsEarlier || r.Detail != "endpoint is not a Wiz host" {
 		t.Errorf("dc on loopback %+v", r)
 	}
 	for _, sc := range []string{ScopeResources, ScopeActivities} {
@@ -47,7 +47,7 @@ func TestCheckAllGood(t *testing.T) {
 			t.Errorf("%s %+v", sc, r)
 		}
 	}
-	if r := m[ScopeIngestion]; !r.Skipped || !strings.Contains(r.Detail, "--upload") {
+	if r := m[ScopeIngestion]; !r.Skipped || r.NeedsEarlier || !strings.Contains(r.Detail, "--upload") {
 		t.Errorf("ingestion without --upload %+v", r)
 	}
 	if s.SlotsRequested() != 0 {
@@ -83,7 +83,7 @@ func TestCheckBadSecretSkipsTheRest(t *testing.T) {
 		t.Errorf("token %+v", r)
 	}
 	for _, n := range []string{CheckDataCenter, ScopeResources, ScopeActivities, ScopeIngestion} {
-		if r := m[n]; !r.Skipped || r.OK || !strings.Contains(r.Detail, "no Wiz token") {
+		if r := m[n]; !r.Skipped || !r.NeedsEarlier || r.OK || !strings.Contains(r.Detail, "no Wiz token") {
 			t.Errorf("%s %+v", n, r)
 		}
 	}

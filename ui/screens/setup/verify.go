@@ -22,12 +22,11 @@ const testTimeout = 90 * time.Second
 
 // Names of the check rows the wizard treats specially: core's own.
 const (
-	checkWizToken       = wiz.CheckToken
-	checkWizDataCenter  = wiz.CheckDataCenter
-	checkSemgrepToken   = semgrep.CheckToken
-	checkSemgrepDeploy  = semgrep.CheckDeployment
-	scopeIngestion      = wiz.ScopeIngestion
-	skippedNeedsEarlier = "skipped:" // core's words for a check an earlier failure skipped
+	checkWizToken      = wiz.CheckToken
+	checkWizDataCenter = wiz.CheckDataCenter
+	checkSemgrepToken  = semgrep.CheckToken
+	checkSemgrepDeploy = semgrep.CheckDeployment
+	scopeIngestion     = wiz.ScopeIngestion
 )
 
 // storedOf asks the service which secrets are stored and which of them
@@ -170,7 +169,7 @@ func shownResults(rs []pipeline.CheckResult) (shown []pipeline.CheckResult, notR
 	for _, r := range rs {
 		switch {
 		case r.Name == scopeIngestion && r.Skipped:
-		case r.Skipped && strings.HasPrefix(r.Detail, skippedNeedsEarlier):
+		case r.Skipped && r.NeedsEarlier:
 			notRun++
 		default:
 			shown = append(shown, r)

@@ -20,10 +20,10 @@ var (
 	wrongSecret = []pipeline.CheckResult{
 		{Name: "Wiz token", Detail: "token: Wiz rejected the client id/secret (HTTP 401)", Rejected: true,
 			Hint: "check the client id and secret in Wiz → Settings → Service Accounts"},
-		{Name: "Wiz data center", Skipped: true, Detail: "skipped: no Wiz token"},
-		{Name: "read:resources", Skipped: true, Detail: "skipped: no Wiz token"},
-		{Name: "read:system_activities", Skipped: true, Detail: "skipped: no Wiz token"},
-		{Name: "create:external_data_ingestion", Skipped: true, Detail: "skipped: no Wiz token"},
+		{Name: "Wiz data center", Skipped: true, NeedsEarlier: true, Detail: "skipped: no Wiz token"},
+		{Name: "read:resources", Skipped: true, NeedsEarlier: true, Detail: "skipped: no Wiz token"},
+		{Name: "read:system_activities", Skipped: true, NeedsEarlier: true, Detail: "skipped: no Wiz token"},
+		{Name: "create:external_data_ingestion", Skipped: true, NeedsEarlier: true, Detail: "skipped: no Wiz token"},
 		{Name: "Semgrep token", OK: true, Detail: "the token works and can see 2 deployment(s)"},
 		{Name: "Semgrep deployment", OK: true, Detail: "Acme Labs (slug acme-labs, id 4022)"},
 	}
