@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/semgrep-wiz/semgrep-wiz/core/app"
 	"github.com/semgrep-wiz/semgrep-wiz/core/pipeline"
 	"github.com/semgrep-wiz/semgrep-wiz/core/policy"
 	"github.com/semgrep-wiz/semgrep-wiz/core/semgrep"
@@ -41,7 +42,8 @@ func bareClient(ctx context.Context, e env) error {
 		return usagef("demo --bare-client: SEMGREP_API_URL, SEMGREP_APP_TOKEN and SEMGREP_DEPLOYMENT must point at the stand-ins (demo --serve prints them)")
 	}
 	var r bareReport
-	hc := &http.Client{Transport: countRequests{next: http.DefaultTransport, n: &r.Requests}}
+	var requests atomic.Int64
+	hc := &http.Client{Transport: app.CountRequests(http.DefaultTransport, base, &requests)}
 	c := semgrep.New(semgrep.Options{BaseURL: base, Token: token, HTTPClient: hc})
 	cpu0, start := cpuTime(), time.Now()
 	projects, err := c.Projects(ctx, slug)
@@ -78,6 +80,7 @@ func bareClient(ctx context.Context, e env) error {
 		return err
 	}
 	r.Seconds, r.CPUSeconds, r.PeakRSS = time.Since(start).Seconds(), (cpuTime() - cpu0).Seconds(), peakRSS()
+	r.Requests = requests.Load()
 	return json.NewEncoder(e.stdout).Encode(r)
 }
 
@@ -102,14 +105,4 @@ func barePage(ctx context.Context, hc *http.Client, url, token string, each func
 		return 0, err
 	}
 	return len(page.Findings), each(page.Findings)
-}
-
-type countRequests struct {
-	next http.RoundTripper
-	n    *int64
-}
-
-func (c countRequests) RoundTrip(r *http.Request) (*http.Response, error) {
-	atomic.AddInt64(c.n, 1)
-	return c.next.RoundTrip(r)
 }

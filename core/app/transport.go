@@ -46,13 +46,19 @@ func newHTTPClient(e Env, paths config.Paths) *http.Client {
 		rt = httplog.New(rt, slog.New(h))
 	}
 	if e.SemgrepRequests != nil {
-		rt = countingTransport{base: rt, prefix: e.Getenv("SEMGREP_API_URL"), n: e.SemgrepRequests}
+		rt = CountRequests(rt, e.Getenv("SEMGREP_API_URL"), e.SemgrepRequests)
 	}
 	return &http.Client{
 		Transport: &guardTransport{base: rt, apiTimeout: apiRequestTimeout, putBase: putBaseTimeout, putRate: putMinRate},
 		// A redirect means a wrong URL; following it could send the token elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// CountRequests wraps base to count in n the requests whose URL starts
+// with prefix (the scale demo's request ratios).
+func CountRequests(base http.RoundTripper, prefix string, n *atomic.Int64) http.RoundTripper {
+	return countingTransport{base: base, prefix: prefix, n: n}
 }
 
 // countingTransport counts the requests whose URL starts with prefix.
