@@ -554,17 +554,17 @@ func (m *mxRig) options(t *testing.T) Options {
 	}
 }
 
-// heldState is what the ledger holds, by data source.
-func (m *mxRig) heldState(t *testing.T) map[string][]string {
+// ledgerHolds is what the ledger holds, by data source, each sorted.
+func ledgerHolds(t *testing.T, l *ledger.Ledger) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
-	dss, err := m.l.DataSources(ctx)
+	dss, err := l.DataSources(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][]string{}
 	for _, d := range dss {
-		ids, err := m.l.Held(ctx, d.ID)
+		ids, err := l.Held(ctx, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -649,7 +649,7 @@ func runRow(t *testing.T, row mxRow) {
 	if cleanSg[semgreptest.OpFindings] != pages || cleanWiz["put"] != 1 {
 		t.Fatalf("baseline request counts: %v %v", cleanSg, cleanWiz)
 	}
-	held0 := m.heldState(t)
+	held0 := ledgerHolds(t, m.l)
 	if !reflect.DeepEqual(held0, m.wizState()) || len(held0) != 3 {
 		t.Fatalf("baseline: ledger and Wiz differ")
 	}
@@ -797,7 +797,7 @@ func runRow(t *testing.T, row mxRow) {
 	}
 
 	// What the ledger holds.
-	held, wzHeld := m.heldState(t), m.wizState()
+	held, wzHeld := ledgerHolds(t, m.l), m.wizState()
 	small := dsID(mxSmall)
 	switch w.ledger {
 	case ledgerUpdated:
@@ -854,7 +854,7 @@ func checkRefresh(t *testing.T, m *mxRig, res *Result, wzHeld map[string][]strin
 			break
 		}
 	}
-	if held := m.heldState(t); !reflect.DeepEqual(held, wzHeld) {
+	if held := ledgerHolds(t, m.l); !reflect.DeepEqual(held, wzHeld) {
 		t.Error("after refresh the ledger still differs from Wiz")
 	}
 }

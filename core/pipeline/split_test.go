@@ -42,26 +42,6 @@ func sourcesIn(t *testing.T, u wiztest.Upload) []string {
 	return ids
 }
 
-// ledgerState is what the ledger holds, by data source.
-func (m *memRig) ledgerState(t *testing.T) map[string][]string {
-	t.Helper()
-	ctx := context.Background()
-	dss, err := m.l.DataSources(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, d := range dss {
-		ids, err := m.l.Held(ctx, d.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		slices.Sort(ids)
-		out[d.ID] = ids
-	}
-	return out
-}
-
 func (m *memRig) wizHolds() map[string][]string {
 	out := map[string][]string{}
 	for id, d := range m.wz.DataSources() {
@@ -134,7 +114,7 @@ func TestSmallCapSplitsTheSyncIntoWholeDataSources(t *testing.T) {
 			t.Errorf("ledger upload %d: committed %v, sources %v", i, rows[i].Committed, rows[i].DataSources)
 		}
 	}
-	if want, have := m.wizHolds(), m.ledgerState(t); !maps.EqualFunc(want, have, slices.Equal) {
+	if want, have := m.wizHolds(), ledgerHolds(t, m.l); !maps.EqualFunc(want, have, slices.Equal) {
 		t.Errorf("the ledger holds %d data sources, Wiz %d, or their findings differ", len(have), len(want))
 	}
 	if files := workFiles(t, m.work); len(files) != 0 {
@@ -156,7 +136,7 @@ func TestOneFailedUploadOfASplitSyncKeepsTheLedgerTrue(t *testing.T) {
 	o := m.opts()
 	o.MaxUploadBytes = limit
 	m.sync(t, o)
-	before := m.ledgerState(t)
+	before := ledgerHolds(t, m.l)
 
 	// Every repository fixes some findings; one upload of the next sync
 	// is refused by the storage.
@@ -204,7 +184,7 @@ func TestOneFailedUploadOfASplitSyncKeepsTheLedgerTrue(t *testing.T) {
 			t.Errorf("%s, delivered: state %q", r.Name, r.State)
 		}
 	}
-	have := m.ledgerState(t)
+	have := ledgerHolds(t, m.l)
 	if want := m.wizHolds(); !maps.EqualFunc(want, have, slices.Equal) {
 		t.Error("after one failed upload the ledger and Wiz disagree")
 	}
@@ -347,7 +327,7 @@ func TestReleasedSourcesAreSplitToo(t *testing.T) {
 			t.Errorf("%s went in %d uploads", r.Name, in[r.DataSourceID])
 		}
 	}
-	if want, have := m.wizHolds(), m.ledgerState(t); !maps.EqualFunc(want, have, slices.Equal) {
+	if want, have := m.wizHolds(), ledgerHolds(t, m.l); !maps.EqualFunc(want, have, slices.Equal) {
 		t.Error("the ledger and Wiz disagree")
 	}
 }
