@@ -70,7 +70,7 @@ const wantFindings = `an object with a "findings" array`
 func DecodeFindingsPage(r io.Reader, slug, webBase string) ([]finding.Finding, error) {
 	const op = "decoding findings page"
 	cr := &countedBody{r: io.LimitReader(r, maxResponse+1)}
-	fs, _, err := readFindingsPage(op, cr, "", slug, webBase, 0)
+	fs, err := readFindingsPage(op, cr, "", slug, webBase, 0)
 	switch {
 	case cr.err != nil:
 		return nil, fmt.Errorf("%s: %w", op, cr.err)

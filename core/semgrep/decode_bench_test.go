@@ -24,7 +24,7 @@ func BenchmarkDecodeFindingsPage(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			fs, _, err := readFindingsPage("listing findings", bytes.NewReader(body), "application/json", "scale-org", "https://semgrep.dev", 3000)
+			fs, err := readFindingsPage("listing findings", bytes.NewReader(body), "application/json", "scale-org", "https://semgrep.dev", 3000)
 			if err != nil || len(fs) != 3000 {
 				b.Fatalf("%d findings, %v", len(fs), err)
 			}

@@ -75,18 +75,18 @@ func streamSameAsWhole(t *testing.T, data []byte) {
 	t.Helper()
 	const op = "decoding findings page"
 	whole, nw, errW := decodeFindingsBody(op, data, "", "acme", "https://semgrep.dev")
-	stream, ns, errS := readFindingsPage(op, bytes.NewReader(data), "", "acme", "https://semgrep.dev", 3)
+	stream, errS := readFindingsPage(op, bytes.NewReader(data), "", "acme", "https://semgrep.dev", 3)
 	if (errW == nil) != (errS == nil) {
 		t.Fatalf("whole body: %v; stream: %v", errW, errS)
 	}
 	if errW != nil {
 		return
 	}
-	if nw != ns || len(whole) != len(stream) {
-		t.Fatalf("whole body: %d items, %d findings; stream: %d items, %d findings", nw, len(whole), ns, len(stream))
+	if nw != len(stream) || len(whole) != len(stream) {
+		t.Fatalf("whole body: %d items, %d findings; stream: %d findings", nw, len(whole), len(stream))
 	}
 	// Byte by byte: every value, string and escape split across reads.
-	bytewise, _, err := readFindingsPage(op, iotest.OneByteReader(bytes.NewReader(data)), "", "acme", "https://semgrep.dev", 0)
+	bytewise, err := readFindingsPage(op, iotest.OneByteReader(bytes.NewReader(data)), "", "acme", "https://semgrep.dev", 0)
 	if err != nil || len(bytewise) != len(whole) {
 		t.Fatalf("byte by byte: %d findings, %v; whole body: %d", len(bytewise), err, len(whole))
 	}

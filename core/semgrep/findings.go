@@ -99,10 +99,9 @@ func pagesInFlight(pageSize, full int) int {
 	return min(max(full, 1), readAheadPages)
 }
 
-// fetchedPage is one page's answer: its findings and how many items it had.
+// fetchedPage is one page's answer: a finding for each of its items.
 type fetchedPage struct {
 	fs    []finding.Finding
-	n     int
 	err   error
 	token bool // it holds one of the Client's read-ahead places
 }
@@ -158,8 +157,8 @@ func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fs, n, err := c.findingsPage(actx, slug, path, q, page, size)
-			ch <- fetchedPage{fs, n, err, token}
+			fs, err := c.findingsPage(actx, slug, path, q, page, size)
+			ch <- fetchedPage{fs, err, token}
 		}()
 	}
 
@@ -199,26 +198,25 @@ func (c *Client) Findings(ctx context.Context, slug string, q FindingsQuery, fn 
 				return err
 			}
 		}
-		if p.n < size || len(fresh) == 0 {
+		if len(p.fs) < size || len(fresh) == 0 {
 			return nil
 		}
 		full++
 	}
 }
 
-// findingsPage fetches one page: its findings and how many items it had.
-func (c *Client) findingsPage(ctx context.Context, slug, path string, q FindingsQuery, page, size int) ([]finding.Finding, int, error) {
+// findingsPage fetches one page: a finding for each of its items.
+func (c *Client) findingsPage(ctx context.Context, slug, path string, q FindingsQuery, page, size int) ([]finding.Finding, error) {
 	const op = "listing findings"
 	var fs []finding.Finding
-	var n int
 	err := c.getStream(ctx, op, path, q.params(page, size), func(r io.Reader, ct string) error {
 		var err error
-		fs, n, err = readFindingsPage(op, r, ct, slug, c.web, size)
+		fs, err = readFindingsPage(op, r, ct, slug, c.web, size)
 		var item *itemError
 		if errors.As(err, &item) {
 			return badResponse(op, fmt.Sprintf("page %d: %s", page, item.Error()))
 		}
 		return err
 	})
-	return fs, n, err
+	return fs, err
 }

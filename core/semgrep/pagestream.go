@@ -27,17 +27,13 @@ import (
 // folded, the last of a repeated key wins), every value checked to be
 // JSON, nothing allowed after the object.
 
-// readFindingsPage decodes one findings page from r. It returns the
-// findings and how many items the page held. A read error from r is
-// returned as it is, for the caller to word (the response was cut off).
-// sizeHint is how many findings a full page holds (0: unknown).
-func readFindingsPage(op string, r io.Reader, contentType, slug, webBase string, sizeHint int) ([]finding.Finding, int, error) {
+// readFindingsPage decodes one findings page from r: one finding for each
+// item of the page. A read error from r is returned as it is, for the
+// caller to word (the response was cut off). sizeHint is how many findings
+// a full page holds (0: unknown).
+func readFindingsPage(op string, r io.Reader, contentType, slug, webBase string, sizeHint int) ([]finding.Finding, error) {
 	p := &pageReader{br: bufio.NewReaderSize(r, 64<<10), op: op, contentType: contentType, slug: slug, web: webBase, hint: sizeHint}
-	fs, err := p.page()
-	if err != nil {
-		return nil, 0, err
-	}
-	return fs, len(fs), nil
+	return p.page()
 }
 
 // pageReader walks one findings page's JSON from a stream.

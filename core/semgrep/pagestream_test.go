@@ -60,11 +60,11 @@ func TestPageStreamErrors(t *testing.T) {
 		{`   `, "got an empty body"},
 		{` <html>`, "got an HTML or XML page (application/json, 7 bytes)"},
 	} {
-		_, _, err := readFindingsPage("listing findings", strings.NewReader(tc.body), "application/json; charset=utf-8", "acme", "", 0)
+		_, err := readFindingsPage("listing findings", strings.NewReader(tc.body), "application/json; charset=utf-8", "acme", "", 0)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.body, err, tc.want)
 		}
-		_, _, err2 := readFindingsPage("listing findings", iotest.OneByteReader(strings.NewReader(tc.body)), "application/json; charset=utf-8", "acme", "", 0)
+		_, err2 := readFindingsPage("listing findings", iotest.OneByteReader(strings.NewReader(tc.body)), "application/json; charset=utf-8", "acme", "", 0)
 		if fmt.Sprint(err) != fmt.Sprint(err2) {
 			t.Errorf("%s byte by byte: %v, in one read: %v", tc.body, err2, err)
 		}
@@ -75,7 +75,7 @@ func TestPageStreamErrors(t *testing.T) {
 func TestPageStreamReadError(t *testing.T) {
 	body := fullPage(50, 100)
 	r := iotest.TimeoutReader(iotest.HalfReader(bytes.NewReader(body)))
-	_, _, err := readFindingsPage("listing findings", r, "", "acme", "", 0)
+	_, err := readFindingsPage("listing findings", r, "", "acme", "", 0)
 	if err != iotest.ErrTimeout {
 		t.Fatalf("err %v, want the read's own error", err)
 	}
