@@ -31,8 +31,8 @@ func (s *Service) PreviewStream(ctx context.Context, all bool, sink pipeline.Pre
 	return &Preview{Collection: col, Plan: plan, Policy: a.Policy.Describe()}, nil
 }
 
-// errGone: the finding is no longer among what Semgrep reports.
-var errGone = errors.New("the finding is no longer reported: press r to reload the preview")
+// ErrFindingGone: the finding is no longer among what Semgrep reports.
+var ErrFindingGone = errors.New("the finding is no longer reported")
 
 // PreviewFinding reads one repository again (every finding, as the
 // preview does) and returns the finding with this Wiz id. Only that
@@ -56,7 +56,7 @@ func (s *Service) PreviewFinding(ctx context.Context, repo, wizID string) (*find
 		return nil, explain(err)
 	}
 	if found == nil {
-		return nil, errGone
+		return nil, ErrFindingGone
 	}
 	return found, nil
 }

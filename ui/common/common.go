@@ -181,3 +181,6 @@ type (
 // ErrPlanChanged is the sync's answer when the data changed since the
 // plan was confirmed in a way that needs confirming again.
 var ErrPlanChanged = app.ErrPlanChanged
+
+// ErrFindingGone: PreviewFinding found the finding no longer reported.
+var ErrFindingGone = app.ErrFindingGone

@@ -294,7 +294,7 @@ func (f *Fake) PreviewFinding(_ context.Context, repo, wizID string) (*finding.F
 			}
 		}
 	}
-	return nil, errors.New("the finding is no longer reported")
+	return nil, common.ErrFindingGone
 }
 
 func (f *Fake) Sync(ctx context.Context, o common.SyncOptions, ev pipeline.Sink) (*pipeline.Result, error) {

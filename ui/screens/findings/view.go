@@ -3,6 +3,7 @@ package findings
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -290,6 +291,9 @@ func buildDetail(pt *paints, r *Row, jf *finding.Finding, jerr error, w int) (li
 		para(pt.subtitle, "JSON sent to Wiz for this finding")
 	}
 	switch {
+	case errors.Is(jerr, common.ErrFindingGone):
+		para(pt.err, "✗ could not read the finding again: "+jerr.Error()+": press r to reload the preview")
+		return fit(lines, w), ""
 	case jerr != nil:
 		para(pt.err, "✗ could not read the finding again: "+jerr.Error())
 		return fit(lines, w), ""
