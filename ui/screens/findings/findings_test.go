@@ -634,3 +634,18 @@ func TestNotSetUpPointsToTheWizard(t *testing.T) {
 		t.Errorf("s navigates to %+v", msg)
 	}
 }
+
+// A finding Semgrep no longer reports: the detail says so and how to
+// reload; another failure is shown as it is.
+func TestDetailOfAFindingNoLongerReported(t *testing.T) {
+	m, _ := loaded(t, 120, 38)
+	r, _ := m.Selected()
+	lines, js := buildDetail(newPaints(&m.c.Styles), r, nil, fmt.Errorf("reading again: %w", common.ErrFindingGone), 80)
+	if v := uitest.Plain(strings.Join(lines, "\n")); js != "" || !strings.Contains(strings.ReplaceAll(v, "\n", " "), "the finding is no longer reported: press r to reload the preview") {
+		t.Errorf("detail for a finding gone:\n%s", v)
+	}
+	lines, _ = buildDetail(newPaints(&m.c.Styles), r, nil, errors.New("semgrep API: 503"), 80)
+	if v := uitest.Plain(strings.Join(lines, "\n")); !strings.Contains(strings.ReplaceAll(v, "\n", " "), "could not read the finding again: semgrep API: 503") || strings.Contains(v, "press r") {
+		t.Errorf("detail for another failure:\n%s", v)
+	}
+}
