@@ -109,7 +109,7 @@ func (pr *pageRun) page(b *sourceBuild, fs []finding.Finding) error {
 			continue
 		}
 		b.seen[id] = struct{}{}
-		if b.ids != nil || pr.keepIDs {
+		if pr.keepIDs {
 			b.ids = append(b.ids, id)
 		}
 		_, isHeld := slices.BinarySearch(b.held, id)
